@@ -22,3 +22,4 @@ export {
   x25519,
 } from './x25519.js';
 export { blake2b, Blake2bHasher, sha256, sha512 } from './hash.js';
+export * from './prekeys.js';
