@@ -23,3 +23,26 @@ export {
 } from './x25519.js';
 export { blake2b, Blake2bHasher, sha256, sha512 } from './hash.js';
 export * from './prekeys.js';
+export {
+  COMGOV_PROTOCOL,
+  LIBSIGNAL_PROTOCOL,
+  type ProtocolInfo,
+  type MessageKeyDerivation,
+  x3dhKdf,
+  rootKdf,
+  chainStep,
+  messageKeyMaterial,
+} from './kdf.js';
+export { x3dhInitiator, x3dhResponder } from './x3dh.js';
+export * from './ratchet.js';
+export * from './session.js';
+export * from './session-codec.js';
+export * from './sender-keys.js';
+export * from './safety-number.js';
+export {
+  PROTOCOL_VERSION,
+  MessageType,
+  MAX_MESSAGE_BYTES,
+  peekMessageType,
+  type PrekeyMessage,
+} from './wire-format.js';
