@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesEqual, fromUtf8, utf8 } from '../util/bytes.js';
 import {
-  CryptoError,
+  type CryptoError,
   MAX_SKIP,
   MAX_STORED_SKIPPED,
   type SessionState,
@@ -147,7 +147,6 @@ describe('1:1 sessions', () => {
     const { alice, bob, aliceState } = pair();
     let a = aliceState;
     let b: SessionState | null = null;
-    let bobToAlice: SessionState | null = null;
     // Three chains of 1,000 messages, of which only the last of each is delivered.
     for (let chain = 0; chain < 3; chain++) {
       const msgs: Uint8Array[] = [];
@@ -159,8 +158,7 @@ describe('1:1 sessions', () => {
       b = receive(bob, b, msgs[999]!).state;
       const reply = encryptMessage(b, utf8('ack'));
       b = reply.state;
-      bobToAlice = receive(alice, a, reply.message).state;
-      a = bobToAlice;
+      a = receive(alice, a, reply.message).state;
     }
     expect(b!.skipped.length).toBe(MAX_STORED_SKIPPED);
     // The oldest (chain 0, index 0..998) were evicted first: 999×3 = 2997 skipped in all.
