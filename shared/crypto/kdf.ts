@@ -18,26 +18,23 @@ export interface MessageKeyDerivation {
 export interface ProtocolInfo {
   readonly x3dhInfo: Uint8Array;
   readonly ratchetInfo: Uint8Array;
-  readonly messageKeys: MessageKeyDerivation;
-  readonly senderKeyMessageKeys: MessageKeyDerivation;
+  /** null: the chain's message key is used as the AEAD key as it is. */
+  readonly messageKeys: MessageKeyDerivation | null;
+  readonly senderKeyMessageKeys: MessageKeyDerivation | null;
 }
 
 /**
- * COMGOV's derivations (docs/protocol.md §3). Message keys are 32-byte AEAD keys
- * from HKDF-Expand of the chain's message-key seed (the seed is already a uniform
- * HMAC output, so Extract adds nothing); each key encrypts exactly one message,
- * which is why the XChaCha20-Poly1305 nonce can be a constant (Double Ratchet
- * spec §5.2).
+ * COMGOV's derivations (docs/protocol.md §3). The message key mk = HMAC(CK, 0x01)
+ * is the XChaCha20-Poly1305 key itself: it is a uniform 32-byte HMAC output that
+ * encrypts exactly one message, so the nonce can be a constant (the Double Ratchet
+ * specification, §5.2, allows this). libsignal runs HKDF here only because its
+ * cipher (AES-CBC + HMAC-SHA256) needs 80 bytes of key material.
  */
 export const COMGOV_PROTOCOL: ProtocolInfo = {
   x3dhInfo: utf8('COMGOV-X3DH-v1'),
   ratchetInfo: utf8('COMGOV-Ratchet-v1'),
-  messageKeys: { info: utf8('COMGOV-MessageKey-v1'), extract: false, length: 32 },
-  senderKeyMessageKeys: {
-    info: utf8('COMGOV-SenderKey-MessageKey-v1'),
-    extract: false,
-    length: 32,
-  },
+  messageKeys: null,
+  senderKeyMessageKeys: null,
 };
 
 /** libsignal's strings, used only by the tests that reproduce its vectors. */
@@ -89,8 +86,12 @@ export function chainStep(chainKey: SymmetricKey): ChainStep {
   };
 }
 
-/** Key material for one message from its seed. */
-export function messageKeyMaterial(seed: Uint8Array, derivation: MessageKeyDerivation): Uint8Array {
+/** Key material for one message from its seed (the seed itself when `derivation` is null). */
+export function messageKeyMaterial(
+  seed: Uint8Array,
+  derivation: MessageKeyDerivation | null,
+): Uint8Array {
+  if (derivation === null) return seed;
   return derivation.extract
     ? hkdf(seed, ZERO_SALT, derivation.info, derivation.length)
     : hkdfExpand(seed, derivation.info, derivation.length);

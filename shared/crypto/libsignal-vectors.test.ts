@@ -48,7 +48,7 @@ describe('libsignal vectors', () => {
       fromHex('8ab72d6f4cc5ac0d387eaf463378ddb28edd07385b1cb01250c715982e7ad48f'),
     );
     const step = chainStep(chainKey);
-    const keys = messageKeyMaterial(step.messageKeySeed, LIBSIGNAL_PROTOCOL.messageKeys);
+    const keys = messageKeyMaterial(step.messageKeySeed, LIBSIGNAL_PROTOCOL.messageKeys!);
     expect(keys.length).toBe(80);
     expect(toHex(keys.subarray(0, 32))).toBe(
       'bf51e9d75e0e31031051f82a2491ffc084fa298b7793bd9db620056febf45217',

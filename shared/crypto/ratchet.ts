@@ -5,13 +5,17 @@
 // exactly as it was, and the engine can commit "new state + plaintext + message
 // id" in one transaction or drop both. Byte arrays inside a state are never
 // mutated in place; new states share the unchanged ones.
-import { concatBytes } from '../util/bytes.js';
+import { bytesEqual, concatBytes } from '../util/bytes.js';
 import { aeadDecrypt, aeadEncrypt } from './aead.js';
 import { CryptoError } from './errors.js';
 import { type ProtocolInfo, chainStep, messageKeyMaterial, rootKdf } from './kdf.js';
 import type { Ed25519PublicKey, SymmetricKey, X25519KeyPair, X25519PublicKey } from './keys.js';
-import { bytesEqual } from '../util/bytes.js';
-import { type RatchetMessage, decodeRatchetMessage, encodeRatchetHeader } from './wire-format.js';
+import {
+  RATCHET_HEADER_LENGTH,
+  type RatchetMessage,
+  decodeRatchetMessage,
+  writeRatchetHeader,
+} from './wire-format.js';
 import { generateX25519KeyPair, x25519 } from './x25519.js';
 
 /** Largest gap a single message may open in one chain (Signal: MAX_SKIP). */
@@ -87,21 +91,37 @@ export function sessionAssociatedData(state: SessionState): Uint8Array {
 }
 const AD_PREFIX = new TextEncoder().encode('COMGOV-v1');
 
-// Associated data depends only on fields that never change in a session; cache it
-// per state lineage to keep it off the hot path.
-const adCache = new WeakMap<Ed25519PublicKey, Map<string, Uint8Array>>();
-function associatedData(state: SessionState): Uint8Array {
-  let byLocal = adCache.get(state.localIdentity);
-  if (!byLocal) adCache.set(state.localIdentity, (byLocal = new Map()));
-  const key = `${state.role}:${state.localDeviceId}:${state.remoteDeviceId}:${hexOf(state.remoteIdentity)}`;
-  let ad = byLocal.get(key);
-  if (!ad) byLocal.set(key, (ad = sessionAssociatedData(state)));
-  return ad;
+// Associated data depends only on fields that never change in a session. States
+// of one session share the same identity arrays (new states are spread copies),
+// so the bytes are cached against the remote identity array and re-checked.
+interface CachedAd {
+  readonly role: SessionRole;
+  readonly localIdentity: Ed25519PublicKey;
+  readonly localDeviceId: number;
+  readonly remoteDeviceId: number;
+  readonly bytes: Uint8Array;
 }
-function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+const adCache = new WeakMap<Ed25519PublicKey, CachedAd>();
+function associatedData(state: SessionState): Uint8Array {
+  const cached = adCache.get(state.remoteIdentity);
+  if (
+    cached &&
+    cached.role === state.role &&
+    cached.localIdentity === state.localIdentity &&
+    cached.localDeviceId === state.localDeviceId &&
+    cached.remoteDeviceId === state.remoteDeviceId
+  ) {
+    return cached.bytes;
+  }
+  const bytes = sessionAssociatedData(state);
+  adCache.set(state.remoteIdentity, {
+    role: state.role,
+    localIdentity: state.localIdentity,
+    localDeviceId: state.localDeviceId,
+    remoteDeviceId: state.remoteDeviceId,
+    bytes,
+  });
+  return bytes;
 }
 
 interface InitCommon {
@@ -192,20 +212,22 @@ export function ratchetEncrypt(
     throw new CryptoError('BAD_ARGUMENT', 'This session has sent 2^32 messages; start a new one.');
   }
   const step = chainStep(sending.chainKey);
-  const header = encodeRatchetHeader({
+  // AD ‖ header in one buffer; the header is then a view of its tail.
+  const base = associatedData(state);
+  const adAndHeader = new Uint8Array(base.length + RATCHET_HEADER_LENGTH);
+  adAndHeader.set(base, 0);
+  writeRatchetHeader(adAndHeader, base.length, {
     ratchetKey: state.ourRatchet.publicKey,
     previousChainLength: state.previousSendingLength,
     index: sending.index,
   });
-  const ciphertext = sealWithSeed(
-    step.messageKeySeed,
-    plaintext,
-    concatBytes(associatedData(state), header),
-    info,
-  );
+  const ciphertext = sealWithSeed(step.messageKeySeed, plaintext, adAndHeader, info);
+  const message = new Uint8Array(RATCHET_HEADER_LENGTH + ciphertext.length);
+  message.set(adAndHeader.subarray(base.length), 0);
+  message.set(ciphertext, RATCHET_HEADER_LENGTH);
   return {
     state: { ...state, sending: { chainKey: step.nextChainKey, index: sending.index + 1 } },
-    message: concatBytes(header, ciphertext),
+    message,
   };
 }
 

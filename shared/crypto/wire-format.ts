@@ -76,9 +76,24 @@ export interface RatchetHeader {
 
 export interface RatchetMessage {
   readonly header: RatchetHeader;
-  /** The exact header bytes, authenticated as part of the AEAD associated data. */
+  /** The exact header bytes, authenticated as part of the AEAD associated data (a view). */
   readonly headerBytes: Uint8Array;
+  /** A view into the message bytes. */
   readonly ciphertext: Uint8Array;
+}
+
+/** Writes the header into `target` at `offset` (the encrypt path builds AD ‖ header in place). */
+export function writeRatchetHeader(
+  target: Uint8Array,
+  offset: number,
+  header: RatchetHeader,
+): void {
+  target[offset] = PROTOCOL_VERSION;
+  target[offset + 1] = MessageType.ratchet;
+  target.set(header.ratchetKey, offset + 2);
+  const view = new DataView(target.buffer, target.byteOffset + offset + 34, 8);
+  view.setUint32(0, header.previousChainLength);
+  view.setUint32(4, header.index);
 }
 
 export function encodeRatchetHeader(header: RatchetHeader): Uint8Array {
@@ -96,11 +111,12 @@ export function decodeRatchetMessage(bytes: Uint8Array): RatchetMessage {
   const ratchetKey = reader.bytes(32) as X25519PublicKey;
   const previousChainLength = reader.u32();
   const index = reader.u32();
-  const ciphertext = reader.rest();
+  // Views, not copies: the header and ciphertext are consumed by the cipher at once.
+  const ciphertext = reader.borrow(reader.remaining);
   if (ciphertext.length < 16) throw malformed('ciphertext shorter than its tag');
   return {
     header: { ratchetKey, previousChainLength, index },
-    headerBytes: bytes.slice(0, RATCHET_HEADER_LENGTH),
+    headerBytes: bytes.subarray(0, RATCHET_HEADER_LENGTH),
     ciphertext,
   };
 }

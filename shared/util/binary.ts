@@ -115,6 +115,17 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * The next `count` bytes as a view of the input, without copying: for data
+   * that is consumed at once (e.g. handed to a cipher) and never kept.
+   */
+  borrow(count: number): Uint8Array {
+    this.need(count);
+    const out = this.input.subarray(this.offset, this.offset + count);
+    this.offset += count;
+    return out;
+  }
+
   /** u32-length-prefixed bytes, refusing lengths above `max`. */
   varBytes(max: number): Uint8Array {
     const length = this.u32();
