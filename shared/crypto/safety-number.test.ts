@@ -31,7 +31,7 @@ describe('safety numbers', () => {
       typeof fingerprintHalf
     >[0]['publicKey'];
     // Computed independently with Node's OpenSSL SHA-512 from the definition in
-    // docs/protocol.md §7; any change to the derivation changes every user's numbers.
+    // docs/protocol.md §9; any change to the derivation changes every user's numbers.
     expect(fingerprintHalf({ stableId: 'alice', publicKey })).toBe(GOLDEN);
   });
 });

@@ -1,5 +1,5 @@
 // Serialised form of a SessionState for the engine's encrypted store
-// (docs/protocol.md §6). A version byte first; every field fixed-size or counted;
+// (docs/protocol.md §10.1). A version byte first; every field fixed-size or counted;
 // decoding is strict and refuses trailing bytes. Only current chain keys and the
 // stored skipped-message seeds are written: nothing that was deleted survives.
 import { ByteReader, ByteWriter } from '../util/binary.js';

@@ -1,4 +1,4 @@
-// Byte layouts of the protocol's wire structures (docs/protocol.md §5). Every
+// Byte layouts of the protocol's wire structures (docs/protocol.md §6). Every
 // structure starts with a version byte and a type byte, so the format — and a
 // later move to MLS — can evolve without guessing what a blob is.
 import { ByteReader, ByteWriter } from '../util/binary.js';
