@@ -46,3 +46,4 @@ export {
   peekMessageType,
   type PrekeyMessage,
 } from './wire-format.js';
+export * from './passphrase.js';

@@ -1,0 +1,168 @@
+// Numbered schema migrations of the client store. `PRAGMA user_version` holds the
+// number of the last one applied; each runs in its own transaction, so a crash
+// leaves the store at one version or the next. Never edit a released migration:
+// add a new one (and its test in migrations.test.ts).
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { EngineError } from '../../../shared/api/errors.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'account, keys, directory, sessions, conversations, messages, outbox, inbox',
+    statements: [
+      `CREATE TABLE account (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        relay_url TEXT NOT NULL,
+        relay_public_key BLOB NOT NULL,
+        identity_public BLOB NOT NULL,
+        identity_secret BLOB NOT NULL,
+        certificate BLOB NOT NULL,
+        display_name TEXT NOT NULL,
+        institution TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        enrolled_at INTEGER NOT NULL
+      )`,
+      `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      `CREATE TABLE signed_prekeys (
+        id INTEGER PRIMARY KEY,
+        public_key BLOB NOT NULL,
+        secret_key BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        retired_at INTEGER
+      )`,
+      `CREATE TABLE one_time_prekeys (
+        id INTEGER PRIMARY KEY,
+        public_key BLOB NOT NULL,
+        secret_key BLOB NOT NULL
+      )`,
+      `CREATE TABLE contacts (
+        user_id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        institution TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        verified INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      )`,
+      `CREATE TABLE contact_devices (
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        identity_key BLOB NOT NULL,
+        certificate BLOB NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        first_seen INTEGER NOT NULL,
+        PRIMARY KEY (user_id, device_id)
+      )`,
+      `CREATE TABLE identity_changes (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        old_key BLOB NOT NULL,
+        new_key BLOB NOT NULL,
+        detected_at INTEGER NOT NULL,
+        acknowledged INTEGER NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE sessions (
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, device_id)
+      )`,
+      `CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+        peer_user_id TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        last_activity_at INTEGER NOT NULL,
+        unread_count INTEGER NOT NULL DEFAULT 0,
+        draft TEXT NOT NULL DEFAULT '',
+        draft_updated_at INTEGER
+      )`,
+      `CREATE INDEX conversations_by_activity ON conversations (last_activity_at DESC)`,
+      `CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        sender_id TEXT NOT NULL,
+        sender_device INTEGER NOT NULL,
+        sent_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT,
+        reply_to TEXT,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        outgoing INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'sent', 'delivered', 'read', 'received', 'refused')),
+        refusal_reason TEXT,
+        extra TEXT
+      )`,
+      `CREATE INDEX messages_by_conversation ON messages (conversation_id, sent_at, seq)`,
+      `CREATE TABLE reactions (
+        message_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      )`,
+      `CREATE TABLE receipts (
+        message_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('delivered', 'read')),
+        at INTEGER NOT NULL,
+        PRIMARY KEY (message_id, user_id, kind)
+      )`,
+      `CREATE TABLE outbox (
+        job_id INTEGER PRIMARY KEY,
+        message_id TEXT,
+        conversation_id TEXT,
+        payload BLOB NOT NULL,
+        recipients TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT
+      )`,
+      `CREATE TABLE inbox (
+        server_id INTEGER PRIMARY KEY,
+        sender_user TEXT NOT NULL,
+        sender_device INTEGER NOT NULL,
+        server_time INTEGER NOT NULL,
+        ciphertext BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'processed', 'failed')),
+        failure_code TEXT,
+        failure_reason TEXT
+      )`,
+      `CREATE INDEX inbox_pending ON inbox (state, server_id)`,
+    ],
+  },
+];
+
+/** Applies every migration newer than the store's version, each in a transaction. */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) throw new EngineError('STORE_TOO_NEW');
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      for (const sql of migration.statements) db.exec(sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return latest;
+}

@@ -1,0 +1,96 @@
+// Errors that cross the engine API: a stable code for programs, and a sentence a
+// person can act on, in French (the default) and English. The engine raises
+// `EngineError`; the API layer turns it into `{ ok: false, error }`.
+
+export const ERROR_TEXTS = {
+  BAD_REQUEST: {
+    en: 'The request was malformed; nothing was changed.',
+    fr: "La demande est mal formée ; rien n'a été modifié.",
+  },
+  BAD_PASSPHRASE: {
+    en: 'This passphrase does not unlock the store. Check it and try again.',
+    fr: 'Cette phrase secrète ne déverrouille pas le coffre. Vérifiez-la et réessayez.',
+  },
+  WEAK_PASSPHRASE: {
+    en: 'Choose a passphrase of at least 8 characters.',
+    fr: 'Choisissez une phrase secrète d’au moins 8 caractères.',
+  },
+  STORE_UNREADABLE: {
+    en: 'The message store could not be opened with this key: the key is wrong or the file is damaged. Nothing was changed.',
+    fr: 'Le coffre des messages n’a pas pu être ouvert avec cette clé : la clé est fausse ou le fichier est endommagé. Rien n’a été modifié.',
+  },
+  STORE_TOO_NEW: {
+    en: 'This message store was written by a newer version of the app. Update the app.',
+    fr: 'Ce coffre a été écrit par une version plus récente de l’application. Mettez l’application à jour.',
+  },
+  NOT_ENROLLED: {
+    en: 'This device is not enrolled yet. Enrol it with the code given by your ICT cell.',
+    fr: 'Cet appareil n’est pas encore inscrit. Inscrivez-le avec le code remis par votre cellule TIC.',
+  },
+  ALREADY_ENROLLED: {
+    en: 'This data folder already holds an enrolled device.',
+    fr: 'Ce dossier contient déjà un appareil inscrit.',
+  },
+  ENROLMENT_REFUSED: {
+    en: 'The relay refused the enrolment code. Ask your ICT cell for a new code.',
+    fr: 'Le relais a refusé le code d’inscription. Demandez un nouveau code à votre cellule TIC.',
+  },
+  RELAY_UNREACHABLE: {
+    en: 'The relay cannot be reached right now. Messages wait in the outbox and leave as soon as it answers.',
+    fr: 'Le relais est injoignable pour le moment. Les messages attendent dans la boîte d’envoi et partiront dès qu’il répondra.',
+  },
+  RELAY_KEY_MISMATCH: {
+    en: 'The relay did not prove the identity configured for it. Contact your ICT cell; do not continue.',
+    fr: 'Le relais n’a pas prouvé l’identité configurée. Contactez votre cellule TIC ; ne continuez pas.',
+  },
+  UNKNOWN_USER: {
+    en: 'No such person in the directory. Check the identifier.',
+    fr: 'Cette personne est absente de l’annuaire. Vérifiez l’identifiant.',
+  },
+  UNKNOWN_CONVERSATION: {
+    en: 'This conversation does not exist.',
+    fr: 'Cette conversation n’existe pas.',
+  },
+  UNKNOWN_MESSAGE: {
+    en: 'This message does not exist.',
+    fr: 'Ce message n’existe pas.',
+  },
+  NOT_ALLOWED: {
+    en: 'You are not allowed to do this.',
+    fr: 'Vous n’êtes pas autorisé à faire cela.',
+  },
+  INTERNAL: {
+    en: 'Something went wrong inside the app. Nothing was lost; try again, and tell your ICT cell if it happens again.',
+    fr: 'Une erreur interne est survenue. Rien n’a été perdu ; réessayez et prévenez votre cellule TIC si cela se reproduit.',
+  },
+} as const satisfies Record<string, { en: string; fr: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TEXTS;
+
+export interface ApiError {
+  readonly code: ErrorCode;
+  /** English sentence with the details of this occurrence (logs, CLI). */
+  readonly message: string;
+}
+
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
+
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string = ERROR_TEXTS[code].en) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_TEXTS, value);
+}
+
+/** The sentence to show a person, in their language. */
+export function errorText(code: ErrorCode, language: 'fr' | 'en'): string {
+  return ERROR_TEXTS[code][language];
+}
