@@ -8,3 +8,4 @@ export * from './signed-bytes.js';
 export * from './certificate.js';
 export * from './client-auth.js';
 export * from './enrolment-code.js';
+export * from './fast-encode.js';

@@ -1,0 +1,294 @@
+// `comgov-relay`: the relay's admin command line. Every command takes the data
+// folder; invite, revoke, users and stats work while `serve` runs (SQLite WAL:
+// the running relay notices revocations within externalChangePollMs).
+import { Command, CommanderError, Option } from 'commander';
+import { ready } from '../shared/crypto/index.js';
+import { toHex } from '../shared/util/bytes.js';
+import {
+  USER_ID_RULE,
+  WIRE_LIMITS,
+  generateEnrolmentCode,
+  isValidDeviceId,
+  isValidUserId,
+  normaliseEnrolmentCode,
+} from '../shared/wire/index.js';
+import { loadConfig } from './config.js';
+import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
+import { hashEnrolmentCode } from './http/directory-routes.js';
+import { startRelay } from './server.js';
+
+/** A failure the operator can fix; printed without a stack trace. */
+class UsageError extends Error {}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function checkUserId(userId: string): string {
+  if (!isValidUserId(userId)) {
+    throw new UsageError(`"${userId}" is not a valid user id: use ${USER_ID_RULE}.`);
+  }
+  return userId;
+}
+
+function checkProfileField(value: string, what: string): string {
+  const trimmed = value.trim();
+  if (trimmed.length > WIRE_LIMITS.maxProfileFieldChars) {
+    throw new UsageError(
+      `The ${what} is longer than ${WIRE_LIMITS.maxProfileFieldChars} characters; shorten it.`,
+    );
+  }
+  return trimmed;
+}
+
+function formatTime(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString();
+}
+
+export function buildProgram(): Command {
+  const program = new Command('comgov-relay')
+    .description('COMGOV relay server and its administration')
+    .showHelpAfterError()
+    .exitOverride();
+  const data = () => new Option('--data <dir>', 'relay data folder').makeOptionMandatory();
+
+  program
+    .command('init')
+    .description('create a data folder: database, relay key, default settings')
+    .addOption(data())
+    .action(async (options: { data: string }) => {
+      const publicKey = await initDataDir(options.data);
+      out(`Relay initialised in ${options.data}.`);
+      out('Give this public key to clients (installer policy) so they can pin it:');
+      out(toHex(publicKey));
+    });
+
+  program
+    .command('serve')
+    .description('run the relay until SIGTERM or SIGINT')
+    .addOption(data())
+    .option('--host <host>', 'address to listen on (default from relay.json, 127.0.0.1)')
+    .option('--port <n>', 'port; 0 picks a free one (default from relay.json, 8443)')
+    .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key: serve HTTPS/WSS)')
+    .option('--tls-key <file>', 'PEM private key')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug')
+    .action(
+      async (options: {
+        data: string;
+        host?: string;
+        port?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        logLevel?: string;
+      }) => {
+        const config = loadConfig(options.data);
+        if (options.port !== undefined) {
+          const port = Number(options.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) {
+            throw new UsageError('--port must be a whole number from 0 to 65535.');
+          }
+          config.port = port;
+        }
+        if (options.host !== undefined) config.host = options.host;
+        if (options.tlsCert !== undefined) config.tlsCertFile = options.tlsCert;
+        if (options.tlsKey !== undefined) config.tlsKeyFile = options.tlsKey;
+        if (options.logLevel !== undefined) config.logLevel = options.logLevel;
+        if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
+          throw new UsageError('Give both --tls-cert and --tls-key, or neither.');
+        }
+        const relay = await startRelay({ dataDir: options.data, config });
+        out(`listening ${relay.url}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGTERM', stop);
+            process.off('SIGINT', stop);
+            relay.close().then(resolve, resolve);
+          };
+          process.on('SIGTERM', stop);
+          process.on('SIGINT', stop);
+        });
+      },
+    );
+
+  program
+    .command('invite')
+    .description('create a one-time enrolment code for a user (adds the user if new)')
+    .addOption(data())
+    .requiredOption('--user <id>', `user id (${USER_ID_RULE})`)
+    .requiredOption('--name <display name>', 'display name')
+    .option('--institution <name>', 'ministry or institution', '')
+    .option('--title <t>', 'job title', '')
+    .option('--expires-hours <h>', 'hours before the code expires (default from relay.json: 168)')
+    .action(
+      async (options: {
+        data: string;
+        user: string;
+        name: string;
+        institution: string;
+        title: string;
+        expiresHours?: string;
+      }) => {
+        await ready();
+        const userId = checkUserId(options.user);
+        const displayName = checkProfileField(options.name, 'display name');
+        if (displayName === '') throw new UsageError('The display name must not be empty.');
+        let ttl = loadConfig(options.data).limits.enrolmentCodeTtlMs;
+        if (options.expiresHours !== undefined) {
+          const hours = Number(options.expiresHours);
+          if (!Number.isFinite(hours) || hours <= 0) {
+            throw new UsageError('--expires-hours must be a positive number.');
+          }
+          ttl = hours * 3_600_000;
+        }
+        await loadRelayKey(options.data);
+        const store = openStore(options.data);
+        try {
+          const code = generateEnrolmentCode();
+          const now = Date.now();
+          try {
+            await store.inviteUser(
+              {
+                userId,
+                displayName,
+                institution: checkProfileField(options.institution, 'institution'),
+                title: checkProfileField(options.title, 'title'),
+              },
+              hashEnrolmentCode(normaliseEnrolmentCode(code)!),
+              now,
+              now + ttl,
+            );
+          } catch (error) {
+            if ((error as { code?: string }).code === 'USER_REVOKED') {
+              throw new UsageError((error as Error).message);
+            }
+            throw error;
+          }
+          out(
+            `Enrolment code for ${userId} (${displayName}), valid until ${formatTime(now + ttl)}:`,
+          );
+          out(code);
+        } finally {
+          store.close();
+        }
+      },
+    );
+
+  program
+    .command('revoke')
+    .description('revoke a user (all devices) or one device; their sockets are closed')
+    .addOption(data())
+    .requiredOption('--user <id>', 'user id')
+    .option('--device <id>', 'device number (default: the whole user)')
+    .action(async (options: { data: string; user: string; device?: string }) => {
+      const userId = checkUserId(options.user);
+      const deviceId = options.device === undefined ? undefined : Number(options.device);
+      if (deviceId !== undefined && !isValidDeviceId(deviceId)) {
+        throw new UsageError('--device must be a device number (1, 2, …) as shown by "users".');
+      }
+      const store = openStore(options.data);
+      try {
+        const user = await store.getUser(userId);
+        if (!user) {
+          throw new UsageError(
+            `There is no user "${userId}"; list them with "comgov-relay users".`,
+          );
+        }
+        if (deviceId !== undefined && !(await store.getDevice(userId, deviceId))) {
+          throw new UsageError(
+            `User "${userId}" has no device ${deviceId}; list them with "comgov-relay users".`,
+          );
+        }
+        const revoked = await store.revoke(userId, deviceId, Date.now());
+        const what = deviceId === undefined ? `user ${userId}` : `device ${userId}/${deviceId}`;
+        out(
+          revoked.length === 0 && deviceId !== undefined
+            ? `${what} was already revoked.`
+            : `Revoked ${what} (${revoked.length} device${revoked.length === 1 ? '' : 's'}).`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('users')
+    .description('list users and their devices')
+    .addOption(data())
+    .option('--json', 'one JSON document')
+    .action(async (options: { data: string; json?: boolean }) => {
+      const store = openStore(options.data);
+      try {
+        const users = await store.listUsers();
+        if (options.json) {
+          out(
+            JSON.stringify(
+              users.map(({ user, devices }) => ({
+                ...user,
+                devices: devices.map((d) => ({
+                  deviceId: d.deviceId,
+                  identityKey: toHex(d.identityKey),
+                  createdAt: d.createdAt,
+                  revokedAt: d.revokedAt,
+                })),
+              })),
+            ),
+          );
+          return;
+        }
+        if (users.length === 0) out('No users yet. Add one with "comgov-relay invite".');
+        for (const { user, devices } of users) {
+          const state = user.revokedAt === null ? '' : ` [revoked ${formatTime(user.revokedAt)}]`;
+          out(`${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${state}`);
+          for (const d of devices) {
+            const dState = d.revokedAt === null ? 'active' : `revoked ${formatTime(d.revokedAt)}`;
+            out(
+              `  device ${d.deviceId}  ${dState}  enrolled ${formatTime(d.createdAt)}  key ${toHex(d.identityKey).slice(0, 16)}…`,
+            );
+          }
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('stats')
+    .description('counts of users, devices, queued envelopes and blobs (no content)')
+    .addOption(data())
+    .option('--json', 'one JSON object')
+    .action(async (options: { data: string; json?: boolean }) => {
+      const store = openStore(options.data);
+      try {
+        const stats = await store.stats();
+        if (options.json) {
+          out(JSON.stringify(stats));
+          return;
+        }
+        const width = Math.max(...Object.keys(stats).map((k) => k.length));
+        for (const [key, value] of Object.entries(stats)) out(`${key.padEnd(width)}  ${value}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors go to stderr with a sentence saying what to do. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its message (and help) to stderr.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`comgov-relay: ${message}\n`);
+    if (!(error instanceof UsageError) && !(error as { code?: string }).code) {
+      process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,112 @@
+// Numbered schema migrations of the SQLite store. `PRAGMA user_version` holds the
+// number of migrations applied; each runs in its own transaction. Never edit a
+// migration that has shipped: add the next one.
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: initial schema.
+  `
+  CREATE TABLE users (
+    user_id        TEXT PRIMARY KEY,
+    display_name   TEXT NOT NULL,
+    institution    TEXT NOT NULL DEFAULT '',
+    title          TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    next_device_id INTEGER NOT NULL DEFAULT 1
+  ) STRICT;
+
+  CREATE TABLE enrolment_codes (
+    code_hash      BLOB PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users(user_id),
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER,
+    used_by_device INTEGER
+  ) STRICT;
+
+  CREATE TABLE devices (
+    user_id                 TEXT NOT NULL REFERENCES users(user_id),
+    device_id               INTEGER NOT NULL,
+    identity_key            BLOB NOT NULL,
+    issued_at               INTEGER NOT NULL,
+    certificate_signature   BLOB NOT NULL,
+    signed_prekey_id        INTEGER NOT NULL,
+    signed_prekey_public    BLOB NOT NULL,
+    signed_prekey_signature BLOB NOT NULL,
+    created_at              INTEGER NOT NULL,
+    revoked_at              INTEGER,
+    PRIMARY KEY (user_id, device_id)
+  ) STRICT;
+
+  CREATE TABLE one_time_prekeys (
+    user_id    TEXT NOT NULL,
+    device_id  INTEGER NOT NULL,
+    prekey_id  INTEGER NOT NULL,
+    public_key BLOB NOT NULL,
+    PRIMARY KEY (user_id, device_id, prekey_id)
+  ) STRICT, WITHOUT ROWID;
+
+  -- One row per stored ciphertext; a fan-out submission stores one row that
+  -- several queue entries reference (refs counts them).
+  CREATE TABLE messages (
+    message_id    INTEGER PRIMARY KEY,
+    sender_user   TEXT NOT NULL,
+    sender_device INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    ciphertext    BLOB NOT NULL,
+    refs          INTEGER NOT NULL
+  ) STRICT;
+
+  -- AUTOINCREMENT: a server id is never reused, so a late or repeated ack can
+  -- never delete a newer envelope. message_id is not declared as a foreign key:
+  -- enforcing it would scan the queue on every message deletion; messages.refs
+  -- keeps the link instead, in the same transactions.
+  CREATE TABLE queue (
+    server_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    TEXT NOT NULL,
+    device_id  INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    size       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX queue_by_device ON queue(user_id, device_id, server_id);
+  CREATE INDEX queue_by_age ON queue(created_at);
+
+  CREATE TABLE blobs (
+    blob_id      TEXT PRIMARY KEY,
+    owner_user   TEXT NOT NULL,
+    owner_device INTEGER NOT NULL,
+    length       INTEGER NOT NULL,
+    hash         BLOB,
+    created_at   INTEGER NOT NULL,
+    finalised_at INTEGER,
+    expires_at   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX blobs_by_owner ON blobs(owner_user);
+
+  -- Bumped by every administrative change (invite, revoke), so that a running
+  -- relay can tell them from its own writes.
+  CREATE TABLE admin_changes (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    counter INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO admin_changes (id, counter) VALUES (1, 0);
+  `,
+];
+
+/** Brings the database to the latest schema; refuses a database newer than this code. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `The relay database has schema version ${current}, newer than this relay (${MIGRATIONS.length}). Install the newer relay version.`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

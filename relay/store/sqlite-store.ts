@@ -1,0 +1,620 @@
+// SQLite backend of the relay store (better-sqlite3). WAL journal so that the CLI
+// can invite or revoke while the server runs (readers never block the writer and
+// a second writer waits on busy_timeout). synchronous=FULL: in WAL mode that
+// fsyncs the log at every commit, so a committed transaction survives a power
+// cut, not only a process crash; NORMAL would fsync only at checkpoints and could
+// lose acknowledged envelopes on power loss. The cost is one fsync per commit,
+// which the CommitBatcher (relay/commit-batcher.ts) spreads over many envelopes.
+import Database from 'better-sqlite3';
+import { migrate } from './migrations.js';
+import type {
+  BlobRecord,
+  CommitBatch,
+  CommitResult,
+  DeviceAddress,
+  DeviceRecord,
+  EnrolmentInput,
+  EnrolmentResult,
+  OneTimePrekeyRecord,
+  PrekeyBundleRecord,
+  QueueUsage,
+  QueuedEntry,
+  RelayStats,
+  RelayStore,
+  SignedPrekeyRecord,
+  StoredEnvelope,
+  SubmissionResult,
+  UserProfileFields,
+  UserRecord,
+} from './store.js';
+
+interface UserRow {
+  user_id: string;
+  display_name: string;
+  institution: string;
+  title: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface DeviceRow {
+  user_id: string;
+  device_id: number;
+  identity_key: Buffer;
+  issued_at: number;
+  certificate_signature: Buffer;
+  signed_prekey_id: number;
+  signed_prekey_public: Buffer;
+  signed_prekey_signature: Buffer;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface BlobRow {
+  blob_id: string;
+  owner_user: string;
+  owner_device: number;
+  length: number;
+  hash: Buffer | null;
+  created_at: number;
+  finalised_at: number | null;
+  expires_at: number;
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    userId: row.user_id,
+    displayName: row.display_name,
+    institution: row.institution,
+    title: row.title,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toDevice(row: DeviceRow): DeviceRecord {
+  return {
+    userId: row.user_id,
+    deviceId: row.device_id,
+    identityKey: bytes(row.identity_key),
+    issuedAt: row.issued_at,
+    certificateSignature: bytes(row.certificate_signature),
+    signedPrekey: {
+      id: row.signed_prekey_id,
+      publicKey: bytes(row.signed_prekey_public),
+      signature: bytes(row.signed_prekey_signature),
+    },
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toBlob(row: BlobRow): BlobRecord {
+  return {
+    blobId: row.blob_id,
+    ownerUser: row.owner_user,
+    ownerDevice: row.owner_device,
+    length: row.length,
+    hash: row.hash ? bytes(row.hash) : null,
+    createdAt: row.created_at,
+    finalisedAt: row.finalised_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export interface SqliteStoreOptions {
+  /** Use synchronous=NORMAL instead of FULL (tests of unrelated behaviour only). */
+  readonly relaxedDurability?: boolean;
+}
+
+export class SqliteStore implements RelayStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.relaxedDurability ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    // A larger page cache keeps the queue's hot pages in memory between batches.
+    this.db.pragma('cache_size = -65536');
+    // After a checkpoint, a log file grown by a burst is cut back to this size.
+    this.db.pragma('journal_size_limit = 67108864');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    const db = this.db;
+    this.statements = {
+      getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE user_id = ?'),
+      allUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY user_id'),
+      allDevices: db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY user_id, device_id'),
+      activeDevices: db.prepare<[string], DeviceRow>(
+        'SELECT * FROM devices WHERE user_id = ? AND revoked_at IS NULL ORDER BY device_id',
+      ),
+      getDevice: db.prepare<[string, number], DeviceRow>(
+        'SELECT * FROM devices WHERE user_id = ? AND device_id = ?',
+      ),
+      insertMessage: db.prepare<[string, number, number, Uint8Array, number]>(
+        'INSERT INTO messages (sender_user, sender_device, created_at, ciphertext, refs) VALUES (?, ?, ?, ?, ?)',
+      ),
+      insertQueue: db.prepare<[string, number, number | bigint, number, number]>(
+        'INSERT INTO queue (user_id, device_id, message_id, size, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteQueue: db.prepare<[number, string, number], { message_id: number; size: number }>(
+        'DELETE FROM queue WHERE server_id = ? AND user_id = ? AND device_id = ? RETURNING message_id, size',
+      ),
+      releaseMessage: db.prepare<[number]>(
+        'UPDATE messages SET refs = refs - 1 WHERE message_id = ?',
+      ),
+      dropMessage: db.prepare<[number]>('DELETE FROM messages WHERE message_id = ? AND refs <= 0'),
+      loadQueue: db.prepare<
+        [string, number, number, number],
+        {
+          server_id: number;
+          created_at: number;
+          sender_user: string;
+          sender_device: number;
+          ciphertext: Buffer;
+        }
+      >(
+        `SELECT q.server_id, q.created_at, m.sender_user, m.sender_device, m.ciphertext
+         FROM queue q JOIN messages m ON m.message_id = q.message_id
+         WHERE q.user_id = ? AND q.device_id = ? AND q.server_id > ?
+         ORDER BY q.server_id LIMIT ?`,
+      ),
+      countPrekeys: db.prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM one_time_prekeys WHERE user_id = ? AND device_id = ?',
+      ),
+      claimPrekey: db.prepare<
+        [{ user: string; device: number }],
+        { prekey_id: number; public_key: Buffer }
+      >(
+        `DELETE FROM one_time_prekeys WHERE user_id = @user AND device_id = @device AND prekey_id =
+           (SELECT prekey_id FROM one_time_prekeys WHERE user_id = @user AND device_id = @device
+            ORDER BY prekey_id LIMIT 1)
+         RETURNING prekey_id, public_key`,
+      ),
+      upsertPrekey: db.prepare<[string, number, number, Uint8Array]>(
+        `INSERT INTO one_time_prekeys (user_id, device_id, prekey_id, public_key) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, device_id, prekey_id) DO UPDATE SET public_key = excluded.public_key`,
+      ),
+      getBlob: db.prepare<[string], BlobRow>('SELECT * FROM blobs WHERE blob_id = ?'),
+      adminCounter: db.prepare<[], { counter: number }>(
+        'SELECT counter FROM admin_changes WHERE id = 1',
+      ),
+    };
+  }
+
+  externalChangeMarker(): number {
+    return this.statements.adminCounter.get()!.counter;
+  }
+
+  private bumpAdminCounter(): void {
+    this.db.prepare('UPDATE admin_changes SET counter = counter + 1 WHERE id = 1').run();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  async inviteUser(
+    profile: UserProfileFields,
+    codeHash: Uint8Array,
+    now: number,
+    expiresAt: number,
+  ): Promise<void> {
+    this.db
+      .transaction(() => {
+        const existing = this.statements.getUser.get(profile.userId);
+        if (existing && existing.revoked_at !== null) {
+          throw Object.assign(
+            new Error(
+              `The user "${profile.userId}" is revoked; choose another user id for a new account.`,
+            ),
+            { code: 'USER_REVOKED' },
+          );
+        }
+        if (existing) {
+          this.db
+            .prepare(
+              'UPDATE users SET display_name = ?, institution = ?, title = ? WHERE user_id = ?',
+            )
+            .run(profile.displayName, profile.institution, profile.title, profile.userId);
+        } else {
+          this.db
+            .prepare(
+              'INSERT INTO users (user_id, display_name, institution, title, created_at) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(profile.userId, profile.displayName, profile.institution, profile.title, now);
+        }
+        this.db
+          .prepare(
+            'INSERT INTO enrolment_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+          )
+          .run(codeHash, profile.userId, now, expiresAt);
+        this.bumpAdminCounter();
+      })
+      .immediate();
+  }
+
+  async listUsers(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]> {
+    const devices = new Map<string, DeviceRecord[]>();
+    for (const row of this.statements.allDevices.all()) {
+      const list = devices.get(row.user_id) ?? [];
+      list.push(toDevice(row));
+      devices.set(row.user_id, list);
+    }
+    return this.statements.allUsers
+      .all()
+      .map((row) => ({ user: toUser(row), devices: devices.get(row.user_id) ?? [] }));
+  }
+
+  async directory(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]> {
+    return (await this.listUsers())
+      .filter((entry) => entry.user.revokedAt === null)
+      .map((entry) => ({
+        user: entry.user,
+        devices: entry.devices.filter((d) => d.revokedAt === null),
+      }));
+  }
+
+  async revoke(
+    userId: string,
+    deviceId: number | undefined,
+    now: number,
+  ): Promise<DeviceAddress[]> {
+    return this.db
+      .transaction(() => {
+        const targets = this.db
+          .prepare<[string, number | null, number | null], { device_id: number }>(
+            `SELECT device_id FROM devices WHERE user_id = ? AND revoked_at IS NULL
+             AND (? IS NULL OR device_id = ?)`,
+          )
+          .all(userId, deviceId ?? null, deviceId ?? null);
+        if (deviceId === undefined) {
+          this.db
+            .prepare('UPDATE users SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+            .run(now, userId);
+          this.db
+            .prepare('DELETE FROM enrolment_codes WHERE user_id = ? AND used_at IS NULL')
+            .run(userId);
+        }
+        for (const { device_id } of targets) {
+          this.db
+            .prepare('UPDATE devices SET revoked_at = ? WHERE user_id = ? AND device_id = ?')
+            .run(now, userId, device_id);
+          this.db
+            .prepare('DELETE FROM one_time_prekeys WHERE user_id = ? AND device_id = ?')
+            .run(userId, device_id);
+          const removed = this.db
+            .prepare<[string, number], { message_id: number }>(
+              'DELETE FROM queue WHERE user_id = ? AND device_id = ? RETURNING message_id',
+            )
+            .all(userId, device_id);
+          for (const { message_id } of removed) {
+            this.statements.releaseMessage.run(message_id);
+            this.statements.dropMessage.run(message_id);
+          }
+        }
+        this.bumpAdminCounter();
+        return targets.map((t) => ({ userId, deviceId: t.device_id }));
+      })
+      .immediate();
+  }
+
+  async stats(): Promise<RelayStats> {
+    const one = <T>(sql: string): T => this.db.prepare(sql).get() as T;
+    const users = one<{ total: number; revoked: number }>(
+      'SELECT count(*) AS total, count(revoked_at) AS revoked FROM users',
+    );
+    const devices = one<{ total: number; revoked: number }>(
+      'SELECT count(*) AS total, count(revoked_at) AS revoked FROM devices',
+    );
+    const queue = one<{ n: number; bytes: number | null }>(
+      'SELECT count(*) AS n, sum(size) AS bytes FROM queue',
+    );
+    const blobs = one<{ n: number; bytes: number | null }>(
+      'SELECT count(*) AS n, sum(length) AS bytes FROM blobs',
+    );
+    return {
+      users: users.total,
+      revokedUsers: users.revoked,
+      devices: devices.total,
+      revokedDevices: devices.revoked,
+      pendingCodes: this.db
+        .prepare<[number], { n: number }>(
+          'SELECT count(*) AS n FROM enrolment_codes WHERE used_at IS NULL AND expires_at > ?',
+        )
+        .get(Date.now())!.n,
+      queuedEnvelopes: queue.n,
+      queuedBytes: queue.bytes ?? 0,
+      storedMessages: one<{ n: number }>('SELECT count(*) AS n FROM messages').n,
+      oneTimePrekeys: one<{ n: number }>('SELECT count(*) AS n FROM one_time_prekeys').n,
+      blobs: blobs.n,
+      blobBytes: blobs.bytes ?? 0,
+    };
+  }
+
+  async enrol(input: EnrolmentInput): Promise<EnrolmentResult> {
+    return this.db
+      .transaction((): EnrolmentResult => {
+        const code = this.db
+          .prepare<[Uint8Array], { user_id: string; expires_at: number; used_at: number | null }>(
+            'SELECT user_id, expires_at, used_at FROM enrolment_codes WHERE code_hash = ?',
+          )
+          .get(input.codeHash);
+        if (!code) return { ok: false, code: 'ENROLMENT_CODE_UNKNOWN' };
+        if (code.used_at !== null) return { ok: false, code: 'ENROLMENT_CODE_USED' };
+        if (code.expires_at <= input.now) return { ok: false, code: 'ENROLMENT_CODE_EXPIRED' };
+        const userRow = this.statements.getUser.get(code.user_id)!;
+        if (userRow.revoked_at !== null) return { ok: false, code: 'USER_REVOKED' };
+        const { next_device_id: deviceId } = this.db
+          .prepare<[string], { next_device_id: number }>(
+            'UPDATE users SET next_device_id = next_device_id + 1 WHERE user_id = ? RETURNING next_device_id - 1 AS next_device_id',
+          )
+          .get(code.user_id)!;
+        const signature = input.certify(code.user_id, deviceId, input.now);
+        this.db
+          .prepare(
+            `INSERT INTO devices (user_id, device_id, identity_key, issued_at, certificate_signature,
+               signed_prekey_id, signed_prekey_public, signed_prekey_signature, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            code.user_id,
+            deviceId,
+            input.identityKey,
+            input.now,
+            signature,
+            input.signedPrekey.id,
+            input.signedPrekey.publicKey,
+            input.signedPrekey.signature,
+            input.now,
+          );
+        for (const prekey of input.oneTimePrekeys) {
+          this.statements.upsertPrekey.run(code.user_id, deviceId, prekey.id, prekey.publicKey);
+        }
+        this.db
+          .prepare('UPDATE enrolment_codes SET used_at = ?, used_by_device = ? WHERE code_hash = ?')
+          .run(input.now, deviceId, input.codeHash);
+        return {
+          ok: true,
+          user: toUser(userRow),
+          device: toDevice(this.statements.getDevice.get(code.user_id, deviceId)!),
+        };
+      })
+      .immediate();
+  }
+
+  async getUser(userId: string): Promise<UserRecord | undefined> {
+    const row = this.statements.getUser.get(userId);
+    return row ? toUser(row) : undefined;
+  }
+
+  async activeDevices(userId: string): Promise<DeviceRecord[]> {
+    return this.statements.activeDevices.all(userId).map(toDevice);
+  }
+
+  async getDevice(userId: string, deviceId: number): Promise<DeviceRecord | undefined> {
+    const row = this.statements.getDevice.get(userId, deviceId);
+    return row ? toDevice(row) : undefined;
+  }
+
+  async claimPrekeyBundles(userId: string): Promise<PrekeyBundleRecord[]> {
+    return this.db
+      .transaction(() =>
+        this.statements.activeDevices.all(userId).map((row) => {
+          const claimed = this.statements.claimPrekey.get({ user: userId, device: row.device_id });
+          return {
+            device: toDevice(row),
+            oneTimePrekey: claimed
+              ? { id: claimed.prekey_id, publicKey: bytes(claimed.public_key) }
+              : null,
+            remaining: this.statements.countPrekeys.get(userId, row.device_id)!.n,
+          };
+        }),
+      )
+      .immediate();
+  }
+
+  async uploadPrekeys(
+    device: DeviceAddress,
+    signedPrekey: SignedPrekeyRecord | undefined,
+    oneTimePrekeys: readonly OneTimePrekeyRecord[],
+  ): Promise<number> {
+    return this.db
+      .transaction(() => {
+        if (signedPrekey) {
+          this.db
+            .prepare(
+              `UPDATE devices SET signed_prekey_id = ?, signed_prekey_public = ?, signed_prekey_signature = ?
+               WHERE user_id = ? AND device_id = ?`,
+            )
+            .run(
+              signedPrekey.id,
+              signedPrekey.publicKey,
+              signedPrekey.signature,
+              device.userId,
+              device.deviceId,
+            );
+        }
+        for (const prekey of oneTimePrekeys) {
+          this.statements.upsertPrekey.run(
+            device.userId,
+            device.deviceId,
+            prekey.id,
+            prekey.publicKey,
+          );
+        }
+        return this.statements.countPrekeys.get(device.userId, device.deviceId)!.n;
+      })
+      .immediate();
+  }
+
+  async countOneTimePrekeys(device: DeviceAddress): Promise<number> {
+    return this.statements.countPrekeys.get(device.userId, device.deviceId)!.n;
+  }
+
+  async commit(batch: CommitBatch): Promise<CommitResult> {
+    const s = this.statements;
+    return this.db
+      .transaction((): CommitResult => {
+        const submissions: SubmissionResult[] = batch.submissions.map((submission) => {
+          let firstMessageId = 0;
+          const queued = submission.envelopes.map((envelope) => {
+            const { lastInsertRowid: messageId } = s.insertMessage.run(
+              submission.senderUser,
+              submission.senderDevice,
+              submission.now,
+              envelope.ciphertext,
+              envelope.recipients.length,
+            );
+            if (firstMessageId === 0) firstMessageId = Number(messageId);
+            return envelope.recipients.map((r): QueuedEntry => {
+              const size = envelope.ciphertext.length;
+              const { lastInsertRowid } = s.insertQueue.run(
+                r.userId,
+                r.deviceId,
+                messageId,
+                size,
+                submission.now,
+              );
+              return {
+                userId: r.userId,
+                deviceId: r.deviceId,
+                serverId: Number(lastInsertRowid),
+                size,
+              };
+            });
+          });
+          return { messageId: firstMessageId, serverTime: submission.now, queued };
+        });
+        const removed: QueuedEntry[] = [];
+        for (const ack of batch.acks) {
+          for (const serverId of ack.serverIds) {
+            const row = s.deleteQueue.get(serverId, ack.userId, ack.deviceId);
+            if (!row) continue;
+            s.releaseMessage.run(row.message_id);
+            s.dropMessage.run(row.message_id);
+            removed.push({ userId: ack.userId, deviceId: ack.deviceId, serverId, size: row.size });
+          }
+        }
+        return { submissions, removed };
+      })
+      .immediate();
+  }
+
+  async loadQueue(
+    device: DeviceAddress,
+    afterServerId: number,
+    limit: number,
+  ): Promise<StoredEnvelope[]> {
+    return this.statements.loadQueue
+      .all(device.userId, device.deviceId, afterServerId, limit)
+      .map((row) => ({
+        serverId: row.server_id,
+        serverTime: row.created_at,
+        senderUser: row.sender_user,
+        senderDevice: row.sender_device,
+        ciphertext: bytes(row.ciphertext),
+      }));
+  }
+
+  async queueUsage(): Promise<QueueUsage[]> {
+    return this.db
+      .prepare<[], { user_id: string; device_id: number; n: number; bytes: number }>(
+        'SELECT user_id, device_id, count(*) AS n, sum(size) AS bytes FROM queue GROUP BY user_id, device_id',
+      )
+      .all()
+      .map((r) => ({ userId: r.user_id, deviceId: r.device_id, count: r.n, bytes: r.bytes }));
+  }
+
+  async expireQueue(before: number, limit: number): Promise<QueuedEntry[]> {
+    return this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare<
+            [number, number],
+            {
+              server_id: number;
+              user_id: string;
+              device_id: number;
+              message_id: number;
+              size: number;
+            }
+          >(
+            `DELETE FROM queue WHERE server_id IN
+               (SELECT server_id FROM queue WHERE created_at < ? ORDER BY created_at LIMIT ?)
+             RETURNING server_id, user_id, device_id, message_id, size`,
+          )
+          .all(before, limit);
+        for (const row of rows) {
+          this.statements.releaseMessage.run(row.message_id);
+          this.statements.dropMessage.run(row.message_id);
+        }
+        return rows.map((r) => ({
+          userId: r.user_id,
+          deviceId: r.device_id,
+          serverId: r.server_id,
+          size: r.size,
+        }));
+      })
+      .immediate();
+  }
+
+  async createBlob(blob: BlobRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO blobs (blob_id, owner_user, owner_device, length, hash, created_at, finalised_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        blob.blobId,
+        blob.ownerUser,
+        blob.ownerDevice,
+        blob.length,
+        blob.hash,
+        blob.createdAt,
+        blob.finalisedAt,
+        blob.expiresAt,
+      );
+  }
+
+  async getBlob(blobId: string): Promise<BlobRecord | undefined> {
+    const row = this.statements.getBlob.get(blobId);
+    return row ? toBlob(row) : undefined;
+  }
+
+  async finaliseBlob(blobId: string, hash: Uint8Array, now: number): Promise<void> {
+    this.db
+      .prepare('UPDATE blobs SET hash = ?, finalised_at = ? WHERE blob_id = ?')
+      .run(hash, now, blobId);
+  }
+
+  async deleteBlob(blobId: string): Promise<void> {
+    this.db.prepare('DELETE FROM blobs WHERE blob_id = ?').run(blobId);
+  }
+
+  async blobUsage(userId: string): Promise<number> {
+    return (
+      this.db
+        .prepare<[string], { bytes: number | null }>(
+          'SELECT sum(length) AS bytes FROM blobs WHERE owner_user = ?',
+        )
+        .get(userId)!.bytes ?? 0
+    );
+  }
+
+  async staleBlobs(now: number, unfinishedBefore: number, limit: number): Promise<BlobRecord[]> {
+    return this.db
+      .prepare<[number, number, number], BlobRow>(
+        `SELECT * FROM blobs WHERE (finalised_at IS NULL AND created_at < ?) OR expires_at <= ?
+         LIMIT ?`,
+      )
+      .all(unfinishedBefore, now, limit)
+      .map(toBlob);
+  }
+}

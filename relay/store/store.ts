@@ -1,0 +1,211 @@
+// The relay's storage contract. The embedded backend is SQLite (sqlite-store.ts);
+// a PostgreSQL backend for multi-node deployments implements the same interface.
+// Every method is one atomic unit: either all of its effects are durable when
+// the promise resolves, or none are. Methods are async so that a networked
+// backend fits without changing callers.
+
+export interface UserProfileFields {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly institution: string;
+  readonly title: string;
+}
+
+export interface UserRecord extends UserProfileFields {
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export interface SignedPrekeyRecord {
+  readonly id: number;
+  readonly publicKey: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+export interface OneTimePrekeyRecord {
+  readonly id: number;
+  readonly publicKey: Uint8Array;
+}
+
+export interface DeviceRecord {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly identityKey: Uint8Array;
+  readonly issuedAt: number;
+  readonly certificateSignature: Uint8Array;
+  readonly signedPrekey: SignedPrekeyRecord;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export interface EnrolmentInput {
+  readonly codeHash: Uint8Array;
+  readonly identityKey: Uint8Array;
+  readonly signedPrekey: SignedPrekeyRecord;
+  readonly oneTimePrekeys: readonly OneTimePrekeyRecord[];
+  readonly now: number;
+  /** Signs the certificate once the device id is known (inside the same transaction). */
+  readonly certify: (userId: string, deviceId: number, issuedAt: number) => Uint8Array;
+}
+
+export type EnrolmentResult =
+  | { readonly ok: true; readonly user: UserRecord; readonly device: DeviceRecord }
+  | {
+      readonly ok: false;
+      readonly code:
+        | 'ENROLMENT_CODE_UNKNOWN'
+        | 'ENROLMENT_CODE_USED'
+        | 'ENROLMENT_CODE_EXPIRED'
+        | 'USER_REVOKED';
+    };
+
+export interface PrekeyBundleRecord {
+  readonly device: DeviceRecord;
+  readonly oneTimePrekey: OneTimePrekeyRecord | null;
+  /** One-time prekeys this device has left after the claim. */
+  readonly remaining: number;
+}
+
+export interface DeviceAddress {
+  readonly userId: string;
+  readonly deviceId: number;
+}
+
+/** One ciphertext for one or more recipient devices (fan-out stores it once). */
+export interface EnvelopeWrite {
+  readonly ciphertext: Uint8Array;
+  readonly recipients: readonly DeviceAddress[];
+}
+
+export interface SubmissionWrite {
+  readonly senderUser: string;
+  readonly senderDevice: number;
+  readonly now: number;
+  readonly envelopes: readonly EnvelopeWrite[];
+}
+
+export interface AckWrite {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly serverIds: readonly number[];
+}
+
+export interface QueuedEntry {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly serverId: number;
+  readonly size: number;
+}
+
+export interface SubmissionResult {
+  /** The first message id of the submission. */
+  readonly messageId: number;
+  readonly serverTime: number;
+  /** Per envelope of the write, its queue entries in recipient order. */
+  readonly queued: readonly (readonly QueuedEntry[])[];
+}
+
+export interface CommitBatch {
+  readonly submissions: readonly SubmissionWrite[];
+  readonly acks: readonly AckWrite[];
+}
+
+export interface CommitResult {
+  readonly submissions: readonly SubmissionResult[];
+  /** Queue entries removed by the acks (only those that existed). */
+  readonly removed: readonly QueuedEntry[];
+}
+
+export interface StoredEnvelope {
+  readonly serverId: number;
+  readonly serverTime: number;
+  readonly senderUser: string;
+  readonly senderDevice: number;
+  readonly ciphertext: Uint8Array;
+}
+
+export interface QueueUsage {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+export interface BlobRecord {
+  readonly blobId: string;
+  readonly ownerUser: string;
+  readonly ownerDevice: number;
+  readonly length: number;
+  readonly hash: Uint8Array | null;
+  readonly createdAt: number;
+  readonly finalisedAt: number | null;
+  readonly expiresAt: number;
+}
+
+export interface RelayStats {
+  readonly users: number;
+  readonly revokedUsers: number;
+  readonly devices: number;
+  readonly revokedDevices: number;
+  readonly pendingCodes: number;
+  readonly queuedEnvelopes: number;
+  readonly queuedBytes: number;
+  readonly storedMessages: number;
+  readonly oneTimePrekeys: number;
+  readonly blobs: number;
+  readonly blobBytes: number;
+}
+
+export interface RelayStore {
+  // Administration (the CLI, possibly while the server runs).
+  inviteUser(
+    profile: UserProfileFields,
+    codeHash: Uint8Array,
+    now: number,
+    expiresAt: number,
+  ): Promise<void>;
+  listUsers(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]>;
+  /** Revokes a user (all devices) or one device; purges their queues and prekeys. Returns the devices revoked. */
+  revoke(userId: string, deviceId: number | undefined, now: number): Promise<DeviceAddress[]>;
+  stats(): Promise<RelayStats>;
+
+  // Enrolment and directory.
+  enrol(input: EnrolmentInput): Promise<EnrolmentResult>;
+  getUser(userId: string): Promise<UserRecord | undefined>;
+  /** Active (not revoked) devices, ordered by device id. */
+  activeDevices(userId: string): Promise<DeviceRecord[]>;
+  /** Every device of the user, revoked ones included. */
+  getDevice(userId: string, deviceId: number): Promise<DeviceRecord | undefined>;
+  directory(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]>;
+  /** Hands out one one-time prekey per active device; each is handed out exactly once. */
+  claimPrekeyBundles(userId: string): Promise<PrekeyBundleRecord[]>;
+  /** Stores new one-time prekeys (ids already stored are replaced) and optionally a new signed prekey. */
+  uploadPrekeys(
+    device: DeviceAddress,
+    signedPrekey: SignedPrekeyRecord | undefined,
+    oneTimePrekeys: readonly OneTimePrekeyRecord[],
+  ): Promise<number>;
+  countOneTimePrekeys(device: DeviceAddress): Promise<number>;
+
+  // Messages.
+  commit(batch: CommitBatch): Promise<CommitResult>;
+  /** Up to `limit` envelopes queued for `device` with server id > `afterServerId`, in order. */
+  loadQueue(device: DeviceAddress, afterServerId: number, limit: number): Promise<StoredEnvelope[]>;
+  queueUsage(): Promise<QueueUsage[]>;
+  /** Deletes queue entries created before `before`; returns what was removed. */
+  expireQueue(before: number, limit: number): Promise<QueuedEntry[]>;
+
+  // Blobs (metadata; the bytes live in files, see relay/blob-files.ts).
+  createBlob(blob: BlobRecord): Promise<void>;
+  getBlob(blobId: string): Promise<BlobRecord | undefined>;
+  finaliseBlob(blobId: string, hash: Uint8Array, now: number): Promise<void>;
+  deleteBlob(blobId: string): Promise<void>;
+  /** Declared bytes of every blob of the user (uploading and finalised). */
+  blobUsage(userId: string): Promise<number>;
+  /** Blobs whose upload was abandoned before `unfinishedBefore`, or whose expiry passed. */
+  staleBlobs(now: number, unfinishedBefore: number, limit: number): Promise<BlobRecord[]>;
+
+  /** Changes after every administrative change (invite, revoke), whoever made it. */
+  externalChangeMarker(): number;
+  close(): void;
+}
