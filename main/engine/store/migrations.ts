@@ -133,6 +133,13 @@ export const MIGRATIONS: readonly Migration[] = [
         next_attempt_at INTEGER NOT NULL,
         last_error TEXT
       )`,
+      `CREATE TABLE outbox_sealed (
+        job_id INTEGER NOT NULL REFERENCES outbox (job_id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        ciphertext BLOB NOT NULL,
+        PRIMARY KEY (job_id, user_id, device_id)
+      )`,
       `CREATE TABLE inbox (
         server_id INTEGER PRIMARY KEY,
         sender_user TEXT NOT NULL,

@@ -1,0 +1,291 @@
+// `comgov`: the headless client on the engine. The passphrase that unlocks the
+// data folder comes from COMGOV_PASSPHRASE or --passphrase-file, never from the
+// command line (where other users of the machine could read it).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
+import { EngineError, type Result } from '../../shared/api/errors.js';
+import { fromHex } from '../../shared/util/bytes.js';
+import { Engine } from '../engine/engine.js';
+
+class UsageError extends Error {}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+interface Common {
+  data: string;
+  passphraseFile?: string;
+}
+
+function passphrase(options: Common): string {
+  if (options.passphraseFile) {
+    try {
+      return readFileSync(options.passphraseFile, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      throw new UsageError(`The passphrase file ${options.passphraseFile} cannot be read.`);
+    }
+  }
+  const fromEnv = process.env.COMGOV_PASSPHRASE;
+  if (!fromEnv) {
+    throw new UsageError(
+      'Set COMGOV_PASSPHRASE, or pass --passphrase-file <file>, to unlock the data folder.',
+    );
+  }
+  return fromEnv;
+}
+
+function relayKey(text: string): Uint8Array {
+  const trimmed = text.trim();
+  let key: Uint8Array | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) key = fromHex(trimmed);
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed))
+    key = new Uint8Array(Buffer.from(trimmed, 'base64'));
+  if (!key || key.length !== 32) {
+    throw new UsageError(
+      'The relay key must be the 64 hexadecimal characters printed by "comgov-relay init".',
+    );
+  }
+  return key;
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new EngineError(result.error.code, result.error.message);
+  return result.value;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function messageJson(m: MessageView): string {
+  return JSON.stringify({
+    id: m.id,
+    from: m.senderId,
+    conversation: m.conversationId,
+    kind: m.kind,
+    text: m.text,
+    sentAt: m.sentAt,
+    replyTo: m.replyTo,
+    outgoing: m.outgoing,
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('comgov')
+    .description('COMGOV Messenger headless client')
+    .showHelpAfterError()
+    .exitOverride();
+  const data = () => new Option('--data <dir>', 'data folder of this device').makeOptionMandatory();
+  const passFile = () =>
+    new Option('--passphrase-file <file>', 'file holding the passphrase (else COMGOV_PASSPHRASE)');
+
+  program
+    .command('enroll')
+    .description('enrol this device with a code from the ICT cell')
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--relay <url>', 'relay address, e.g. https://relay.comgov.local:8443')
+    .requiredOption('--relay-key <key>', 'relay public key printed by "comgov-relay init"')
+    .requiredOption('--code <code>', 'enrolment code')
+    .action(async (options: Common & { relay: string; relayKey: string; code: string }) => {
+      let url: URL;
+      try {
+        url = new URL(options.relay);
+      } catch {
+        throw new UsageError(
+          `"${options.relay}" is not a relay address; use e.g. https://relay.example:8443.`,
+        );
+      }
+      const engine = await Engine.enrol(
+        { dataDir: options.data, passphrase: passphrase(options) },
+        {
+          relayUrl: url.toString(),
+          relayPublicKey: relayKey(options.relayKey),
+          code: options.code,
+        },
+      );
+      const me = value(await engine.account());
+      await engine.close();
+      out(`Enrolled ${me.displayName} (${me.userId}), device ${me.deviceId}.`);
+    });
+
+  program
+    .command('send')
+    .description('send a message; exits once the relay has acknowledged it')
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--to <userId>', 'recipient')
+    .option('--no-wait', 'leave the message in the outbox and exit at once')
+    .option('--timeout <seconds>', 'how long to wait for the relay', '60')
+    .argument('<text...>', 'the message')
+    .action(
+      async (words: string[], options: Common & { to: string; wait: boolean; timeout: string }) => {
+        const engine = await Engine.open({
+          dataDir: options.data,
+          passphrase: passphrase(options),
+        });
+        try {
+          if (options.wait) engine.start();
+          const message = value(await engine.sendText(options.to, words.join(' ')));
+          if (!options.wait) {
+            out(`Queued ${message.id}: it leaves at the next "comgov send" or "comgov sync".`);
+            return;
+          }
+          const seconds = Number(options.timeout);
+          const final = await withTimeout(
+            engine.whenSent(message.id),
+            (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000,
+            () =>
+              new EngineError(
+                'RELAY_UNREACHABLE',
+                'The relay did not acknowledge in time. The message waits in the outbox and leaves at the next send or sync.',
+              ),
+          );
+          if (final.status === 'refused') {
+            throw new EngineError(
+              'NOT_ALLOWED',
+              `The relay refused the message for good: ${final.refusalReason ?? ''}`,
+            );
+          }
+          out(`Sent ${message.id}.`);
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+
+  program
+    .command('sync')
+    .description('connect, receive everything pending, send what waits, then exit')
+    .addOption(data())
+    .addOption(passFile())
+    .option('--json', 'one JSON object per new message per line')
+    .option('--timeout <seconds>', 'how long to wait for the relay', '120')
+    .action(async (options: Common & { json?: boolean; timeout: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      const fresh: MessageView[] = [];
+      engine.on('event', (event: EngineEvent) => {
+        if (event.type === 'message') fresh.push(event.message);
+        if (event.type === 'catchUp' && !options.json && process.stderr.isTTY) {
+          process.stderr.write(
+            `\rReceiving… ${event.processed} processed, ${event.remaining} left   `,
+          );
+        }
+      });
+      try {
+        engine.start();
+        const seconds = Number(options.timeout);
+        const limit = (Number.isFinite(seconds) && seconds > 0 ? seconds : 120) * 1000;
+        await withTimeout(engine.whenCaughtUp(), limit, () => new EngineError('RELAY_UNREACHABLE'));
+        // Receipts and queued messages leave too, within a short grace period.
+        await withTimeout(engine.whenOutboxEmpty(), 10_000, () => new Error('outbox')).catch(
+          () => undefined,
+        );
+        if (process.stderr.isTTY && !options.json) process.stderr.write('\n');
+        for (const m of fresh) {
+          if (options.json) out(messageJson(m));
+          else
+            out(
+              `[${new Date(m.sentAt).toISOString()}] ${m.outgoing ? `→ ${m.conversationId}` : m.senderId}: ${m.text ?? ''}`,
+            );
+        }
+        if (!options.json) out(`${fresh.length} new message${fresh.length === 1 ? '' : 's'}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('contacts')
+    .description('list the directory, by institution')
+    .addOption(data())
+    .addOption(passFile())
+    .option('--json', 'one JSON object per contact per line')
+    .action(async (options: Common & { json?: boolean }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        const contacts = value(await engine.contacts());
+        for (const c of contacts) {
+          if (options.json) out(JSON.stringify(c));
+          else
+            out(
+              `${c.userId}\t${c.displayName}\t${c.institution}\t${c.title}\t${c.devices.filter((d) => d.active).length} device(s)${c.identityChanged ? '\tKEY CHANGED' : ''}${c.verified ? '\tverified' : ''}`,
+            );
+        }
+        if (!options.json && contacts.length === 0) out('No contacts yet.');
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('safety-number')
+    .description('show the safety number to compare with a contact')
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--with <userId>', 'the contact')
+    .action(async (options: Common & { with: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        const number = value(await engine.safetyNumber(options.with));
+        for (let i = 0; i < 12; i += 4) out(number.groups.slice(i, i + 4).join(' '));
+        out(
+          number.verified
+            ? 'Verified.'
+            : 'Not verified yet: compare these digits with the contact.',
+        );
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('devices')
+    .description("list this account's devices")
+    .addOption(data())
+    .addOption(passFile())
+    .action(async (options: Common) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        const me = value(await engine.account());
+        for (const d of await engine.ownDevices()) {
+          out(
+            `${d.deviceId}${d.deviceId === me.deviceId ? '\t(this device)' : ''}${d.active ? '' : '\trevoked'}`,
+          );
+        }
+      } finally {
+        await engine.close();
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      process.stderr.write(`comgov: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof EngineError) {
+      process.stderr.write(`comgov: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    process.stderr.write(`comgov: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

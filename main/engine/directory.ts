@@ -1,0 +1,203 @@
+// Contacts and their devices, as certified by the relay. Every device
+// certificate is checked against the pinned relay key before its identity key is
+// used; a contact whose set of keys changes raises a warning that is stored until
+// acknowledged (the safety number changes with it).
+import { EngineError } from '../../shared/api/errors.js';
+import { asEd25519PublicKey } from '../../shared/crypto/index.js';
+import { bytesEqual } from '../../shared/util/bytes.js';
+import { toBinary } from '@bufbuild/protobuf';
+import {
+  type DeviceCertificate,
+  DeviceCertificateSchema,
+  type UserProfile,
+  verifyCertificate,
+} from '../../shared/wire/index.js';
+import type { Account } from './account.js';
+import { type RelayHttp, RelayRequestError } from './relay/relay-http.js';
+import type { Store } from './store/open-store.js';
+
+export interface DeviceRecord {
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly identityKey: Uint8Array;
+  readonly active: boolean;
+}
+
+export interface IdentityChange {
+  readonly userId: string;
+  readonly deviceId: number;
+}
+
+export class Directory {
+  constructor(
+    private readonly db: Store,
+    private readonly http: RelayHttp,
+    private readonly account: Account,
+    private readonly onIdentityChange: (change: IdentityChange) => void,
+  ) {}
+
+  /** Active devices we know for a user (for ourselves: our other devices). */
+  activeDevices(userId: string): DeviceRecord[] {
+    const rows = this.db
+      .prepare(
+        'SELECT device_id, identity_key FROM contact_devices WHERE user_id = ? AND active = 1 ORDER BY device_id',
+      )
+      .all(userId) as { device_id: number; identity_key: Uint8Array }[];
+    return rows
+      .filter((r) => !(userId === this.account.userId && r.device_id === this.account.deviceId))
+      .map((r) => ({
+        userId,
+        deviceId: r.device_id,
+        identityKey: new Uint8Array(r.identity_key),
+        active: true,
+      }));
+  }
+
+  isKnown(userId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM contacts WHERE user_id = ?').get(userId) !== undefined;
+  }
+
+  identityKeyOf(userId: string, deviceId: number): Uint8Array | null {
+    const key = this.db
+      .prepare('SELECT identity_key FROM contact_devices WHERE user_id = ? AND device_id = ?')
+      .pluck()
+      .get(userId, deviceId) as Uint8Array | undefined;
+    return key ? new Uint8Array(key) : null;
+  }
+
+  /** Fetches one user's profile and devices from the relay and records them. */
+  async refreshUser(userId: string): Promise<DeviceRecord[]> {
+    let profile: UserProfile;
+    try {
+      profile = await this.http.user(userId);
+    } catch (error) {
+      if (
+        error instanceof RelayRequestError &&
+        (error.code === 'USER_NOT_FOUND' || error.status === 404)
+      ) {
+        this.db.prepare('UPDATE contact_devices SET active = 0 WHERE user_id = ?').run(userId);
+        throw new EngineError('UNKNOWN_USER', `There is no active user "${userId}" on the relay.`);
+      }
+      throw error;
+    }
+    this.record(profile);
+    return this.activeDevices(userId);
+  }
+
+  /** Fetches the whole directory (contacts by institution). */
+  async refreshAll(): Promise<number> {
+    const directory = await this.http.directory();
+    for (const profile of directory.users) this.record(profile);
+    return directory.users.length;
+  }
+
+  /** Records a profile after checking every certificate against the pinned relay key. */
+  record(profile: UserProfile, now = Date.now()): void {
+    const relayKey = asEd25519PublicKey(this.account.relayPublicKey);
+    const valid: DeviceCertificate[] = [];
+    for (const certificate of profile.devices) {
+      if (certificate.userId !== profile.userId || !verifyCertificate(relayKey, certificate)) {
+        throw new EngineError(
+          'RELAY_KEY_MISMATCH',
+          `A device certificate of "${profile.userId}" is not signed by the pinned relay key.`,
+        );
+      }
+      valid.push(certificate);
+    }
+    const changes: IdentityChange[] = [];
+    this.db.transaction(() => {
+      const known = this.isKnown(profile.userId);
+      this.db
+        .prepare(
+          `INSERT INTO contacts (user_id, display_name, institution, title, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name,
+             institution = excluded.institution, title = excluded.title, updated_at = excluded.updated_at`,
+        )
+        .run(profile.userId, profile.displayName, profile.institution, profile.title, now);
+      const existing = new Map(
+        (
+          this.db
+            .prepare(
+              'SELECT device_id, identity_key, active FROM contact_devices WHERE user_id = ?',
+            )
+            .all(profile.userId) as {
+            device_id: number;
+            identity_key: Uint8Array;
+            active: number;
+          }[]
+        ).map((r) => [r.device_id, r]),
+      );
+      const seen = new Set<number>();
+      for (const certificate of valid) {
+        seen.add(certificate.deviceId);
+        const before = existing.get(certificate.deviceId);
+        const blob = toBinary(DeviceCertificateSchema, certificate);
+        if (!before) {
+          this.db
+            .prepare(
+              `INSERT INTO contact_devices (user_id, device_id, identity_key, certificate, active, first_seen)
+               VALUES (?, ?, ?, ?, 1, ?)`,
+            )
+            .run(profile.userId, certificate.deviceId, certificate.identityKey, blob, now);
+          // A new key for someone we already knew: their safety number changes.
+          if (known && profile.userId !== this.account.userId) {
+            this.recordChange(
+              profile.userId,
+              certificate.deviceId,
+              new Uint8Array(0),
+              certificate.identityKey,
+              now,
+            );
+            changes.push({ userId: profile.userId, deviceId: certificate.deviceId });
+          }
+        } else if (!bytesEqual(new Uint8Array(before.identity_key), certificate.identityKey)) {
+          this.db
+            .prepare(
+              `UPDATE contact_devices SET identity_key = ?, certificate = ?, active = 1
+               WHERE user_id = ? AND device_id = ?`,
+            )
+            .run(certificate.identityKey, blob, profile.userId, certificate.deviceId);
+          // The old session belongs to the old key: it must not be used any more.
+          this.db
+            .prepare('DELETE FROM sessions WHERE user_id = ? AND device_id = ?')
+            .run(profile.userId, certificate.deviceId);
+          this.recordChange(
+            profile.userId,
+            certificate.deviceId,
+            new Uint8Array(before.identity_key),
+            certificate.identityKey,
+            now,
+          );
+          changes.push({ userId: profile.userId, deviceId: certificate.deviceId });
+        } else if (before.active === 0) {
+          this.db
+            .prepare('UPDATE contact_devices SET active = 1 WHERE user_id = ? AND device_id = ?')
+            .run(profile.userId, certificate.deviceId);
+        }
+      }
+      for (const deviceId of existing.keys()) {
+        if (!seen.has(deviceId)) {
+          this.db
+            .prepare('UPDATE contact_devices SET active = 0 WHERE user_id = ? AND device_id = ?')
+            .run(profile.userId, deviceId);
+        }
+      }
+    })();
+    for (const change of changes) this.onIdentityChange(change);
+  }
+
+  private recordChange(
+    userId: string,
+    deviceId: number,
+    oldKey: Uint8Array,
+    newKey: Uint8Array,
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO identity_changes (user_id, device_id, old_key, new_key, detected_at) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(userId, deviceId, oldKey, newKey, now);
+    this.db.prepare('UPDATE contacts SET verified = 0 WHERE user_id = ?').run(userId);
+  }
+}

@@ -1,0 +1,768 @@
+// The client engine: opens the encrypted store, keeps one connection to the
+// relay, runs the outbox and the inbox, and answers the API of shared/api with
+// Results. Plain Node: the desktop app runs it in a utilityProcess, the CLI and
+// the browser harness run it directly.
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type {
+  AccountView,
+  ContactView,
+  ConversationView,
+  EngineApi,
+  EngineEvent,
+  MessageView,
+  SafetyNumberView,
+} from '../../shared/api/contract.js';
+import { EngineError, type Result } from '../../shared/api/errors.js';
+import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
+import { concatBytes } from '../../shared/util/bytes.js';
+import type { Envelope } from '../../shared/wire/index.js';
+import {
+  type Account,
+  type EnrolParams,
+  credentialsOf,
+  enrol,
+  loadAccount,
+  rotateSignedPrekeyIfDue,
+  topUpOneTimePrekeys,
+} from './account.js';
+import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
+import { Directory } from './directory.js';
+import { Inbox, type InboxEffects } from './inbox.js';
+import { MessageStore, directConversationId } from './message-store.js';
+import { Outbox } from './outbox.js';
+import { RelayHttp } from './relay/relay-http.js';
+import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
+import { SessionStore } from './session-store.js';
+import { createStoreKey, hasKeyFile, unlockStoreKey } from './store/key-file.js';
+import { type Store, openStore } from './store/open-store.js';
+
+export const STORE_FILE = 'store.db';
+
+export interface OpenOptions {
+  readonly dataDir: string;
+  /** The store key, or a passphrase that unwraps it (CLI). */
+  readonly storeKey?: Uint8Array;
+  readonly passphrase?: string;
+  /** Reconnection bounds, shortened by tests. */
+  readonly minRetryMs?: number;
+  readonly maxRetryMs?: number;
+}
+
+export interface EngineEvents {
+  event: [EngineEvent];
+}
+
+/** Wraps a body so that every outcome is a Result; EngineErrors keep their code. */
+async function result<T>(body: () => T | Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await body() };
+  } catch (error) {
+    if (error instanceof EngineError)
+      return { ok: false, error: { code: error.code, message: error.message } };
+    return {
+      ok: false,
+      error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
+    };
+  }
+}
+
+export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
+  readonly messages: MessageStore;
+  private readonly sessions: SessionStore;
+  private readonly http: RelayHttp;
+  private readonly socket: RelaySocket;
+  private readonly directory: Directory;
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox;
+  private processing = false;
+  private processAgain = false;
+  private idleWaiters: (() => void)[] = [];
+  private processedSinceConnect = 0;
+  private drained = false;
+  private closed = false;
+
+  private constructor(
+    readonly db: Store,
+    readonly me: Account,
+    options: OpenOptions,
+  ) {
+    super();
+    this.messages = new MessageStore(db);
+    this.sessions = new SessionStore(db);
+    this.http = new RelayHttp(me.relayUrl, credentialsOf(me));
+    this.socket = new RelaySocket({
+      baseUrl: me.relayUrl,
+      credentials: credentialsOf(me),
+      ...(options.minRetryMs !== undefined ? { minRetryMs: options.minRetryMs } : {}),
+      ...(options.maxRetryMs !== undefined ? { maxRetryMs: options.maxRetryMs } : {}),
+    });
+    this.directory = new Directory(db, this.http, me, (change) =>
+      this.emitEvent({ type: 'identityChanged', userId: change.userId, deviceId: change.deviceId }),
+    );
+    this.outbox = new Outbox(db, me, this.sessions, this.directory, this.http, this.socket, {
+      messageChanged: (id) => {
+        const message = this.messages.message(id);
+        if (message) this.emitEvent({ type: 'messageUpdated', message });
+      },
+      waitingChanged: (waiting) => this.emitEvent({ type: 'outbox', waiting }),
+    });
+    this.inbox = new Inbox(db, me, this.sessions, this.directory, this.messages, this.outbox);
+    this.socket.on('state', (state) => this.onConnection(state));
+    this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
+    this.socket.on('drained', () => {
+      // After the envelopes received before it are stored (their flush is already scheduled).
+      setImmediate(() => {
+        this.drained = true;
+        this.kickInbox();
+      });
+    });
+    this.socket.on('prekeysLow', () => {
+      void topUpOneTimePrekeys(this.db, this.http).catch(() => undefined);
+    });
+    this.socket.on('fatal', (error) =>
+      this.emitEvent({ type: 'undecryptable', senderId: 'relay', reason: error.message }),
+    );
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** Creates the data folder's key file and store, and enrols this device. */
+  static async enrol(
+    options: OpenOptions & { readonly passphrase: string },
+    params: EnrolParams,
+  ): Promise<Engine> {
+    await ready();
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    if (hasKeyFile(options.dataDir)) {
+      // A data folder whose enrolment failed half-way can be reused with the same passphrase.
+      const key = unlockStoreKey(options.dataDir, options.passphrase);
+      const db = openStore(path.join(options.dataDir, STORE_FILE), key);
+      if (loadAccount(db)) {
+        db.close();
+        throw new EngineError('ALREADY_ENROLLED');
+      }
+      return new Engine(db, await enrolClosingOnError(db, params), options);
+    }
+    const key = createStoreKey(options.dataDir, options.passphrase);
+    const db = openStore(path.join(options.dataDir, STORE_FILE), key);
+    return new Engine(db, await enrolClosingOnError(db, params), options);
+  }
+
+  /** Opens an enrolled data folder. */
+  static async open(options: OpenOptions): Promise<Engine> {
+    await ready();
+    const key =
+      options.storeKey ??
+      (options.passphrase !== undefined
+        ? unlockStoreKey(options.dataDir, options.passphrase)
+        : undefined);
+    if (!key) throw new EngineError('BAD_REQUEST', 'Give the store key or the passphrase.');
+    const db = openStore(path.join(options.dataDir, STORE_FILE), key);
+    const account = loadAccount(db);
+    if (!account) {
+      db.close();
+      throw new EngineError('NOT_ENROLLED');
+    }
+    return new Engine(db, account, options);
+  }
+
+  /** Connects to the relay and starts the outbox and inbox. */
+  start(): void {
+    this.socket.start();
+    this.outbox.kick();
+    this.kickInbox();
+  }
+
+  get connection(): ConnectionState {
+    return this.socket.connectionState;
+  }
+
+  whenOnline(): Promise<void> {
+    return this.socket.whenOnline();
+  }
+
+  /** Stops the connection and the workers, then closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox.stop();
+    this.socket.stop();
+    while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    this.db.close();
+  }
+
+  /**
+   * Resolves once the relay has pushed everything that was queued when we
+   * connected and all of it is processed and acknowledged (the CLI's `sync`).
+   */
+  async whenCaughtUp(): Promise<void> {
+    await this.whenOnline();
+    for (;;) {
+      if (
+        this.drained &&
+        !this.processing &&
+        this.pendingEnvelopes.length === 0 &&
+        this.inbox.pendingCount() === 0
+      ) {
+        return;
+      }
+      // Woken by real progress: the end of an inbox pass (after a batch is stored, or
+      // after the relay said its queue is drained).
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  /** Resolves once the outbox is empty. */
+  whenOutboxEmpty(): Promise<void> {
+    return this.outbox.whenIdle();
+  }
+
+  /** Resolves once a given message has left the outbox (acknowledged or refused). */
+  async whenSent(messageId: string): Promise<MessageView> {
+    for (;;) {
+      const message = this.messages.message(messageId);
+      if (!message) throw new EngineError('UNKNOWN_MESSAGE');
+      if (message.status !== 'waiting') return message;
+      await new Promise<void>((resolve) => {
+        const onEvent = (event: EngineEvent) => {
+          if (event.type === 'messageUpdated' && event.message.id === messageId) {
+            this.off('event', onEvent);
+            resolve();
+          }
+        };
+        this.on('event', onEvent);
+      });
+    }
+  }
+
+  private emitEvent(event: EngineEvent): void {
+    this.emit('event', event);
+  }
+
+  private onConnection(state: ConnectionState): void {
+    this.emitEvent({ type: 'connection', state });
+    if (state === 'online') {
+      this.processedSinceConnect = 0;
+      this.drained = false;
+      this.outbox.kick();
+      void rotateSignedPrekeyIfDue(this.db, this.http, this.me).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  private pendingEnvelopes: Envelope[] = [];
+  private flushScheduled = false;
+
+  private onEnvelope(envelope: Envelope): void {
+    if (this.closed) return;
+    this.pendingEnvelopes.push(envelope);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Envelopes arriving together are stored in one transaction.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.closed) return;
+      const batch = this.pendingEnvelopes.splice(0);
+      const again = this.inbox.storeRaw(batch);
+      this.socket.ack(again);
+      this.kickInbox();
+    });
+  }
+
+  private kickInbox(): void {
+    if (this.closed) return;
+    if (this.processing) {
+      this.processAgain = true;
+      return;
+    }
+    this.processing = true;
+    void this.drainInbox().finally(() => {
+      this.processing = false;
+      if (this.processAgain && !this.closed) {
+        this.processAgain = false;
+        this.kickInbox();
+      } else {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    });
+  }
+
+  private async drainInbox(): Promise<void> {
+    for (;;) {
+      this.processAgain = false;
+      if (this.closed) return;
+      // Certified keys of unknown senders are fetched before the (synchronous) batch.
+      for (const sender of this.inbox.unknownSenders()) {
+        try {
+          await this.directory.refreshUser(sender.userId);
+        } catch {
+          // Unreachable relay or unknown user: the batch records the reason.
+        }
+      }
+      if (this.closed) return;
+      const effects: InboxEffects = {
+        newMessages: [],
+        updatedMessages: [],
+        typing: [],
+        failures: [],
+      };
+      const done = this.inbox.processBatch(effects);
+      if (done.length === 0) return;
+      this.socket.ack(done);
+      this.processedSinceConnect += done.length;
+      this.emitEffects(effects);
+      const remaining = Math.max(0, this.socket.queuedAtConnect - this.processedSinceConnect);
+      this.emitEvent({ type: 'catchUp', processed: this.processedSinceConnect, remaining });
+      this.outbox.kick();
+      // Let API calls and UI events through between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private emitEffects(effects: InboxEffects): void {
+    for (const id of effects.newMessages) {
+      const message = this.messages.message(id);
+      if (message) this.emitEvent({ type: 'message', message });
+    }
+    for (const id of new Set(effects.updatedMessages)) {
+      const message = this.messages.message(id);
+      if (message) this.emitEvent({ type: 'messageUpdated', message });
+    }
+    for (const t of effects.typing) this.emitEvent({ type: 'typing', ...t });
+    for (const f of effects.failures)
+      this.emitEvent({ type: 'undecryptable', senderId: f.senderId, reason: f.reason });
+  }
+
+  // ------------------------------------------------------------ the API
+
+  account(): Promise<Result<AccountView>> {
+    return result(() => ({
+      userId: this.me.userId,
+      deviceId: this.me.deviceId,
+      displayName: this.me.displayName,
+      institution: this.me.institution,
+      title: this.me.title,
+      relayUrl: this.me.relayUrl,
+    }));
+  }
+
+  listConversations(): Promise<Result<readonly ConversationView[]>> {
+    return result(() => this.messages.conversations());
+  }
+
+  listMessages(
+    conversationId: string,
+    options: { readonly before?: number; readonly limit?: number } = {},
+  ): Promise<Result<readonly MessageView[]>> {
+    return result(() => {
+      if (typeof conversationId !== 'string' || !this.messages.conversationExists(conversationId)) {
+        throw new EngineError('UNKNOWN_CONVERSATION');
+      }
+      const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 500);
+      return this.messages.messages(conversationId, options.before, limit);
+    });
+  }
+
+  /** Sends a text to a user: stored and queued in one transaction, then leaves when it can. */
+  sendText(
+    to: string,
+    text: string,
+    options: { readonly replyTo?: string } = {},
+  ): Promise<Result<MessageView>> {
+    return result(async () => {
+      const peer = await this.resolvePeer(to);
+      checkText(text);
+      const replyTo = options.replyTo ?? null;
+      if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
+        throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
+      }
+      const id = newMessageId();
+      const now = Date.now();
+      const payload = encodeContent({
+        case: 'data',
+        value: {
+          id,
+          sentAt: BigInt(now),
+          groupId: '',
+          kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '' } },
+        },
+      });
+      this.db.transaction(() => {
+        const conversationId = this.messages.ensureDirectConversation(
+          peer,
+          this.titleOf(peer),
+          now,
+        );
+        this.messages.insert({
+          id,
+          conversationId,
+          senderId: this.me.userId,
+          senderDevice: this.me.deviceId,
+          sentAt: now,
+          receivedAt: now,
+          kind: replyTo ? 'reply' : 'text',
+          body: text,
+          replyTo,
+          outgoing: true,
+          status: 'waiting',
+        });
+        this.messages.setDraft(conversationId, '', now);
+        this.outbox.enqueue(
+          payload,
+          { users: [peer], syncDestination: peer },
+          id,
+          conversationId,
+          now,
+        );
+      })();
+      this.outbox.kick();
+      const message = this.messages.message(id)!;
+      this.emitEvent({ type: 'message', message });
+      return message;
+    });
+  }
+
+  editMessage(messageId: string, text: string): Promise<Result<MessageView>> {
+    return result(() => {
+      checkText(text);
+      const target = this.ownMessage(messageId);
+      const now = Date.now();
+      return this.sendChange(
+        target,
+        messageId,
+        now,
+        { case: 'edit', value: { targetId: messageId, body: text } },
+        () => this.messages.edit(messageId, this.me.userId, text, now),
+      );
+    });
+  }
+
+  deleteMessage(messageId: string): Promise<Result<MessageView>> {
+    return result(() => {
+      const target = this.ownMessage(messageId);
+      const now = Date.now();
+      return this.sendChange(
+        target,
+        messageId,
+        now,
+        { case: 'delete', value: { targetId: messageId } },
+        () => this.messages.delete(messageId, this.me.userId, now),
+      );
+    });
+  }
+
+  react(messageId: string, emoji: string): Promise<Result<MessageView>> {
+    return result(() => {
+      if (typeof emoji !== 'string' || [...emoji].length > 8) {
+        throw new EngineError('BAD_REQUEST', 'A reaction is one emoji (or empty to remove it).');
+      }
+      if (!isMessageId(messageId)) throw new EngineError('UNKNOWN_MESSAGE');
+      const target = this.messages.messageRow(messageId);
+      if (!target) throw new EngineError('UNKNOWN_MESSAGE');
+      const now = Date.now();
+      return this.sendChange(
+        target,
+        messageId,
+        now,
+        { case: 'reaction', value: { targetId: messageId, emoji } },
+        () => this.messages.react(messageId, this.me.userId, emoji, now),
+      );
+    });
+  }
+
+  markRead(conversationId: string): Promise<Result<number>> {
+    return result(() => {
+      if (!this.messages.conversationExists(conversationId))
+        throw new EngineError('UNKNOWN_CONVERSATION');
+      let count = 0;
+      this.db.transaction(() => {
+        for (const { senderId, ids } of this.messages.markRead(conversationId)) {
+          count += ids.length;
+          this.outbox.enqueue(
+            encodeContent({ case: 'receipt', value: { kind: 1, messageIds: ids } }),
+            { users: [senderId], syncDestination: null },
+            null,
+            null,
+          );
+        }
+      })();
+      this.outbox.kick();
+      return count;
+    });
+  }
+
+  setDraft(conversationId: string, draft: string): Promise<Result<void>> {
+    return result(() => {
+      if (!this.messages.conversationExists(conversationId))
+        throw new EngineError('UNKNOWN_CONVERSATION');
+      if (typeof draft !== 'string' || draft.length > MAX_TEXT_CHARS)
+        throw new EngineError('BAD_REQUEST');
+      this.messages.setDraft(conversationId, draft, Date.now());
+    });
+  }
+
+  setTyping(conversationId: string, typing: boolean): Promise<Result<void>> {
+    return result(() => {
+      const peer = this.peerOf(conversationId);
+      // Typing is ephemeral: it is sent only when online and never queued.
+      if (this.socket.connectionState !== 'online') return;
+      this.db.transaction(() =>
+        this.outbox.enqueue(
+          encodeContent({ case: 'typing', value: { typing: Boolean(typing), groupId: '' } }),
+          { users: [peer], syncDestination: null },
+          null,
+          null,
+        ),
+      )();
+      this.outbox.kick();
+    });
+  }
+
+  contacts(): Promise<Result<readonly ContactView[]>> {
+    return result(async () => {
+      try {
+        await this.directory.refreshAll();
+      } catch {
+        // Offline: show what we know.
+      }
+      const rows = this.db
+        .prepare('SELECT * FROM contacts ORDER BY institution, display_name')
+        .all() as {
+        user_id: string;
+        display_name: string;
+        institution: string;
+        title: string;
+        verified: number;
+      }[];
+      return rows
+        .filter((r) => r.user_id !== this.me.userId)
+        .map((r) => ({
+          userId: r.user_id,
+          displayName: r.display_name,
+          institution: r.institution,
+          title: r.title,
+          verified: r.verified === 1,
+          identityChanged:
+            this.db
+              .prepare('SELECT 1 FROM identity_changes WHERE user_id = ? AND acknowledged = 0')
+              .get(r.user_id) !== undefined,
+          devices: (
+            this.db
+              .prepare(
+                'SELECT device_id, active FROM contact_devices WHERE user_id = ? ORDER BY device_id',
+              )
+              .all(r.user_id) as { device_id: number; active: number }[]
+          ).map((d) => ({ deviceId: d.device_id, active: d.active === 1 })),
+        }));
+    });
+  }
+
+  /**
+   * The safety number with a contact. Until user-level signing keys exist, each
+   * side's key is the BLAKE2b digest of its active device identity keys (sorted),
+   * so adding or replacing a device changes the number, as it should.
+   */
+  safetyNumber(userId: string): Promise<Result<SafetyNumberView>> {
+    return result(async () => {
+      const peer = await this.resolvePeer(userId);
+      if (
+        this.directory.activeDevices(this.me.userId).length === 0 &&
+        !this.directory.isKnown(this.me.userId)
+      ) {
+        await this.directory.refreshUser(this.me.userId).catch(() => []);
+      }
+      const mine = this.identityDigest(this.me.userId, [this.me.identity.publicKey]);
+      const theirs = this.identityDigest(peer, []);
+      const number = safetyNumber(
+        { stableId: this.me.userId, publicKey: asEd25519PublicKey(mine) },
+        { stableId: peer, publicKey: asEd25519PublicKey(theirs) },
+      );
+      const verified =
+        (this.db
+          .prepare('SELECT verified FROM contacts WHERE user_id = ?')
+          .pluck()
+          .get(peer) as number) === 1;
+      return { userId: peer, digits: number.digits, groups: number.groups, verified };
+    });
+  }
+
+  markVerified(userId: string): Promise<Result<void>> {
+    return result(() => {
+      if (!this.directory.isKnown(userId)) throw new EngineError('UNKNOWN_USER');
+      this.db.transaction(() => {
+        this.db.prepare('UPDATE contacts SET verified = 1 WHERE user_id = ?').run(userId);
+        this.db
+          .prepare('UPDATE identity_changes SET acknowledged = 1 WHERE user_id = ?')
+          .run(userId);
+      })();
+    });
+  }
+
+  /** This account's devices as the relay certifies them (refreshed when online). */
+  async ownDevices(): Promise<{ deviceId: number; active: boolean }[]> {
+    try {
+      await this.directory.refreshUser(this.me.userId);
+    } catch {
+      // Offline: what we know.
+    }
+    const rows = this.db
+      .prepare('SELECT device_id, active FROM contact_devices WHERE user_id = ? ORDER BY device_id')
+      .all(this.me.userId) as { device_id: number; active: number }[];
+    const devices = rows.map((r) => ({ deviceId: r.device_id, active: r.active === 1 }));
+    if (!devices.some((d) => d.deviceId === this.me.deviceId))
+      devices.unshift({ deviceId: this.me.deviceId, active: true });
+    return devices;
+  }
+
+  /** Envelopes kept because they could not be decrypted, with their reasons. */
+  failedEnvelopes(): { serverId: number; senderId: string; code: string; reason: string }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT server_id, sender_user, failure_code, failure_reason FROM inbox WHERE state = 'failed'`,
+        )
+        .all() as {
+        server_id: number;
+        sender_user: string;
+        failure_code: string;
+        failure_reason: string;
+      }[]
+    ).map((r) => ({
+      serverId: r.server_id,
+      senderId: r.sender_user,
+      code: r.failure_code,
+      reason: r.failure_reason,
+    }));
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private identityDigest(userId: string, extra: readonly Uint8Array[]): Uint8Array {
+    const keys = [
+      ...extra,
+      ...(
+        this.db
+          .prepare('SELECT identity_key FROM contact_devices WHERE user_id = ? AND active = 1')
+          .pluck()
+          .all(userId) as Uint8Array[]
+      ).map((k) => new Uint8Array(k)),
+    ];
+    const unique = [...new Map(keys.map((k) => [Buffer.from(k).toString('hex'), k])).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, k]) => k);
+    return blake2b(concatBytes(...unique), 32);
+  }
+
+  private async resolvePeer(userId: string): Promise<string> {
+    if (typeof userId !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(userId)) {
+      throw new EngineError('UNKNOWN_USER', `"${String(userId)}" is not a valid user id.`);
+    }
+    if (userId === this.me.userId)
+      throw new EngineError('BAD_REQUEST', 'Choose someone other than yourself.');
+    if (!this.directory.isKnown(userId)) {
+      try {
+        await this.directory.refreshUser(userId);
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        // Offline and never seen: the message still waits in the outbox; the relay decides later.
+        this.db
+          .prepare(
+            `INSERT INTO contacts (user_id, display_name, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING`,
+          )
+          .run(userId, userId, Date.now());
+      }
+    }
+    return userId;
+  }
+
+  private peerOf(conversationId: string): string {
+    const peer = this.db
+      .prepare(`SELECT peer_user_id FROM conversations WHERE id = ? AND kind = 'direct'`)
+      .pluck()
+      .get(conversationId) as string | undefined;
+    if (!peer) throw new EngineError('UNKNOWN_CONVERSATION');
+    return peer;
+  }
+
+  private titleOf(userId: string): string {
+    return (
+      (this.db
+        .prepare('SELECT display_name FROM contacts WHERE user_id = ?')
+        .pluck()
+        .get(userId) as string) ?? userId
+    );
+  }
+
+  private ownMessage(messageId: string): {
+    senderId: string;
+    conversationId: string;
+    outgoing: boolean;
+    deleted: boolean;
+  } {
+    if (!isMessageId(messageId)) throw new EngineError('UNKNOWN_MESSAGE');
+    const target = this.messages.messageRow(messageId);
+    if (!target) throw new EngineError('UNKNOWN_MESSAGE');
+    if (!target.outgoing || target.senderId !== this.me.userId) {
+      throw new EngineError('NOT_ALLOWED', 'Only the author of a message can edit or delete it.');
+    }
+    if (target.deleted) throw new EngineError('NOT_ALLOWED', 'This message was deleted.');
+    return target;
+  }
+
+  private sendChange(
+    target: { conversationId: string },
+    messageId: string,
+    now: number,
+    kind:
+      | { case: 'edit'; value: { targetId: string; body: string } }
+      | { case: 'delete'; value: { targetId: string } }
+      | { case: 'reaction'; value: { targetId: string; emoji: string } },
+    applyLocally: () => boolean,
+  ): MessageView {
+    const peer = this.peerOf(target.conversationId);
+    const payload = encodeContent({
+      case: 'data',
+      value: { id: newMessageId(), sentAt: BigInt(now), groupId: '', kind },
+    });
+    this.db.transaction(() => {
+      applyLocally();
+      this.outbox.enqueue(
+        payload,
+        { users: [peer], syncDestination: peer },
+        null,
+        target.conversationId,
+        now,
+      );
+    })();
+    this.outbox.kick();
+    const message = this.messages.message(messageId)!;
+    this.emitEvent({ type: 'messageUpdated', message });
+    return message;
+  }
+}
+
+function checkText(text: unknown): asserts text is string {
+  if (typeof text !== 'string' || text.trim().length === 0) {
+    throw new EngineError('BAD_REQUEST', 'A message needs some text.');
+  }
+  if (text.length > MAX_TEXT_CHARS) {
+    throw new EngineError(
+      'BAD_REQUEST',
+      `A message holds at most ${MAX_TEXT_CHARS} characters; send a file instead.`,
+    );
+  }
+}
+
+async function enrolClosingOnError(db: Store, params: EnrolParams): Promise<Account> {
+  try {
+    return await enrol(db, params);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export { directConversationId };

@@ -1,0 +1,390 @@
+// The inbox. Envelopes from the relay are stored raw before anything else;
+// then, per batch and in one transaction, each is decrypted, its session's new
+// state and its effect (a message, an edit, a receipt…) are committed together;
+// only after that commit is the relay acknowledged. A client killed at any
+// point loses nothing (the raw envelope or the relay's copy remains) and shows
+// nothing twice (server ids and message ids are deduplicated). An envelope that
+// cannot be decrypted is kept with its reason and the others go on.
+import {
+  MessageType,
+  acceptSession,
+  decryptMessage,
+  isCryptoError,
+  parsePrekeyMessage,
+  peekMessageType,
+} from '../../shared/crypto/index.js';
+import { bytesEqual } from '../../shared/util/bytes.js';
+import type { Envelope } from '../../shared/wire/index.js';
+import { type Account, loadOneTimePrekey, loadSignedPrekey } from './account.js';
+import type { ContentError } from './content.js';
+import {
+  type Content,
+  MAX_TEXT_CHARS,
+  decodeContent,
+  encodeContent,
+  isMessageId,
+} from './content.js';
+import type { Directory } from './directory.js';
+import { type MessageStore, directConversationId } from './message-store.js';
+import type { Outbox } from './outbox.js';
+import type { SessionStore } from './session-store.js';
+import type { Store } from './store/open-store.js';
+
+interface InboxRow {
+  server_id: number;
+  sender_user: string;
+  sender_device: number;
+  server_time: number;
+  ciphertext: Uint8Array;
+}
+
+/** What processing produced, for events after the commit. */
+export interface InboxEffects {
+  readonly newMessages: string[];
+  readonly updatedMessages: string[];
+  readonly typing: { conversationId: string; userId: string; typing: boolean }[];
+  readonly failures: { senderId: string; reason: string }[];
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BATCH = 250;
+
+export class Inbox {
+  constructor(
+    private readonly db: Store,
+    private readonly account: Account,
+    private readonly sessions: SessionStore,
+    private readonly directory: Directory,
+    private readonly messages: MessageStore,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /**
+   * Stores raw envelopes (one transaction). Returns the server ids that were
+   * already processed before (a redelivery after a lost ack): ack them again.
+   */
+  storeRaw(envelopes: readonly Envelope[], now = Date.now()): bigint[] {
+    const already: bigint[] = [];
+    const insert = this.db.prepare(
+      `INSERT INTO inbox (server_id, sender_user, sender_device, server_time, ciphertext, received_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (server_id) DO NOTHING`,
+    );
+    const stateOf = this.db.prepare('SELECT state FROM inbox WHERE server_id = ?').pluck();
+    this.db.transaction(() => {
+      for (const e of envelopes) {
+        const result = insert.run(
+          e.serverId,
+          e.senderUser,
+          e.senderDevice,
+          e.serverTime,
+          e.ciphertext,
+          now,
+        );
+        if (result.changes === 0 && stateOf.get(e.serverId) !== 'pending') already.push(e.serverId);
+      }
+    })();
+    return already;
+  }
+
+  pendingCount(): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM inbox WHERE state = 'pending'`)
+      .pluck()
+      .get() as number;
+  }
+
+  /** Senders of pending envelopes whose device we have no certified key for yet. */
+  unknownSenders(): { userId: string; deviceId: number }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT DISTINCT i.sender_user, i.sender_device FROM inbox i
+           LEFT JOIN contact_devices d ON d.user_id = i.sender_user AND d.device_id = i.sender_device
+           WHERE i.state = 'pending' AND d.identity_key IS NULL`,
+        )
+        .all() as { sender_user: string; sender_device: number }[]
+    ).map((r) => ({ userId: r.sender_user, deviceId: r.sender_device }));
+  }
+
+  /**
+   * Processes up to one batch of pending envelopes in one transaction and
+   * returns the server ids to acknowledge (processed or kept as failed).
+   */
+  processBatch(effects: InboxEffects, now = Date.now()): bigint[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM inbox WHERE state = 'pending' ORDER BY server_id LIMIT ?`)
+      .safeIntegers(false)
+      .all(BATCH) as InboxRow[];
+    if (rows.length === 0) return [];
+    const done: bigint[] = [];
+    const delivered = new Map<string, string[]>();
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const savepoint = this.db.transaction(() => this.processOne(row, effects, delivered, now));
+        try {
+          savepoint();
+          this.db
+            .prepare(`UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`)
+            .run(row.server_id);
+        } catch (error) {
+          const { code, reason } = describe(error);
+          if (code === 'DUPLICATE_MESSAGE') {
+            // The sender re-sent bytes we already read (its outbox replayed after a crash).
+            this.db
+              .prepare(`UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`)
+              .run(row.server_id);
+          } else {
+            this.db
+              .prepare(
+                `UPDATE inbox SET state = 'failed', failure_code = ?, failure_reason = ? WHERE server_id = ?`,
+              )
+              .run(code, reason, row.server_id);
+            effects.failures.push({ senderId: row.sender_user, reason });
+          }
+        }
+        done.push(BigInt(row.server_id));
+      }
+      // One delivery receipt per sender per batch, sent through the outbox.
+      for (const [sender, ids] of delivered) {
+        this.outbox.enqueue(
+          encodeContent({ case: 'receipt', value: { kind: 0, messageIds: ids } }),
+          { users: [sender], syncDestination: null },
+          null,
+          null,
+          now,
+        );
+      }
+    })();
+    return done;
+  }
+
+  private processOne(
+    row: InboxRow,
+    effects: InboxEffects,
+    delivered: Map<string, string[]>,
+    now: number,
+  ): void {
+    const ciphertext = new Uint8Array(row.ciphertext);
+    const plaintext = this.decrypt(row, ciphertext);
+    let content: Content;
+    try {
+      content = decodeContent(plaintext);
+    } catch (error) {
+      throw new Refusal('BAD_CONTENT', (error as ContentError).message);
+    }
+    this.apply(row, content, effects, delivered, now);
+  }
+
+  private decrypt(row: InboxRow, ciphertext: Uint8Array): Uint8Array {
+    const certified = this.directory.identityKeyOf(row.sender_user, row.sender_device);
+    if (!certified) {
+      throw new Refusal(
+        'UNKNOWN_SENDER',
+        `No certified key is known for ${row.sender_user}/${row.sender_device}.`,
+      );
+    }
+    const type = peekMessageType(ciphertext);
+    const existing = this.sessions.load(row.sender_user, row.sender_device);
+    if (type === MessageType.prekey) {
+      const prekey = parsePrekeyMessage(ciphertext);
+      if (!bytesEqual(prekey.initiatorIdentity, certified)) {
+        throw new Refusal(
+          'IDENTITY_MISMATCH',
+          `The message claims an identity key that the relay did not certify for ${row.sender_user}.`,
+        );
+      }
+      if (prekey.initiatorDeviceId !== row.sender_device) {
+        throw new Refusal(
+          'IDENTITY_MISMATCH',
+          'The message names another sending device than the relay.',
+        );
+      }
+      if (existing && bytesEqual(existing.baseKey, prekey.baseKey)) {
+        const result = decryptMessage(existing, ciphertext);
+        this.sessions.save(row.sender_user, row.sender_device, result.state);
+        return result.plaintext;
+      }
+      const signed = loadSignedPrekey(this.db, prekey.signedPrekeyId);
+      if (!signed)
+        throw new Refusal(
+          'UNKNOWN_PREKEY',
+          'The message names a signed prekey this device no longer has.',
+        );
+      const oneTime =
+        prekey.oneTimePrekeyId === null ? null : loadOneTimePrekey(this.db, prekey.oneTimePrekeyId);
+      if (prekey.oneTimePrekeyId !== null && !oneTime) {
+        throw new Refusal(
+          'UNKNOWN_PREKEY',
+          'The message names a one-time prekey that was already used.',
+        );
+      }
+      const result = acceptSession(
+        { identity: this.account.identity, deviceId: this.account.deviceId },
+        prekey,
+        signed,
+        oneTime,
+      );
+      if (result.usedOneTimePrekeyId !== null) {
+        this.db
+          .prepare('DELETE FROM one_time_prekeys WHERE id = ?')
+          .run(result.usedOneTimePrekeyId);
+      }
+      this.sessions.save(row.sender_user, row.sender_device, result.state);
+      return result.plaintext;
+    }
+    if (type !== MessageType.ratchet) {
+      throw new Refusal('UNSUPPORTED', 'Group messages are not supported by this version yet.');
+    }
+    if (!existing)
+      throw new Refusal(
+        'NO_SESSION',
+        'No session exists with this device; it must start a new one.',
+      );
+    const result = decryptMessage(existing, ciphertext);
+    this.sessions.save(row.sender_user, row.sender_device, result.state);
+    return result.plaintext;
+  }
+
+  private apply(
+    row: InboxRow,
+    content: Content,
+    effects: InboxEffects,
+    delivered: Map<string, string[]>,
+    now: number,
+  ): void {
+    const fromSelf = row.sender_user === this.account.userId;
+    const body = content.body;
+    switch (body.case) {
+      case 'data': {
+        if (fromSelf) throw new Refusal('BAD_CONTENT', 'Our own devices send copies as SyncSent.');
+        if (body.value.groupId !== '')
+          throw new Refusal('UNSUPPORTED', 'Group messages come with a later version.');
+        const conversationId = this.messages.ensureDirectConversation(
+          row.sender_user,
+          this.titleOf(row.sender_user),
+          now,
+        );
+        const fresh = this.applyData(row, body.value, conversationId, false, effects, now);
+        if (fresh)
+          delivered.set(row.sender_user, [
+            ...(delivered.get(row.sender_user) ?? []),
+            body.value.id,
+          ]);
+        return;
+      }
+      case 'syncSent': {
+        if (!fromSelf)
+          throw new Refusal('BAD_CONTENT', 'Only our own devices may send SyncSent copies.');
+        const message = body.value.message;
+        if (!message || body.value.destinationUser === '')
+          throw new Refusal('BAD_CONTENT', 'Empty copy.');
+        const conversationId = this.messages.ensureDirectConversation(
+          body.value.destinationUser,
+          this.titleOf(body.value.destinationUser),
+          now,
+        );
+        this.applyData(row, message, conversationId, true, effects, now);
+        return;
+      }
+      case 'receipt': {
+        const ids = body.value.messageIds.filter(isMessageId).slice(0, 5000);
+        const kind = body.value.kind === 1 ? 'read' : 'delivered';
+        effects.updatedMessages.push(
+          ...this.messages.receipt(ids, row.sender_user, kind, Number(row.server_time)),
+        );
+        return;
+      }
+      case 'typing': {
+        effects.typing.push({
+          conversationId: directConversationId(row.sender_user),
+          userId: row.sender_user,
+          typing: body.value.typing,
+        });
+        return;
+      }
+      default:
+        throw new Refusal('UNSUPPORTED', 'This kind of message needs a newer version of the app.');
+    }
+  }
+
+  /** Applies a data message; true when it added a new visible message. */
+  private applyData(
+    row: InboxRow,
+    data: Extract<Content['body'], { case: 'data' }>['value'],
+    conversationId: string,
+    outgoing: boolean,
+    effects: InboxEffects,
+    now: number,
+  ): boolean {
+    if (!isMessageId(data.id)) throw new Refusal('BAD_CONTENT', 'The message id is malformed.');
+    const sentAt = Number(data.sentAt);
+    const kind = data.kind;
+    switch (kind.case) {
+      case 'text': {
+        if (kind.value.body.length > MAX_TEXT_CHARS)
+          throw new Refusal('BAD_CONTENT', 'The text is too long.');
+        const replyTo =
+          kind.value.replyTo !== '' && isMessageId(kind.value.replyTo) ? kind.value.replyTo : null;
+        const fresh = this.messages.insert({
+          id: data.id,
+          conversationId,
+          senderId: row.sender_user,
+          senderDevice: row.sender_device,
+          sentAt,
+          receivedAt: now,
+          kind: replyTo ? 'reply' : 'text',
+          body: kind.value.body,
+          replyTo,
+          outgoing,
+          status: outgoing ? 'sent' : 'received',
+        });
+        if (fresh) effects.newMessages.push(data.id);
+        return fresh && !outgoing;
+      }
+      case 'edit':
+        if (kind.value.body.length > MAX_TEXT_CHARS)
+          throw new Refusal('BAD_CONTENT', 'The text is too long.');
+        if (this.messages.edit(kind.value.targetId, row.sender_user, kind.value.body, sentAt)) {
+          effects.updatedMessages.push(kind.value.targetId);
+        }
+        return false;
+      case 'delete':
+        if (this.messages.delete(kind.value.targetId, row.sender_user, sentAt)) {
+          effects.updatedMessages.push(kind.value.targetId);
+        }
+        return false;
+      case 'reaction':
+        if ([...kind.value.emoji].length > 8)
+          throw new Refusal('BAD_CONTENT', 'A reaction is one emoji.');
+        if (this.messages.react(kind.value.targetId, row.sender_user, kind.value.emoji, sentAt)) {
+          effects.updatedMessages.push(kind.value.targetId);
+        }
+        return false;
+      default:
+        throw new Refusal('UNSUPPORTED', 'This kind of message needs a newer version of the app.');
+    }
+  }
+
+  private titleOf(userId: string): string {
+    return (
+      (this.db
+        .prepare('SELECT display_name FROM contacts WHERE user_id = ?')
+        .pluck()
+        .get(userId) as string | undefined) ?? userId
+    );
+  }
+}
+
+function describe(error: unknown): { code: string; reason: string } {
+  if (error instanceof Refusal) return { code: error.code, reason: error.message };
+  if (isCryptoError(error)) return { code: error.code, reason: error.message };
+  return { code: 'INTERNAL', reason: error instanceof Error ? error.message : String(error) };
+}

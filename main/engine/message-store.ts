@@ -1,0 +1,275 @@
+// Conversations and messages in the store: writes used by sending and receiving,
+// and the read models (views) handed to the UI. Writes run inside the caller's
+// transaction.
+import type {
+  ConversationView,
+  DeliveryStatus,
+  MessageKind,
+  MessageView,
+  Reaction,
+} from '../../shared/api/contract.js';
+import type { Store } from './store/open-store.js';
+
+export function directConversationId(peerUserId: string): string {
+  return `direct:${peerUserId}`;
+}
+
+export interface NewMessage {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly senderDevice: number;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly kind: MessageKind;
+  readonly body: string | null;
+  readonly replyTo: string | null;
+  readonly outgoing: boolean;
+  readonly status: DeliveryStatus;
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  conversation_id: string;
+  sender_id: string;
+  sent_at: number;
+  kind: string;
+  body: string | null;
+  reply_to: string | null;
+  edited_at: number | null;
+  deleted_at: number | null;
+  outgoing: number;
+  status: DeliveryStatus;
+  refusal_reason: string | null;
+}
+
+const STATUS_RANK: Record<DeliveryStatus, number> = {
+  waiting: 0,
+  refused: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  received: 0,
+};
+
+export class MessageStore {
+  constructor(private readonly db: Store) {}
+
+  /** Creates the 1:1 conversation with `peer` if needed. */
+  ensureDirectConversation(peer: string, title: string, now: number): string {
+    const id = directConversationId(peer);
+    this.db
+      .prepare(
+        `INSERT INTO conversations (id, kind, peer_user_id, title, created_at, last_activity_at)
+         VALUES (?, 'direct', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(id, peer, title, now, now);
+    return id;
+  }
+
+  conversationExists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Inserts a message unless its id is already stored; true when it was new. */
+  insert(m: NewMessage): boolean {
+    const result = this.db
+      .prepare(
+        `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
+           reply_to, outgoing, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(
+        m.id,
+        m.conversationId,
+        m.senderId,
+        m.senderDevice,
+        m.sentAt,
+        m.receivedAt,
+        m.kind,
+        m.body,
+        m.replyTo,
+        m.outgoing ? 1 : 0,
+        m.status,
+      );
+    if (result.changes === 0) return false;
+    this.db
+      .prepare(
+        `UPDATE conversations SET last_activity_at = max(last_activity_at, ?),
+           unread_count = unread_count + ? WHERE id = ?`,
+      )
+      .run(m.sentAt, m.outgoing ? 0 : 1, m.conversationId);
+    return true;
+  }
+
+  /** Applies an edit by the message's own sender; false when the target is unknown or not theirs. */
+  edit(targetId: string, senderId: string, body: string, at: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND sender_id = ? AND deleted_at IS NULL`,
+        )
+        .run(body, at, targetId, senderId).changes > 0
+    );
+  }
+
+  /** Deletes for everyone (by its sender): the text is gone from the store and the index. */
+  delete(targetId: string, senderId: string, at: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE messages SET body = NULL, deleted_at = ? WHERE id = ? AND sender_id = ?`)
+        .run(at, targetId, senderId).changes > 0
+    );
+  }
+
+  react(targetId: string, userId: string, emoji: string, at: number): boolean {
+    if (!this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(targetId)) return false;
+    if (emoji === '') {
+      this.db
+        .prepare('DELETE FROM reactions WHERE message_id = ? AND user_id = ?')
+        .run(targetId, userId);
+    } else {
+      this.db
+        .prepare(
+          `INSERT INTO reactions (message_id, user_id, emoji, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, updated_at = excluded.updated_at`,
+        )
+        .run(targetId, userId, emoji, at);
+    }
+    return true;
+  }
+
+  /** Records a receipt for one of our messages and raises its status; returns the ids changed. */
+  receipt(
+    messageIds: readonly string[],
+    fromUser: string,
+    kind: 'delivered' | 'read',
+    at: number,
+  ): string[] {
+    const changed: string[] = [];
+    for (const id of messageIds) {
+      const row = this.db.prepare('SELECT status, outgoing FROM messages WHERE id = ?').get(id) as
+        { status: DeliveryStatus; outgoing: number } | undefined;
+      if (!row || row.outgoing !== 1) continue;
+      this.db
+        .prepare(
+          'INSERT OR IGNORE INTO receipts (message_id, user_id, kind, at) VALUES (?, ?, ?, ?)',
+        )
+        .run(id, fromUser, kind, at);
+      if (STATUS_RANK[kind] > STATUS_RANK[row.status]) {
+        this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run(kind, id);
+        changed.push(id);
+      }
+    }
+    return changed;
+  }
+
+  /** Marks a conversation read; returns the ids of the incoming messages that became read. */
+  markRead(conversationId: string): { senderId: string; ids: string[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, sender_id FROM messages WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
+      )
+      .all(conversationId) as { id: string; sender_id: string }[];
+    this.db
+      .prepare(
+        `UPDATE messages SET status = 'read' WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
+      )
+      .run(conversationId);
+    this.db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?').run(conversationId);
+    const bySender = new Map<string, string[]>();
+    for (const r of rows) bySender.set(r.sender_id, [...(bySender.get(r.sender_id) ?? []), r.id]);
+    return [...bySender].map(([senderId, ids]) => ({ senderId, ids }));
+  }
+
+  setDraft(conversationId: string, draft: string, now: number): void {
+    this.db
+      .prepare('UPDATE conversations SET draft = ?, draft_updated_at = ? WHERE id = ?')
+      .run(draft, now, conversationId);
+  }
+
+  message(id: string): MessageView | null {
+    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as
+      MessageRow | undefined;
+    return row ? this.view(row) : null;
+  }
+
+  messageRow(
+    id: string,
+  ): { senderId: string; conversationId: string; outgoing: boolean; deleted: boolean } | null {
+    const row = this.db
+      .prepare('SELECT sender_id, conversation_id, outgoing, deleted_at FROM messages WHERE id = ?')
+      .get(id) as
+      | { sender_id: string; conversation_id: string; outgoing: number; deleted_at: number | null }
+      | undefined;
+    return row
+      ? {
+          senderId: row.sender_id,
+          conversationId: row.conversation_id,
+          outgoing: row.outgoing === 1,
+          deleted: row.deleted_at !== null,
+        }
+      : null;
+  }
+
+  /** The newest `limit` messages before `before` (a sent_at), oldest first. */
+  messages(conversationId: string, before = Number.MAX_SAFE_INTEGER, limit = 50): MessageView[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM messages WHERE conversation_id = ? AND sent_at < ?
+         ORDER BY sent_at DESC, seq DESC LIMIT ?`,
+      )
+      .all(conversationId, before, limit) as MessageRow[];
+    return rows.reverse().map((r) => this.view(r));
+  }
+
+  conversations(): ConversationView[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1) AS last_id
+         FROM conversations c ORDER BY c.last_activity_at DESC`,
+      )
+      .all() as {
+      id: string;
+      kind: 'direct' | 'group';
+      title: string;
+      peer_user_id: string | null;
+      unread_count: number;
+      draft: string;
+      last_activity_at: number;
+      last_id: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      title: r.title,
+      peerUserId: r.peer_user_id,
+      lastMessage: r.last_id ? this.message(r.last_id) : null,
+      unreadCount: r.unread_count,
+      draft: r.draft,
+      lastActivityAt: r.last_activity_at,
+    }));
+  }
+
+  private view(row: MessageRow): MessageView {
+    const reactions = this.db
+      .prepare('SELECT user_id, emoji FROM reactions WHERE message_id = ? ORDER BY updated_at')
+      .all(row.id) as { user_id: string; emoji: string }[];
+    return {
+      id: row.id,
+      conversationId: row.conversation_id,
+      senderId: row.sender_id,
+      outgoing: row.outgoing === 1,
+      sentAt: row.sent_at,
+      kind: row.kind === 'reply' ? 'reply' : 'text',
+      text: row.body,
+      replyTo: row.reply_to,
+      editedAt: row.edited_at,
+      deletedAt: row.deleted_at,
+      status: row.status,
+      refusalReason: row.refusal_reason,
+      reactions: reactions.map((r): Reaction => ({ userId: r.user_id, emoji: r.emoji })),
+    };
+  }
+}

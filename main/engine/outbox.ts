@@ -1,0 +1,375 @@
+// The guaranteed outbox. A message and its send job are written in one
+// transaction; the job is retried until the relay acknowledges it, across
+// restarts and days offline. Nothing "fails": a job waits. Only a permanent
+// refusal (the recipient's account no longer exists) ends it, with a reason.
+//
+// Contract of a job, in order:
+//  1. seal: for every target device, encrypt the payload with its session and
+//     commit the new session states together with the ciphertexts (so a key is
+//     never used twice for different bytes, whatever crashes);
+//  2. submit the sealed ciphertexts; the relay answers after its own commit;
+//  3. on SubmitOk: delete the job and mark the message sent, in one transaction.
+// A stale device list (STALE_DEVICES) refreshes the directory and goes back to 1.
+// Jobs leave strictly in job order, so each conversation keeps its order.
+import { EngineError } from '../../shared/api/errors.js';
+import {
+  type PrekeyBundle,
+  type SessionState,
+  asEd25519PublicKey,
+  asSignature,
+  asX25519PublicKey,
+  encryptMessage,
+  initiateSession,
+  isCryptoError,
+} from '../../shared/crypto/index.js';
+import { bytesEqual } from '../../shared/util/bytes.js';
+import type { Account } from './account.js';
+import { decodeContent, encodeContent } from './content.js';
+import type { Directory } from './directory.js';
+import { type RelayHttp, RelayRequestError } from './relay/relay-http.js';
+import { RelayFrameError, type RelaySocket } from './relay/relay-socket.js';
+import type { SessionStore } from './session-store.js';
+import type { Store } from './store/open-store.js';
+
+export interface JobRecipients {
+  /** Users whose every active device gets the payload. */
+  readonly users: readonly string[];
+  /** For a 1:1 data message: the peer, so our own other devices get a SyncSent copy. */
+  readonly syncDestination: string | null;
+}
+
+interface JobRow {
+  job_id: number;
+  message_id: string | null;
+  conversation_id: string | null;
+  payload: Uint8Array;
+  recipients: string;
+  attempts: number;
+}
+
+export interface OutboxHooks {
+  /** A message's status changed (sent, refused). */
+  messageChanged(messageId: string): void;
+  waitingChanged(waiting: number): void;
+}
+
+const PERMANENT_REFUSALS = new Set(['UNKNOWN_RECIPIENT', 'USER_NOT_FOUND', 'USER_REVOKED']);
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+export class Outbox {
+  private running = false;
+  private wake: (() => void) | null = null;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Timestamp before which the next attempt must not run (back-off after failures). */
+  private notBefore = 0;
+
+  constructor(
+    private readonly db: Store,
+    private readonly account: Account,
+    private readonly sessions: SessionStore,
+    private readonly directory: Directory,
+    private readonly http: RelayHttp,
+    private readonly socket: RelaySocket,
+    private readonly hooks: OutboxHooks,
+  ) {}
+
+  /** Adds a job; call inside the transaction that writes the message it sends. */
+  enqueue(
+    payload: Uint8Array,
+    recipients: JobRecipients,
+    messageId: string | null,
+    conversationId: string | null,
+    now = Date.now(),
+  ): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO outbox (message_id, conversation_id, payload, recipients, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(messageId, conversationId, payload, JSON.stringify(recipients), now, now);
+    return Number(result.lastInsertRowid);
+  }
+
+  waiting(): number {
+    return this.db.prepare('SELECT count(*) FROM outbox').pluck().get() as number;
+  }
+
+  hasJob(jobId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM outbox WHERE job_id = ?').get(jobId) !== undefined;
+  }
+
+  /** Starts the worker if it is not running. */
+  kick(): void {
+    if (this.stopped) return;
+    this.wake?.();
+    if (this.running) return;
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** Resolves when no job is left (or could leave now). */
+  whenIdle(): Promise<void> {
+    if (this.waiting() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const job = this.db.prepare('SELECT * FROM outbox ORDER BY job_id LIMIT 1').get() as
+        JobRow | undefined;
+      if (!job) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+        this.hooks.waitingChanged(0);
+        return;
+      }
+      if (this.socket.connectionState !== 'online' || Date.now() < this.notBefore) {
+        await this.sleep(
+          this.socket.connectionState !== 'online' ? 60_000 : this.notBefore - Date.now(),
+        );
+        continue;
+      }
+      try {
+        await this.deliver(job);
+        this.notBefore = 0;
+        this.hooks.waitingChanged(this.waiting());
+      } catch (error) {
+        if (this.stopped) return;
+        const permanent = this.permanentReason(error);
+        if (permanent) {
+          this.refuse(job, permanent);
+          continue;
+        }
+        const attempts = job.attempts + 1;
+        this.db
+          .prepare(
+            'UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE job_id = ?',
+          )
+          .run(attempts, String((error as Error).message).slice(0, 500), Date.now(), job.job_id);
+        // Exponential back-off with jitter, reset as soon as one job leaves.
+        const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 12));
+        this.notBefore = Date.now() + backoff / 2 + Math.random() * (backoff / 2);
+      }
+    }
+  }
+
+  /** Waits for `ms`, or less if kicked or the socket comes online. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.socket.off('state', onState);
+        this.wake = null;
+        resolve();
+      };
+      const onState = (state: string) => {
+        if (state === 'online') {
+          this.notBefore = 0;
+          done();
+        }
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.socket.on('state', onState);
+      this.wake = done;
+    });
+  }
+
+  private permanentReason(error: unknown): string | null {
+    if (error instanceof RelayFrameError && PERMANENT_REFUSALS.has(error.code))
+      return error.message;
+    if (error instanceof RelayRequestError && PERMANENT_REFUSALS.has(error.code))
+      return error.message;
+    if (error instanceof EngineError && error.code === 'UNKNOWN_USER') return error.message;
+    return null;
+  }
+
+  private refuse(job: JobRow, reason: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
+      if (job.message_id) {
+        this.db
+          .prepare(
+            `UPDATE messages SET status = 'refused', refusal_reason = ? WHERE id = ? AND status = 'waiting'`,
+          )
+          .run(reason, job.message_id);
+      }
+    })();
+    if (job.message_id) this.hooks.messageChanged(job.message_id);
+  }
+
+  private async deliver(job: JobRow): Promise<void> {
+    const recipients = JSON.parse(job.recipients) as JobRecipients;
+    for (let round = 0; round < 4; round++) {
+      const targets = await this.targets(recipients);
+      await this.seal(job, recipients, targets);
+      const sealed = this.db
+        .prepare('SELECT user_id, device_id, ciphertext FROM outbox_sealed WHERE job_id = ?')
+        .all(job.job_id) as { user_id: string; device_id: number; ciphertext: Uint8Array }[];
+      const wanted = new Set(targets.map((t) => `${t.userId}:${t.deviceId}`));
+      const messages = sealed
+        .filter((s) => wanted.has(`${s.user_id}:${s.device_id}`))
+        .map((s) => ({
+          to: { userId: s.user_id, deviceId: s.device_id },
+          ciphertext: new Uint8Array(s.ciphertext),
+        }));
+      if (messages.length > 0) {
+        try {
+          await this.socket.submit({ kind: { case: 'perDevice', value: { messages } } });
+        } catch (error) {
+          if (error instanceof RelayFrameError && error.code === 'STALE_DEVICES' && error.frame) {
+            for (const stale of error.frame.stale) await this.directory.refreshUser(stale.userId);
+            continue;
+          }
+          throw error;
+        }
+      }
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
+        if (job.message_id) {
+          this.db
+            .prepare(`UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`)
+            .run(job.message_id);
+        }
+      })();
+      if (job.message_id) this.hooks.messageChanged(job.message_id);
+      return;
+    }
+    throw new EngineError(
+      'RELAY_UNREACHABLE',
+      'The device list kept changing; the message will be retried.',
+    );
+  }
+
+  private async targets(
+    recipients: JobRecipients,
+  ): Promise<{ userId: string; deviceId: number }[]> {
+    const out: { userId: string; deviceId: number }[] = [];
+    for (const userId of recipients.users) {
+      let devices = this.directory.activeDevices(userId);
+      if (devices.length === 0) devices = await this.directory.refreshUser(userId);
+      out.push(...devices);
+    }
+    if (recipients.syncDestination !== null) {
+      let own = this.directory.activeDevices(this.account.userId);
+      if (!this.directory.isKnown(this.account.userId))
+        own = await this.directory.refreshUser(this.account.userId);
+      out.push(...own);
+    }
+    return out;
+  }
+
+  /** Encrypts for every target without a sealed ciphertext yet; commits states and ciphertexts together. */
+  private async seal(
+    job: JobRow,
+    recipients: JobRecipients,
+    targets: readonly { userId: string; deviceId: number }[],
+  ): Promise<void> {
+    const have = new Set(
+      (
+        this.db
+          .prepare('SELECT user_id, device_id FROM outbox_sealed WHERE job_id = ?')
+          .all(job.job_id) as {
+          user_id: string;
+          device_id: number;
+        }[]
+      ).map((r) => `${r.user_id}:${r.device_id}`),
+    );
+    const missing = targets.filter((t) => !have.has(`${t.userId}:${t.deviceId}`));
+    if (missing.length === 0) return;
+
+    // Sessions for devices we have never talked to: claim their prekey bundles.
+    const fresh = new Map<string, SessionState>();
+    const needBundles = new Set(
+      missing.filter((t) => !this.sessions.load(t.userId, t.deviceId)).map((t) => t.userId),
+    );
+    for (const userId of needBundles) {
+      const bundles = await this.http.prekeyBundles(userId);
+      for (const bundle of bundles.bundles) {
+        const certificate = bundle.certificate;
+        if (!certificate || !bundle.signedPrekey) continue;
+        const known = this.directory.identityKeyOf(userId, certificate.deviceId);
+        if (!known || !bytesEqual(known, certificate.identityKey)) {
+          await this.directory.refreshUser(userId);
+        }
+        const key = this.directory.identityKeyOf(userId, certificate.deviceId);
+        if (!key || !bytesEqual(key, certificate.identityKey)) continue;
+        const prekeyBundle: PrekeyBundle = {
+          identityKey: asEd25519PublicKey(certificate.identityKey),
+          deviceId: certificate.deviceId,
+          signedPrekey: {
+            id: bundle.signedPrekey.id,
+            publicKey: asX25519PublicKey(bundle.signedPrekey.publicKey),
+            signature: asSignature(bundle.signedPrekey.signature),
+          },
+          oneTimePrekey: bundle.oneTimePrekey
+            ? {
+                id: bundle.oneTimePrekey.id,
+                publicKey: asX25519PublicKey(bundle.oneTimePrekey.publicKey),
+              }
+            : null,
+        };
+        try {
+          fresh.set(
+            `${userId}:${certificate.deviceId}`,
+            initiateSession(
+              { identity: this.account.identity, deviceId: this.account.deviceId },
+              prekeyBundle,
+            ),
+          );
+        } catch (error) {
+          if (!isCryptoError(error)) throw error;
+          // A bundle with a bad signature is skipped; the relay's next answer decides.
+        }
+      }
+    }
+
+    const peerContent = new Uint8Array(job.payload);
+    const syncContent =
+      recipients.syncDestination !== null
+        ? this.syncCopy(peerContent, recipients.syncDestination)
+        : null;
+    const sealed: {
+      userId: string;
+      deviceId: number;
+      ciphertext: Uint8Array;
+      state: SessionState;
+    }[] = [];
+    for (const target of missing) {
+      const state =
+        fresh.get(`${target.userId}:${target.deviceId}`) ??
+        this.sessions.load(target.userId, target.deviceId);
+      if (!state) continue; // no bundle for it: the relay will tell us if it matters
+      const own = target.userId === this.account.userId;
+      const content = own ? syncContent : peerContent;
+      if (!content) continue;
+      const result = encryptMessage(state, content);
+      sealed.push({ ...target, ciphertext: result.message, state: result.state });
+    }
+    this.db.transaction(() => {
+      const insert = this.db.prepare(
+        'INSERT OR REPLACE INTO outbox_sealed (job_id, user_id, device_id, ciphertext) VALUES (?, ?, ?, ?)',
+      );
+      for (const s of sealed) {
+        this.sessions.save(s.userId, s.deviceId, s.state);
+        insert.run(job.job_id, s.userId, s.deviceId, s.ciphertext);
+      }
+    })();
+  }
+
+  /** The copy of a data message for our own other devices. */
+  private syncCopy(content: Uint8Array, destination: string): Uint8Array | null {
+    const decoded = decodeContent(content);
+    if (decoded.body.case !== 'data') return null;
+    return encodeContent({
+      case: 'syncSent',
+      value: { destinationUser: destination, message: decoded.body.value },
+    });
+  }
+}

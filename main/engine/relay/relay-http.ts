@@ -1,0 +1,136 @@
+// The engine's HTTP client for the relay: enrolment, directory, prekeys. Every
+// request after enrolment is signed with the device's identity key
+// (shared/wire/client-auth.ts); replies are protobuf, decoded strictly; failures
+// come back as RelayRequestError with the relay's code and sentence.
+import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import {
+  type DeviceCredentials,
+  DirectorySchema,
+  EnrolRequestSchema,
+  EnrolResponseSchema,
+  PrekeyBundlesSchema,
+  PrekeyStatusSchema,
+  PrekeyUploadSchema,
+  UserProfileSchema,
+  WIRE_LIMITS,
+  decodeStrict,
+  encode,
+  signHttpRequest,
+} from '../../../shared/wire/index.js';
+
+const PROTOBUF = 'application/x-protobuf';
+const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/** A refusal or failure of the relay, with its stable code. */
+export class RelayRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'RelayRequestError';
+  }
+
+  /** Network failures and 5xx answers are worth retrying; 4xx refusals are not. */
+  get retryable(): boolean {
+    return this.status === 0 || this.status >= 500 || this.code === 'RATE_LIMITED';
+  }
+}
+
+export class RelayHttp {
+  constructor(
+    readonly baseUrl: string,
+    private readonly credentials: DeviceCredentials | null,
+  ) {}
+
+  enrol(request: MessageInitShape<typeof EnrolRequestSchema>) {
+    return this.call(
+      'POST',
+      '/v1/enrol',
+      EnrolResponseSchema,
+      encode(EnrolRequestSchema, request),
+      false,
+    );
+  }
+
+  directory() {
+    return this.call('GET', '/v1/directory', DirectorySchema);
+  }
+
+  user(userId: string) {
+    return this.call('GET', `/v1/users/${encodeURIComponent(userId)}`, UserProfileSchema);
+  }
+
+  /** Claims one bundle per active device of `userId` (each one-time prekey is handed out once). */
+  prekeyBundles(userId: string) {
+    return this.call(
+      'POST',
+      `/v1/users/${encodeURIComponent(userId)}/prekey-bundles`,
+      PrekeyBundlesSchema,
+      new Uint8Array(0),
+    );
+  }
+
+  prekeyStatus() {
+    return this.call('GET', '/v1/devices/self/prekeys', PrekeyStatusSchema);
+  }
+
+  uploadPrekeys(upload: MessageInitShape<typeof PrekeyUploadSchema>) {
+    return this.call(
+      'PUT',
+      '/v1/devices/self/prekeys',
+      PrekeyStatusSchema,
+      encode(PrekeyUploadSchema, upload),
+    );
+  }
+
+  private async call<Desc extends DescMessage>(
+    method: string,
+    path: string,
+    schema: Desc,
+    body?: Uint8Array,
+    signed = true,
+  ): Promise<MessageShape<Desc>> {
+    const headers: Record<string, string> = { accept: PROTOBUF };
+    if (body) headers['content-type'] = PROTOBUF;
+    if (signed) {
+      if (!this.credentials)
+        throw new RelayRequestError('NOT_AUTHENTICATED', 'This device is not enrolled.', 401);
+      Object.assign(headers, signHttpRequest(this.credentials, method, path, body));
+    }
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers,
+        ...(body ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new RelayRequestError(
+        'RELAY_UNREACHABLE',
+        `The relay at ${this.baseUrl} cannot be reached (${(error as Error).message}).`,
+        0,
+      );
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!response.ok) {
+      let code = 'INTERNAL';
+      let message = `The relay answered ${response.status}.`;
+      try {
+        const json = JSON.parse(new TextDecoder().decode(bytes)) as {
+          code?: unknown;
+          message?: unknown;
+        };
+        if (typeof json.code === 'string') code = json.code;
+        if (typeof json.message === 'string') message = json.message;
+      } catch {
+        // Not a JSON error body: keep the generic sentence.
+      }
+      throw new RelayRequestError(code, message, response.status);
+    }
+    return decodeStrict(schema, bytes, Math.max(MAX_REPLY_BYTES, WIRE_LIMITS.maxHttpBodyBytes));
+  }
+}

@@ -1,0 +1,274 @@
+// The engine against a real relay (port 0) with real WebSockets and real
+// encrypted stores: the scenarios of the engine stage.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../shared/api/contract.js';
+import { TestRelay, Workspace, eventually, nextEvent, received, unwrap } from './support.js';
+
+let relay: TestRelay;
+let ws: Workspace;
+
+beforeEach(async () => {
+  relay = await TestRelay.start();
+  ws = new Workspace(relay);
+});
+
+afterEach(async () => {
+  await ws.close();
+  await relay.close();
+});
+
+function status(engine: Awaited<ReturnType<Workspace['enrol']>>, id: string, wanted: string) {
+  return eventually(() => {
+    const m = engine.messages.message(id);
+    return m?.status === wanted ? m : undefined;
+  }, `status ${wanted}`);
+}
+
+describe('1:1 messaging through a real relay', () => {
+  it('both ways, with replies; statuses go waiting → sent → delivered → read', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    bob.start();
+    const sent = unwrap(await alice.sendText('bob', 'Bonjour Bob, la note est prête.'));
+    expect(sent.status).toBe('waiting');
+    const atBob = await received(bob, 'Bonjour Bob, la note est prête.');
+    expect(atBob).toMatchObject({
+      senderId: 'alice',
+      outgoing: false,
+      conversationId: 'direct:alice',
+    });
+    await status(alice, sent.id, 'delivered');
+    unwrap(await bob.sendText('alice', 'Merci Alice !', { replyTo: atBob.id }));
+    const atAlice = await received(alice, 'Merci Alice !');
+    expect(atAlice.replyTo).toBe(sent.id);
+    expect(atAlice.kind).toBe('reply');
+    expect(unwrap(await bob.markRead('direct:alice'))).toBe(1);
+    await status(alice, sent.id, 'read');
+  });
+
+  it('edits, deletes and reactions reach the other side', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    bob.start();
+    const m = unwrap(await alice.sendText('bob', 'Réunion à 10 h'));
+    await received(bob, 'Réunion à 10 h');
+    unwrap(await alice.editMessage(m.id, 'Réunion à 11 h'));
+    await received(bob, 'Réunion à 11 h');
+    expect(bob.messages.message(m.id)!.editedAt).not.toBeNull();
+    unwrap(await bob.react(m.id, '👍'));
+    await eventually(
+      () => (alice.messages.message(m.id)!.reactions.length === 1 ? true : undefined),
+      'reaction',
+    );
+    unwrap(await alice.deleteMessage(m.id));
+    await eventually(
+      () => (bob.messages.message(m.id)!.deletedAt !== null ? true : undefined),
+      'delete',
+    );
+    expect(bob.messages.message(m.id)!.text).toBeNull();
+    // Only the author can edit.
+    const refused = await bob.editMessage(m.id, 'pirate');
+    expect(refused.ok).toBe(false);
+  });
+
+  it('an offline recipient gets everything, in order, when it comes back', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob', 'bob-home');
+    await bob.close();
+    alice.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(unwrap(await alice.sendText('bob', `message ${i}`)).id);
+    await alice.whenOutboxEmpty();
+    const back = await ws.open('bob-home');
+    back.start();
+    await back.whenCaughtUp();
+    const texts = back.messages.messages('direct:alice', undefined, 100).map((m) => m.text);
+    expect(texts).toEqual(ids.map((_, i) => `message ${i}`));
+  });
+
+  it('messages wait in the outbox while the relay is unreachable, then leave', async () => {
+    const alice = await ws.enrol('alice', 'alice-desk');
+    const bob = await ws.enrol('bob');
+    await alice.close();
+    // Reopen Alice against a relay address that refuses connections.
+    const offline = await ws.open('alice-desk');
+    (offline as unknown as { socket: { options: { baseUrl: string } } }).socket.options.baseUrl =
+      'http://127.0.0.1:9';
+    offline.start();
+    const m = unwrap(await offline.sendText('bob', 'En attente'));
+    await nextEvent(
+      offline,
+      (e): e is EngineEvent => e.type === 'connection' && e.state === 'offline',
+      'offline',
+    );
+    expect(offline.messages.message(m.id)!.status).toBe('waiting');
+    await offline.close();
+    const online = await ws.open('alice-desk');
+    online.start();
+    await status(online, m.id, 'sent');
+    bob.start();
+    await received(bob, 'En attente');
+  });
+
+  it('restarts of either side mid-stream lose nothing and show nothing twice', async () => {
+    const alice = await ws.enrol('alice', 'alice-desk');
+    const bob = await ws.enrol('bob', 'bob-desk');
+    alice.start();
+    bob.start();
+    const total = 60;
+    let restartedBob = bob;
+    let restartedAlice = alice;
+    for (let i = 0; i < total; i++) {
+      unwrap(await restartedAlice.sendText('bob', `flux ${i}`));
+      if (i === 20) {
+        await restartedBob.close();
+        restartedBob = await ws.open('bob-desk');
+        restartedBob.start();
+      }
+      if (i === 40) {
+        await restartedAlice.close();
+        restartedAlice = await ws.open('alice-desk');
+        restartedAlice.start();
+      }
+    }
+    await restartedAlice.whenOutboxEmpty();
+    await eventually(
+      () =>
+        restartedBob.messages.messages('direct:alice', undefined, 500).length >= total
+          ? true
+          : undefined,
+      'all messages',
+    );
+    const texts = restartedBob.messages.messages('direct:alice', undefined, 500).map((m) => m.text);
+    expect(texts).toHaveLength(total);
+    expect(new Set(texts).size).toBe(total);
+  });
+
+  it("a second device of the same user receives both directions, with the sender's copy", async () => {
+    const alice1 = await ws.enrol('alice');
+    const alice2 = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    for (const e of [alice1, alice2, bob]) e.start();
+    const fromAlice = unwrap(await alice1.sendText('bob', 'depuis le bureau'));
+    await received(bob, 'depuis le bureau');
+    const copy = await received(alice2, 'depuis le bureau');
+    expect(copy).toMatchObject({ id: fromAlice.id, outgoing: true, conversationId: 'direct:bob' });
+    unwrap(await bob.sendText('alice', 'reçu sur les deux'));
+    await received(alice1, 'reçu sur les deux');
+    await received(alice2, 'reçu sur les deux');
+  });
+
+  it('a stale device list is refreshed and the message retried to the new device', async () => {
+    const alice = await ws.enrol('alice');
+    const bob1 = await ws.enrol('bob');
+    alice.start();
+    bob1.start();
+    unwrap(await alice.sendText('bob', 'avant'));
+    await received(bob1, 'avant');
+    // Bob adds a device Alice has never heard of.
+    const bob2 = await ws.enrol('bob');
+    bob2.start();
+    unwrap(await alice.sendText('bob', 'après'));
+    await received(bob1, 'après');
+    await received(bob2, 'après');
+  });
+
+  it("a contact's new key raises a stored warning; their revoked device gets nothing more", async () => {
+    const alice = await ws.enrol('alice');
+    const bobOld = await ws.enrol('bob', 'bob-lost');
+    alice.start();
+    bobOld.start();
+    unwrap(await alice.sendText('bob', 'avant la perte'));
+    await received(bobOld, 'avant la perte');
+    await bobOld.close();
+    // The laptop is lost: the ICT cell revokes it and enrols a new one.
+    await relay.revoke('bob', 1);
+    const bobNew = await ws.enrol('bob', 'bob-new');
+    bobNew.start();
+    const warning = nextEvent(
+      alice,
+      (e): e is Extract<EngineEvent, { type: 'identityChanged' }> => e.type === 'identityChanged',
+      'identity warning',
+    );
+    unwrap(await alice.sendText('bob', 'après la perte'));
+    expect((await warning).userId).toBe('bob');
+    await received(bobNew, 'après la perte');
+    const bobContact = unwrap(await alice.contacts()).find((c) => c.userId === 'bob')!;
+    expect(bobContact.identityChanged).toBe(true);
+    expect(bobContact.devices.find((d) => d.deviceId === 1)!.active).toBe(false);
+    unwrap(await alice.markVerified('bob'));
+    expect(unwrap(await alice.contacts()).find((c) => c.userId === 'bob')!.identityChanged).toBe(
+      false,
+    );
+  });
+
+  it('a corrupted envelope is kept with its reason and the others go on', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    const mallory = await relay.newDevice('mallory');
+    const socket = await mallory.connect();
+    const reply = await socket.submitTo([{ userId: 'bob', deviceId: 1 }], () =>
+      Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    );
+    expect(reply.body.case).toBe('submitOk');
+    await socket.close();
+    alice.start();
+    bob.start();
+    unwrap(await alice.sendText('bob', 'message sain'));
+    await received(bob, 'message sain');
+    await bob.whenCaughtUp();
+    const failed = bob.failedEnvelopes();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ senderId: 'mallory', code: 'MALFORMED_MESSAGE' });
+  });
+
+  it('safety numbers agree on both sides and change when a key changes', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    bob.start();
+    const a = unwrap(await alice.safetyNumber('bob'));
+    const b = unwrap(await bob.safetyNumber('alice'));
+    expect(a.digits).toMatch(/^\d{60}$/);
+    expect(a.digits).toBe(b.digits);
+    const bob2 = await ws.enrol('bob');
+    bob2.start();
+    expect(unwrap(await alice.safetyNumber('bob')).digits).toBe(a.digits); // not refreshed yet
+    await alice.contacts(); // refreshes the directory
+    expect(unwrap(await alice.safetyNumber('bob')).digits).not.toBe(a.digits);
+  });
+
+  it('nothing readable at rest: neither data folder nor the relay holds the text', async () => {
+    const alice = await ws.enrol('alice', 'alice-rest');
+    const bob = await ws.enrol('bob', 'bob-rest');
+    alice.start();
+    bob.start();
+    const marker = 'MARQUEUR-UNIQUE-Ω-3f9c2a';
+    unwrap(await alice.sendText('bob', `secret ${marker}`));
+    await received(bob, `secret ${marker}`);
+    unwrap(await bob.sendText('alice', `réponse ${marker}`));
+    await received(alice, `réponse ${marker}`);
+    await alice.close();
+    await bob.close();
+    const folders = [ws.dataDir('alice-rest'), ws.dataDir('bob-rest'), relay.dataDir];
+    const needles = [Buffer.from(marker, 'utf8'), Buffer.from(marker, 'utf16le')];
+    let scanned = 0;
+    const scan = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (statSync(file).isDirectory()) scan(file);
+        else {
+          const bytes = readFileSync(file);
+          scanned += bytes.length;
+          for (const needle of needles) expect(bytes.includes(needle), file).toBe(false);
+        }
+      }
+    };
+    for (const dir of folders) scan(dir);
+    expect(scanned).toBeGreaterThan(10_000);
+  });
+});

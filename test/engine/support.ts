@@ -1,0 +1,95 @@
+// Engines against a real relay in tests: each person gets a data folder, an
+// engine enrolled with a real enrolment code, and helpers that wait on engine
+// events with a bounded deadline (never sleeps).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
+import { Engine } from '../../main/engine/engine.js';
+import { TestRelay, eventually } from '../relay/harness.js';
+
+export { TestRelay, eventually };
+
+export const PASSPHRASE = 'phrase secrète de test';
+
+export class Workspace {
+  private readonly root = mkdtempSync(path.join(tmpdir(), 'comgov-engine-test-'));
+  private readonly engines: Engine[] = [];
+  private counter = 0;
+
+  constructor(readonly relay: TestRelay) {}
+
+  dataDir(name: string): string {
+    return path.join(this.root, name);
+  }
+
+  /** Invites `userId` (once per call) and enrols a new device for them in a fresh data folder. */
+  async enrol(userId: string, folder = `${userId}-${++this.counter}`): Promise<Engine> {
+    const code = await this.relay.invite(userId, {
+      name: `${userId[0]!.toUpperCase()}${userId.slice(1)}`,
+    });
+    const engine = await Engine.enrol(
+      { dataDir: this.dataDir(folder), passphrase: PASSPHRASE, minRetryMs: 20, maxRetryMs: 200 },
+      { relayUrl: this.relay.url, relayPublicKey: this.relay.publicKey, code },
+    );
+    this.engines.push(engine);
+    return engine;
+  }
+
+  async open(folder: string): Promise<Engine> {
+    const engine = await Engine.open({
+      dataDir: this.dataDir(folder),
+      passphrase: PASSPHRASE,
+      minRetryMs: 20,
+      maxRetryMs: 200,
+    });
+    this.engines.push(engine);
+    return engine;
+  }
+
+  async close(): Promise<void> {
+    for (const engine of this.engines) await engine.close();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Resolves with the first event matching `match`, within the deadline. */
+export function nextEvent<T extends EngineEvent>(
+  engine: Engine,
+  match: (event: EngineEvent) => event is T,
+  what: string,
+  deadlineMs = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      engine.off('event', onEvent);
+      reject(new Error(`Timed out waiting for ${what}`));
+    }, deadlineMs);
+    const onEvent = (event: EngineEvent) => {
+      if (match(event)) {
+        clearTimeout(timer);
+        engine.off('event', onEvent);
+        resolve(event);
+      }
+    };
+    engine.on('event', onEvent);
+  });
+}
+
+/** Waits until `engine` stores a message with this text. */
+export async function received(engine: Engine, text: string): Promise<MessageView> {
+  return eventually(() => {
+    for (const c of engine.messages.conversations()) {
+      const found = engine.messages.messages(c.id, undefined, 500).find((m) => m.text === text);
+      if (found) return found;
+    }
+    return undefined;
+  }, `a message "${text}"`);
+}
+
+export function unwrap<T>(
+  result: { ok: true; value: T } | { ok: false; error: { code: string; message: string } },
+): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
