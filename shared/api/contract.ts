@@ -32,6 +32,10 @@ export interface MessageView {
   /** Why a message was refused for good (e.g. the recipient's account was revoked). */
   readonly refusalReason: string | null;
   readonly reactions: readonly Reaction[];
+  /** Files of this message (empty for text only). */
+  readonly attachments?: readonly AttachmentView[];
+  /** Display name of the sender (groups show it above each message). */
+  readonly senderName?: string;
 }
 
 export interface ConversationView {
@@ -110,3 +114,88 @@ export interface EngineApi {
   safetyNumber(userId: string): Promise<Result<SafetyNumberView>>;
   markVerified(userId: string): Promise<Result<void>>;
 }
+
+// ---------------------------------------------------------------- next parts
+// Implemented by the engine as the groups, attachments and search stages land;
+// the UI is written against the whole `AppApi`.
+
+export interface AttachmentView {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  /** Bytes uploaded (outgoing) or downloaded (incoming) so far. */
+  readonly transferred: number;
+  readonly state: 'uploading' | 'uploaded' | 'downloading' | 'available' | 'failed';
+}
+
+export interface SearchHit {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly sentAt: number;
+  /** The snippet in pieces; `match` pieces are the words found (render as <mark>, never as HTML). */
+  readonly snippet: readonly { readonly text: string; readonly match: boolean }[];
+}
+
+export interface GroupMemberView {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly admin: boolean;
+}
+
+export interface SettingsView {
+  readonly language: 'fr' | 'en';
+  readonly notificationsShowText: boolean;
+  readonly lockDelayMinutes: number;
+}
+
+export interface SearchApi {
+  search(
+    query: string,
+    options?: { readonly conversationId?: string; readonly limit?: number },
+  ): Promise<Result<readonly SearchHit[]>>;
+}
+
+export interface GroupsApi {
+  createGroup(name: string, members: readonly string[]): Promise<Result<ConversationView>>;
+  renameGroup(conversationId: string, name: string): Promise<Result<void>>;
+  addGroupMember(conversationId: string, userId: string): Promise<Result<void>>;
+  removeGroupMember(conversationId: string, userId: string): Promise<Result<void>>;
+  leaveGroup(conversationId: string): Promise<Result<void>>;
+  groupMembers(conversationId: string): Promise<Result<readonly GroupMemberView[]>>;
+  /** Sends text to a group conversation (`sendText` takes a user id or `group:<id>`). */
+}
+
+export interface FilesApi {
+  /** Sends a file from a local path (Electron gives paths; the harness uploads to a temp path first). */
+  sendFile(to: string, filePath: string): Promise<Result<MessageView>>;
+  /** Writes a received (verified) attachment to `outPath`. */
+  saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>>;
+}
+
+export interface SettingsApi {
+  settings(): Promise<Result<SettingsView>>;
+  updateSettings(change: Partial<SettingsView>): Promise<Result<SettingsView>>;
+  ownDevices(): Promise<
+    Result<
+      readonly { readonly deviceId: number; readonly active: boolean; readonly current: boolean }[]
+    >
+  >;
+}
+
+/** Everything the UI may call. */
+export type AppApi = EngineApi & SearchApi & GroupsApi & FilesApi & SettingsApi;
+
+/**
+ * Events of the later stages, added to EngineEvent's union as they land:
+ * { type: 'transfer', attachmentId, messageId, transferred, size, direction }.
+ */
+export type TransferEvent = {
+  readonly type: 'transfer';
+  readonly attachmentId: string;
+  readonly messageId: string;
+  readonly transferred: number;
+  readonly size: number;
+  readonly direction: 'up' | 'down';
+};
