@@ -1,5 +1,6 @@
 // This device's account: enrolment with a one-time code from the ICT cell, and
 // the keys that go with it (identity, signed prekey, one-time prekeys).
+import { statement } from './store/statements.js';
 import { EngineError } from '../../shared/api/errors.js';
 import {
   type Ed25519KeyPair,
@@ -53,7 +54,7 @@ export function credentialsOf(account: Account): DeviceCredentials {
 }
 
 export function loadAccount(db: Store): Account | null {
-  const row = db.prepare('SELECT * FROM account WHERE id = 1').get() as
+  const row = statement(db, 'SELECT * FROM account WHERE id = 1').get() as
     | {
         user_id: string;
         device_id: number;
@@ -141,7 +142,8 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
   }
   const user = response.user;
   db.transaction(() => {
-    db.prepare(
+    statement(
+      db,
       `INSERT INTO account (id, user_id, device_id, relay_url, relay_public_key, identity_public,
          identity_secret, certificate, display_name, institution, title, enrolled_at)
        VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -160,7 +162,8 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
     );
     saveSignedPrekey(db, signedPrekey);
     saveOneTimePrekeys(db, oneTime);
-    db.prepare(
+    statement(
+      db,
       `INSERT OR REPLACE INTO settings (key, value) VALUES ('next_one_time_prekey_id', ?)`,
     ).run(String(ONE_TIME_PREKEY_BATCH + 1));
   })();
@@ -168,7 +171,8 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
 }
 
 export function saveSignedPrekey(db: Store, prekey: SignedPrekey): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO signed_prekeys (id, public_key, secret_key, signature, created_at) VALUES (?, ?, ?, ?, ?)`,
   ).run(
     prekey.id,
@@ -180,14 +184,15 @@ export function saveSignedPrekey(db: Store, prekey: SignedPrekey): void {
 }
 
 export function saveOneTimePrekeys(db: Store, prekeys: readonly OneTimePrekey[]): void {
-  const insert = db.prepare(
+  const insert = statement(
+    db,
     `INSERT INTO one_time_prekeys (id, public_key, secret_key) VALUES (?, ?, ?)`,
   );
   for (const k of prekeys) insert.run(k.id, k.keyPair.publicKey, k.keyPair.secretKey);
 }
 
 export function loadSignedPrekey(db: Store, id: number): SignedPrekey | null {
-  const row = db.prepare('SELECT * FROM signed_prekeys WHERE id = ?').get(id) as
+  const row = statement(db, 'SELECT * FROM signed_prekeys WHERE id = ?').get(id) as
     | {
         id: number;
         public_key: Uint8Array;
@@ -209,7 +214,7 @@ export function loadSignedPrekey(db: Store, id: number): SignedPrekey | null {
 }
 
 export function loadOneTimePrekey(db: Store, id: number): OneTimePrekey | null {
-  const row = db.prepare('SELECT * FROM one_time_prekeys WHERE id = ?').get(id) as
+  const row = statement(db, 'SELECT * FROM one_time_prekeys WHERE id = ?').get(id) as
     { id: number; public_key: Uint8Array; secret_key: Uint8Array } | undefined;
   if (!row) return null;
   return {
@@ -228,14 +233,16 @@ export async function topUpOneTimePrekeys(
   count = ONE_TIME_PREKEY_BATCH,
 ): Promise<void> {
   const next = Number(
-    db.prepare(`SELECT value FROM settings WHERE key = 'next_one_time_prekey_id'`).pluck().get() ??
-      '1',
+    statement(db, `SELECT value FROM settings WHERE key = 'next_one_time_prekey_id'`)
+      .pluck()
+      .get() ?? '1',
   );
   const prekeys = generateOneTimePrekeys(next, count);
   // Stored before the upload: a key the relay hands out must exist here.
   db.transaction(() => {
     saveOneTimePrekeys(db, prekeys);
-    db.prepare(
+    statement(
+      db,
       `INSERT OR REPLACE INTO settings (key, value) VALUES ('next_one_time_prekey_id', ?)`,
     ).run(String(next + count));
   })();
@@ -261,9 +268,9 @@ export async function rotateSignedPrekeyIfDue(
   db.transaction(() => {
     saveSignedPrekey(db, prekey);
     if (current)
-      db.prepare('UPDATE signed_prekeys SET retired_at = ? WHERE id = ?').run(now, current.id);
+      statement(db, 'UPDATE signed_prekeys SET retired_at = ? WHERE id = ?').run(now, current.id);
     // Signed prekeys retired for more than 30 days cannot be named by any pending message.
-    db.prepare('DELETE FROM signed_prekeys WHERE retired_at IS NOT NULL AND retired_at < ?').run(
+    statement(db, 'DELETE FROM signed_prekeys WHERE retired_at IS NOT NULL AND retired_at < ?').run(
       now - 30 * 24 * 3600 * 1000,
     );
   })();

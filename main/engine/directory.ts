@@ -2,6 +2,7 @@
 // certificate is checked against the pinned relay key before its identity key is
 // used; a contact whose set of keys changes raises a warning that is stored until
 // acknowledged (the safety number changes with it).
+import { statement } from './store/statements.js';
 import { EngineError } from '../../shared/api/errors.js';
 import { asEd25519PublicKey } from '../../shared/crypto/index.js';
 import { bytesEqual } from '../../shared/util/bytes.js';
@@ -38,11 +39,10 @@ export class Directory {
 
   /** Active devices we know for a user (for ourselves: our other devices). */
   activeDevices(userId: string): DeviceRecord[] {
-    const rows = this.db
-      .prepare(
-        'SELECT device_id, identity_key FROM contact_devices WHERE user_id = ? AND active = 1 ORDER BY device_id',
-      )
-      .all(userId) as { device_id: number; identity_key: Uint8Array }[];
+    const rows = statement(
+      this.db,
+      'SELECT device_id, identity_key FROM contact_devices WHERE user_id = ? AND active = 1 ORDER BY device_id',
+    ).all(userId) as { device_id: number; identity_key: Uint8Array }[];
     return rows
       .filter((r) => !(userId === this.account.userId && r.device_id === this.account.deviceId))
       .map((r) => ({
@@ -54,12 +54,14 @@ export class Directory {
   }
 
   isKnown(userId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM contacts WHERE user_id = ?').get(userId) !== undefined;
+    return statement(this.db, 'SELECT 1 FROM contacts WHERE user_id = ?').get(userId) !== undefined;
   }
 
   identityKeyOf(userId: string, deviceId: number): Uint8Array | null {
-    const key = this.db
-      .prepare('SELECT identity_key FROM contact_devices WHERE user_id = ? AND device_id = ?')
+    const key = statement(
+      this.db,
+      'SELECT identity_key FROM contact_devices WHERE user_id = ? AND device_id = ?',
+    )
       .pluck()
       .get(userId, deviceId) as Uint8Array | undefined;
     return key ? new Uint8Array(key) : null;
@@ -75,7 +77,7 @@ export class Directory {
         error instanceof RelayRequestError &&
         (error.code === 'USER_NOT_FOUND' || error.status === 404)
       ) {
-        this.db.prepare('UPDATE contact_devices SET active = 0 WHERE user_id = ?').run(userId);
+        statement(this.db, 'UPDATE contact_devices SET active = 0 WHERE user_id = ?').run(userId);
         throw new EngineError('UNKNOWN_USER', `There is no active user "${userId}" on the relay.`);
       }
       throw error;
@@ -107,20 +109,18 @@ export class Directory {
     const changes: IdentityChange[] = [];
     this.db.transaction(() => {
       const known = this.isKnown(profile.userId);
-      this.db
-        .prepare(
-          `INSERT INTO contacts (user_id, display_name, institution, title, updated_at) VALUES (?, ?, ?, ?, ?)
+      statement(
+        this.db,
+        `INSERT INTO contacts (user_id, display_name, institution, title, updated_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name,
              institution = excluded.institution, title = excluded.title, updated_at = excluded.updated_at`,
-        )
-        .run(profile.userId, profile.displayName, profile.institution, profile.title, now);
+      ).run(profile.userId, profile.displayName, profile.institution, profile.title, now);
       const existing = new Map(
         (
-          this.db
-            .prepare(
-              'SELECT device_id, identity_key, active FROM contact_devices WHERE user_id = ?',
-            )
-            .all(profile.userId) as {
+          statement(
+            this.db,
+            'SELECT device_id, identity_key, active FROM contact_devices WHERE user_id = ?',
+          ).all(profile.userId) as {
             device_id: number;
             identity_key: Uint8Array;
             active: number;
@@ -133,12 +133,11 @@ export class Directory {
         const before = existing.get(certificate.deviceId);
         const blob = toBinary(DeviceCertificateSchema, certificate);
         if (!before) {
-          this.db
-            .prepare(
-              `INSERT INTO contact_devices (user_id, device_id, identity_key, certificate, active, first_seen)
+          statement(
+            this.db,
+            `INSERT INTO contact_devices (user_id, device_id, identity_key, certificate, active, first_seen)
                VALUES (?, ?, ?, ?, 1, ?)`,
-            )
-            .run(profile.userId, certificate.deviceId, certificate.identityKey, blob, now);
+          ).run(profile.userId, certificate.deviceId, certificate.identityKey, blob, now);
           // A new key for someone we already knew: their safety number changes.
           if (known && profile.userId !== this.account.userId) {
             this.recordChange(
@@ -151,16 +150,16 @@ export class Directory {
             changes.push({ userId: profile.userId, deviceId: certificate.deviceId });
           }
         } else if (!bytesEqual(new Uint8Array(before.identity_key), certificate.identityKey)) {
-          this.db
-            .prepare(
-              `UPDATE contact_devices SET identity_key = ?, certificate = ?, active = 1
+          statement(
+            this.db,
+            `UPDATE contact_devices SET identity_key = ?, certificate = ?, active = 1
                WHERE user_id = ? AND device_id = ?`,
-            )
-            .run(certificate.identityKey, blob, profile.userId, certificate.deviceId);
+          ).run(certificate.identityKey, blob, profile.userId, certificate.deviceId);
           // The old session belongs to the old key: it must not be used any more.
-          this.db
-            .prepare('DELETE FROM sessions WHERE user_id = ? AND device_id = ?')
-            .run(profile.userId, certificate.deviceId);
+          statement(this.db, 'DELETE FROM sessions WHERE user_id = ? AND device_id = ?').run(
+            profile.userId,
+            certificate.deviceId,
+          );
           this.recordChange(
             profile.userId,
             certificate.deviceId,
@@ -170,16 +169,18 @@ export class Directory {
           );
           changes.push({ userId: profile.userId, deviceId: certificate.deviceId });
         } else if (before.active === 0) {
-          this.db
-            .prepare('UPDATE contact_devices SET active = 1 WHERE user_id = ? AND device_id = ?')
-            .run(profile.userId, certificate.deviceId);
+          statement(
+            this.db,
+            'UPDATE contact_devices SET active = 1 WHERE user_id = ? AND device_id = ?',
+          ).run(profile.userId, certificate.deviceId);
         }
       }
       for (const deviceId of existing.keys()) {
         if (!seen.has(deviceId)) {
-          this.db
-            .prepare('UPDATE contact_devices SET active = 0 WHERE user_id = ? AND device_id = ?')
-            .run(profile.userId, deviceId);
+          statement(
+            this.db,
+            'UPDATE contact_devices SET active = 0 WHERE user_id = ? AND device_id = ?',
+          ).run(profile.userId, deviceId);
         }
       }
     })();
@@ -193,11 +194,10 @@ export class Directory {
     newKey: Uint8Array,
     now: number,
   ): void {
-    this.db
-      .prepare(
-        `INSERT INTO identity_changes (user_id, device_id, old_key, new_key, detected_at) VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(userId, deviceId, oldKey, newKey, now);
-    this.db.prepare('UPDATE contacts SET verified = 0 WHERE user_id = ?').run(userId);
+    statement(
+      this.db,
+      `INSERT INTO identity_changes (user_id, device_id, old_key, new_key, detected_at) VALUES (?, ?, ?, ?, ?)`,
+    ).run(userId, deviceId, oldKey, newKey, now);
+    statement(this.db, 'UPDATE contacts SET verified = 0 WHERE user_id = ?').run(userId);
   }
 }

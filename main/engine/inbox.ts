@@ -5,6 +5,7 @@
 // point loses nothing (the raw envelope or the relay's copy remains) and shows
 // nothing twice (server ids and message ids are deduplicated). An envelope that
 // cannot be decrypted is kept with its reason and the others go on.
+import { statement } from './store/statements.js';
 import {
   MessageType,
   acceptSession,
@@ -73,11 +74,12 @@ export class Inbox {
    */
   storeRaw(envelopes: readonly Envelope[], now = Date.now()): bigint[] {
     const already: bigint[] = [];
-    const insert = this.db.prepare(
+    const insert = statement(
+      this.db,
       `INSERT INTO inbox (server_id, sender_user, sender_device, server_time, ciphertext, received_at, state)
        VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (server_id) DO NOTHING`,
     );
-    const stateOf = this.db.prepare('SELECT state FROM inbox WHERE server_id = ?').pluck();
+    const stateOf = statement(this.db, 'SELECT state FROM inbox WHERE server_id = ?').pluck();
     this.db.transaction(() => {
       for (const e of envelopes) {
         const result = insert.run(
@@ -95,8 +97,7 @@ export class Inbox {
   }
 
   pendingCount(): number {
-    return this.db
-      .prepare(`SELECT count(*) FROM inbox WHERE state = 'pending'`)
+    return statement(this.db, `SELECT count(*) FROM inbox WHERE state = 'pending'`)
       .pluck()
       .get() as number;
   }
@@ -104,13 +105,12 @@ export class Inbox {
   /** Senders of pending envelopes whose device we have no certified key for yet. */
   unknownSenders(): { userId: string; deviceId: number }[] {
     return (
-      this.db
-        .prepare(
-          `SELECT DISTINCT i.sender_user, i.sender_device FROM inbox i
+      statement(
+        this.db,
+        `SELECT DISTINCT i.sender_user, i.sender_device FROM inbox i
            LEFT JOIN contact_devices d ON d.user_id = i.sender_user AND d.device_id = i.sender_device
            WHERE i.state = 'pending' AND d.identity_key IS NULL`,
-        )
-        .all() as { sender_user: string; sender_device: number }[]
+      ).all() as { sender_user: string; sender_device: number }[]
     ).map((r) => ({ userId: r.sender_user, deviceId: r.sender_device }));
   }
 
@@ -119,8 +119,10 @@ export class Inbox {
    * returns the server ids to acknowledge (processed or kept as failed).
    */
   processBatch(effects: InboxEffects, now = Date.now()): bigint[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM inbox WHERE state = 'pending' ORDER BY server_id LIMIT ?`)
+    const rows = statement(
+      this.db,
+      `SELECT * FROM inbox WHERE state = 'pending' ORDER BY server_id LIMIT ?`,
+    )
       .safeIntegers(false)
       .all(BATCH) as InboxRow[];
     if (rows.length === 0) return [];
@@ -131,22 +133,23 @@ export class Inbox {
         const savepoint = this.db.transaction(() => this.processOne(row, effects, delivered, now));
         try {
           savepoint();
-          this.db
-            .prepare(`UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`)
-            .run(row.server_id);
+          statement(
+            this.db,
+            `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
+          ).run(row.server_id);
         } catch (error) {
           const { code, reason } = describe(error);
           if (code === 'DUPLICATE_MESSAGE') {
             // The sender re-sent bytes we already read (its outbox replayed after a crash).
-            this.db
-              .prepare(`UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`)
-              .run(row.server_id);
+            statement(
+              this.db,
+              `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
+            ).run(row.server_id);
           } else {
-            this.db
-              .prepare(
-                `UPDATE inbox SET state = 'failed', failure_code = ?, failure_reason = ? WHERE server_id = ?`,
-              )
-              .run(code, reason, row.server_id);
+            statement(
+              this.db,
+              `UPDATE inbox SET state = 'failed', failure_code = ?, failure_reason = ? WHERE server_id = ?`,
+            ).run(code, reason, row.server_id);
             effects.failures.push({ senderId: row.sender_user, reason });
           }
         }
@@ -233,9 +236,9 @@ export class Inbox {
         oneTime,
       );
       if (result.usedOneTimePrekeyId !== null) {
-        this.db
-          .prepare('DELETE FROM one_time_prekeys WHERE id = ?')
-          .run(result.usedOneTimePrekeyId);
+        statement(this.db, 'DELETE FROM one_time_prekeys WHERE id = ?').run(
+          result.usedOneTimePrekeyId,
+        );
       }
       this.sessions.save(row.sender_user, row.sender_device, result.state);
       return result.plaintext;
@@ -375,8 +378,7 @@ export class Inbox {
 
   private titleOf(userId: string): string {
     return (
-      (this.db
-        .prepare('SELECT display_name FROM contacts WHERE user_id = ?')
+      (statement(this.db, 'SELECT display_name FROM contacts WHERE user_id = ?')
         .pluck()
         .get(userId) as string | undefined) ?? userId
     );

@@ -1,6 +1,7 @@
 // Conversations and messages in the store: writes used by sending and receiving,
 // and the read models (views) handed to the UI. Writes run inside the caller's
 // transaction.
+import { statement } from './store/statements.js';
 import type {
   ConversationView,
   DeliveryStatus,
@@ -59,83 +60,80 @@ export class MessageStore {
   /** Creates the 1:1 conversation with `peer` if needed. */
   ensureDirectConversation(peer: string, title: string, now: number): string {
     const id = directConversationId(peer);
-    this.db
-      .prepare(
-        `INSERT INTO conversations (id, kind, peer_user_id, title, created_at, last_activity_at)
+    statement(
+      this.db,
+      `INSERT INTO conversations (id, kind, peer_user_id, title, created_at, last_activity_at)
          VALUES (?, 'direct', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(id, peer, title, now, now);
+    ).run(id, peer, title, now, now);
     return id;
   }
 
   conversationExists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
+    return statement(this.db, 'SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
   }
 
   /** Inserts a message unless its id is already stored; true when it was new. */
   insert(m: NewMessage): boolean {
-    const result = this.db
-      .prepare(
-        `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
+    const result = statement(
+      this.db,
+      `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
            reply_to, outgoing, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        m.id,
-        m.conversationId,
-        m.senderId,
-        m.senderDevice,
-        m.sentAt,
-        m.receivedAt,
-        m.kind,
-        m.body,
-        m.replyTo,
-        m.outgoing ? 1 : 0,
-        m.status,
-      );
+    ).run(
+      m.id,
+      m.conversationId,
+      m.senderId,
+      m.senderDevice,
+      m.sentAt,
+      m.receivedAt,
+      m.kind,
+      m.body,
+      m.replyTo,
+      m.outgoing ? 1 : 0,
+      m.status,
+    );
     if (result.changes === 0) return false;
-    this.db
-      .prepare(
-        `UPDATE conversations SET last_activity_at = max(last_activity_at, ?),
+    statement(
+      this.db,
+      `UPDATE conversations SET last_activity_at = max(last_activity_at, ?),
            unread_count = unread_count + ? WHERE id = ?`,
-      )
-      .run(m.sentAt, m.outgoing ? 0 : 1, m.conversationId);
+    ).run(m.sentAt, m.outgoing ? 0 : 1, m.conversationId);
     return true;
   }
 
   /** Applies an edit by the message's own sender; false when the target is unknown or not theirs. */
   edit(targetId: string, senderId: string, body: string, at: number): boolean {
     return (
-      this.db
-        .prepare(
-          `UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND sender_id = ? AND deleted_at IS NULL`,
-        )
-        .run(body, at, targetId, senderId).changes > 0
+      statement(
+        this.db,
+        `UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND sender_id = ? AND deleted_at IS NULL`,
+      ).run(body, at, targetId, senderId).changes > 0
     );
   }
 
   /** Deletes for everyone (by its sender): the text is gone from the store and the index. */
   delete(targetId: string, senderId: string, at: number): boolean {
     return (
-      this.db
-        .prepare(`UPDATE messages SET body = NULL, deleted_at = ? WHERE id = ? AND sender_id = ?`)
-        .run(at, targetId, senderId).changes > 0
+      statement(
+        this.db,
+        `UPDATE messages SET body = NULL, deleted_at = ? WHERE id = ? AND sender_id = ?`,
+      ).run(at, targetId, senderId).changes > 0
     );
   }
 
   react(targetId: string, userId: string, emoji: string, at: number): boolean {
-    if (!this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(targetId)) return false;
+    if (!statement(this.db, 'SELECT 1 FROM messages WHERE id = ?').get(targetId)) return false;
     if (emoji === '') {
-      this.db
-        .prepare('DELETE FROM reactions WHERE message_id = ? AND user_id = ?')
-        .run(targetId, userId);
+      statement(this.db, 'DELETE FROM reactions WHERE message_id = ? AND user_id = ?').run(
+        targetId,
+        userId,
+      );
     } else {
-      this.db
-        .prepare(
-          `INSERT INTO reactions (message_id, user_id, emoji, updated_at) VALUES (?, ?, ?, ?)
+      statement(
+        this.db,
+        `INSERT INTO reactions (message_id, user_id, emoji, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, updated_at = excluded.updated_at`,
-        )
-        .run(targetId, userId, emoji, at);
+      ).run(targetId, userId, emoji, at);
     }
     return true;
   }
@@ -149,16 +147,16 @@ export class MessageStore {
   ): string[] {
     const changed: string[] = [];
     for (const id of messageIds) {
-      const row = this.db.prepare('SELECT status, outgoing FROM messages WHERE id = ?').get(id) as
-        { status: DeliveryStatus; outgoing: number } | undefined;
+      const row = statement(this.db, 'SELECT status, outgoing FROM messages WHERE id = ?').get(
+        id,
+      ) as { status: DeliveryStatus; outgoing: number } | undefined;
       if (!row || row.outgoing !== 1) continue;
-      this.db
-        .prepare(
-          'INSERT OR IGNORE INTO receipts (message_id, user_id, kind, at) VALUES (?, ?, ?, ?)',
-        )
-        .run(id, fromUser, kind, at);
+      statement(
+        this.db,
+        'INSERT OR IGNORE INTO receipts (message_id, user_id, kind, at) VALUES (?, ?, ?, ?)',
+      ).run(id, fromUser, kind, at);
       if (STATUS_RANK[kind] > STATUS_RANK[row.status]) {
-        this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run(kind, id);
+        statement(this.db, 'UPDATE messages SET status = ? WHERE id = ?').run(kind, id);
         changed.push(id);
       }
     }
@@ -167,30 +165,32 @@ export class MessageStore {
 
   /** Marks a conversation read; returns the ids of the incoming messages that became read. */
   markRead(conversationId: string): { senderId: string; ids: string[] }[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, sender_id FROM messages WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
-      )
-      .all(conversationId) as { id: string; sender_id: string }[];
-    this.db
-      .prepare(
-        `UPDATE messages SET status = 'read' WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
-      )
-      .run(conversationId);
-    this.db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?').run(conversationId);
+    const rows = statement(
+      this.db,
+      `SELECT id, sender_id FROM messages WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
+    ).all(conversationId) as { id: string; sender_id: string }[];
+    statement(
+      this.db,
+      `UPDATE messages SET status = 'read' WHERE conversation_id = ? AND outgoing = 0 AND status = 'received'`,
+    ).run(conversationId);
+    statement(this.db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(
+      conversationId,
+    );
     const bySender = new Map<string, string[]>();
     for (const r of rows) bySender.set(r.sender_id, [...(bySender.get(r.sender_id) ?? []), r.id]);
     return [...bySender].map(([senderId, ids]) => ({ senderId, ids }));
   }
 
   setDraft(conversationId: string, draft: string, now: number): void {
-    this.db
-      .prepare('UPDATE conversations SET draft = ?, draft_updated_at = ? WHERE id = ?')
-      .run(draft, now, conversationId);
+    statement(this.db, 'UPDATE conversations SET draft = ?, draft_updated_at = ? WHERE id = ?').run(
+      draft,
+      now,
+      conversationId,
+    );
   }
 
   message(id: string): MessageView | null {
-    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as
+    const row = statement(this.db, 'SELECT * FROM messages WHERE id = ?').get(id) as
       MessageRow | undefined;
     return row ? this.view(row) : null;
   }
@@ -198,9 +198,10 @@ export class MessageStore {
   messageRow(
     id: string,
   ): { senderId: string; conversationId: string; outgoing: boolean; deleted: boolean } | null {
-    const row = this.db
-      .prepare('SELECT sender_id, conversation_id, outgoing, deleted_at FROM messages WHERE id = ?')
-      .get(id) as
+    const row = statement(
+      this.db,
+      'SELECT sender_id, conversation_id, outgoing, deleted_at FROM messages WHERE id = ?',
+    ).get(id) as
       | { sender_id: string; conversation_id: string; outgoing: number; deleted_at: number | null }
       | undefined;
     return row
@@ -215,22 +216,20 @@ export class MessageStore {
 
   /** The newest `limit` messages before `before` (a sent_at), oldest first. */
   messages(conversationId: string, before = Number.MAX_SAFE_INTEGER, limit = 50): MessageView[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM messages WHERE conversation_id = ? AND sent_at < ?
+    const rows = statement(
+      this.db,
+      `SELECT * FROM messages WHERE conversation_id = ? AND sent_at < ?
          ORDER BY sent_at DESC, seq DESC LIMIT ?`,
-      )
-      .all(conversationId, before, limit) as MessageRow[];
+    ).all(conversationId, before, limit) as MessageRow[];
     return rows.reverse().map((r) => this.view(r));
   }
 
   conversations(): ConversationView[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.*, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1) AS last_id
+    const rows = statement(
+      this.db,
+      `SELECT c.*, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1) AS last_id
          FROM conversations c ORDER BY c.last_activity_at DESC`,
-      )
-      .all() as {
+    ).all() as {
       id: string;
       kind: 'direct' | 'group';
       title: string;
@@ -253,9 +252,10 @@ export class MessageStore {
   }
 
   private view(row: MessageRow): MessageView {
-    const reactions = this.db
-      .prepare('SELECT user_id, emoji FROM reactions WHERE message_id = ? ORDER BY updated_at')
-      .all(row.id) as { user_id: string; emoji: string }[];
+    const reactions = statement(
+      this.db,
+      'SELECT user_id, emoji FROM reactions WHERE message_id = ? ORDER BY updated_at',
+    ).all(row.id) as { user_id: string; emoji: string }[];
     return {
       id: row.id,
       conversationId: row.conversation_id,

@@ -11,6 +11,7 @@
 //  3. on SubmitOk: delete the job and mark the message sent, in one transaction.
 // A stale device list (STALE_DEVICES) refreshes the directory and goes back to 1.
 // Jobs leave strictly in job order, so each conversation keeps its order.
+import { statement } from './store/statements.js';
 import { EngineError } from '../../shared/api/errors.js';
 import {
   type PrekeyBundle,
@@ -82,21 +83,20 @@ export class Outbox {
     conversationId: string | null,
     now = Date.now(),
   ): number {
-    const result = this.db
-      .prepare(
-        `INSERT INTO outbox (message_id, conversation_id, payload, recipients, created_at, next_attempt_at)
+    const result = statement(
+      this.db,
+      `INSERT INTO outbox (message_id, conversation_id, payload, recipients, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(messageId, conversationId, payload, JSON.stringify(recipients), now, now);
+    ).run(messageId, conversationId, payload, JSON.stringify(recipients), now, now);
     return Number(result.lastInsertRowid);
   }
 
   waiting(): number {
-    return this.db.prepare('SELECT count(*) FROM outbox').pluck().get() as number;
+    return statement(this.db, 'SELECT count(*) FROM outbox').pluck().get() as number;
   }
 
   hasJob(jobId: number): boolean {
-    return this.db.prepare('SELECT 1 FROM outbox WHERE job_id = ?').get(jobId) !== undefined;
+    return statement(this.db, 'SELECT 1 FROM outbox WHERE job_id = ?').get(jobId) !== undefined;
   }
 
   /** Starts the worker if it is not running. */
@@ -123,7 +123,7 @@ export class Outbox {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const job = this.db.prepare('SELECT * FROM outbox ORDER BY job_id LIMIT 1').get() as
+      const job = statement(this.db, 'SELECT * FROM outbox ORDER BY job_id LIMIT 1').get() as
         JobRow | undefined;
       if (!job) {
         for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -148,11 +148,10 @@ export class Outbox {
           continue;
         }
         const attempts = job.attempts + 1;
-        this.db
-          .prepare(
-            'UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE job_id = ?',
-          )
-          .run(attempts, String((error as Error).message).slice(0, 500), Date.now(), job.job_id);
+        statement(
+          this.db,
+          'UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE job_id = ?',
+        ).run(attempts, String((error as Error).message).slice(0, 500), Date.now(), job.job_id);
         // Exponential back-off with jitter, reset as soon as one job leaves.
         const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 12));
         this.notBefore = Date.now() + backoff / 2 + Math.random() * (backoff / 2);
@@ -192,13 +191,12 @@ export class Outbox {
 
   private refuse(job: JobRow, reason: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
+      statement(this.db, 'DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
       if (job.message_id) {
-        this.db
-          .prepare(
-            `UPDATE messages SET status = 'refused', refusal_reason = ? WHERE id = ? AND status = 'waiting'`,
-          )
-          .run(reason, job.message_id);
+        statement(
+          this.db,
+          `UPDATE messages SET status = 'refused', refusal_reason = ? WHERE id = ? AND status = 'waiting'`,
+        ).run(reason, job.message_id);
       }
     })();
     if (job.message_id) this.hooks.messageChanged(job.message_id);
@@ -209,9 +207,10 @@ export class Outbox {
     for (let round = 0; round < 4; round++) {
       const targets = await this.targets(recipients);
       await this.seal(job, recipients, targets);
-      const sealed = this.db
-        .prepare('SELECT user_id, device_id, ciphertext FROM outbox_sealed WHERE job_id = ?')
-        .all(job.job_id) as { user_id: string; device_id: number; ciphertext: Uint8Array }[];
+      const sealed = statement(
+        this.db,
+        'SELECT user_id, device_id, ciphertext FROM outbox_sealed WHERE job_id = ?',
+      ).all(job.job_id) as { user_id: string; device_id: number; ciphertext: Uint8Array }[];
       const wanted = new Set(targets.map((t) => `${t.userId}:${t.deviceId}`));
       const messages = sealed
         .filter((s) => wanted.has(`${s.user_id}:${s.device_id}`))
@@ -231,11 +230,12 @@ export class Outbox {
         }
       }
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
+        statement(this.db, 'DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
         if (job.message_id) {
-          this.db
-            .prepare(`UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`)
-            .run(job.message_id);
+          statement(
+            this.db,
+            `UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`,
+          ).run(job.message_id);
         }
       })();
       if (job.message_id) this.hooks.messageChanged(job.message_id);
@@ -273,9 +273,9 @@ export class Outbox {
   ): Promise<void> {
     const have = new Set(
       (
-        this.db
-          .prepare('SELECT user_id, device_id FROM outbox_sealed WHERE job_id = ?')
-          .all(job.job_id) as {
+        statement(this.db, 'SELECT user_id, device_id FROM outbox_sealed WHERE job_id = ?').all(
+          job.job_id,
+        ) as {
           user_id: string;
           device_id: number;
         }[]
@@ -353,7 +353,8 @@ export class Outbox {
       sealed.push({ ...target, ciphertext: result.message, state: result.state });
     }
     this.db.transaction(() => {
-      const insert = this.db.prepare(
+      const insert = statement(
+        this.db,
         'INSERT OR REPLACE INTO outbox_sealed (job_id, user_id, device_id, ciphertext) VALUES (?, ?, ?, ?)',
       );
       for (const s of sealed) {
