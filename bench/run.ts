@@ -19,7 +19,7 @@ const suitesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suite
 
 function availableSuites(): string[] {
   return readdirSync(suitesDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('-child.ts'))
     .map((f) => f.slice(0, -3))
     .sort();
 }
