@@ -1,0 +1,166 @@
+// The `comgov` CLI as a person (or the acceptance checks) runs it: separate
+// processes, the forms of the issue, against a real relay. Includes a SIGKILL
+// of a CLI process in the middle of receiving.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toHex } from '../../shared/util/bytes.js';
+import { PASSPHRASE, TestRelay, Workspace, eventually, unwrap } from './support.js';
+
+const CLI = path.resolve('main/cli/bin/comgov.js');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, COMGOV_PASSPHRASE: PASSPHRASE, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+const cli = (args: string[], env?: Record<string, string>) => start(args, env).done;
+
+let relay: TestRelay;
+let ws: Workspace;
+
+beforeEach(async () => {
+  relay = await TestRelay.start();
+  ws = new Workspace(relay);
+});
+
+afterEach(async () => {
+  await ws.close();
+  await relay.close();
+});
+
+describe('comgov CLI', () => {
+  it('enroll, send, sync --json, contacts, safety-number, devices', async () => {
+    const a = ws.dataDir('cli-alice');
+    const b = ws.dataDir('cli-bob');
+    const key = toHex(relay.publicKey);
+    for (const [dir, user] of [
+      [a, 'alice'],
+      [b, 'bob'],
+    ] as const) {
+      const code = await relay.invite(user, { name: user === 'alice' ? 'Alice N.' : 'Bob N.' });
+      const run = await cli([
+        'enroll',
+        '--data',
+        dir,
+        '--relay',
+        relay.url,
+        '--relay-key',
+        key,
+        '--code',
+        code,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Enrolled');
+    }
+    const sent = await cli(['send', '--data', a, '--to', 'bob', 'Bonjour', 'Bob']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const queued = await cli(['send', '--data', a, '--to', 'bob', '--no-wait', 'Deuxième']);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect((await cli(['sync', '--data', a])).code).toBe(0); // the queued one leaves
+    const synced = await cli(['sync', '--data', b, '--json']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const lines = synced.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.text)).toEqual(['Bonjour Bob', 'Deuxième']);
+    expect(lines[0]).toMatchObject({ from: 'alice', conversation: 'direct:alice', kind: 'text' });
+    expect(typeof lines[0]!.sentAt).toBe('number');
+    expect(typeof lines[0]!.id).toBe('string');
+
+    const contacts = await cli(['contacts', '--data', b, '--json']);
+    expect(contacts.stdout).toContain('"userId":"alice"');
+    const na = await cli(['safety-number', '--data', a, '--with', 'bob']);
+    const nb = await cli(['safety-number', '--data', b, '--with', 'alice']);
+    expect(na.stdout.split('\n').slice(0, 3).join(' ')).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(na.stdout.split('\n').slice(0, 3)).toEqual(nb.stdout.split('\n').slice(0, 3));
+    const devices = await cli(['devices', '--data', a]);
+    expect(devices.stdout).toContain('(this device)');
+  });
+
+  it('errors: wrong passphrase, missing passphrase, unknown user, bad relay key — clear sentences, non-zero exits', async () => {
+    const alice = await ws.enrol('alice', 'err-alice');
+    await alice.close();
+    const dir = ws.dataDir('err-alice');
+    const wrong = await cli(['sync', '--data', dir], { COMGOV_PASSPHRASE: 'not the passphrase' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('BAD_PASSPHRASE');
+    const missing = await cli(['sync', '--data', dir], { COMGOV_PASSPHRASE: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('COMGOV_PASSPHRASE');
+    const unknown = await cli(['send', '--data', dir, '--to', 'nobody', 'x']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('UNKNOWN_USER');
+    const badKey = await cli([
+      'enroll',
+      '--data',
+      ws.dataDir('err-new'),
+      '--relay',
+      relay.url,
+      '--relay-key',
+      'abc',
+      '--code',
+      'x',
+    ]);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('relay key');
+  });
+
+  it('a CLI killed with SIGKILL while receiving loses nothing and shows nothing twice', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob', 'kill-bob');
+    await bob.close();
+    alice.start();
+    const total = 400;
+    for (let i = 0; i < total; i++) unwrap(await alice.sendText('bob', `lot ${i}`));
+    await alice.whenOutboxEmpty();
+    const dir = ws.dataDir('kill-bob');
+    // Kill the receiving process as soon as it has acknowledged part of the queue.
+    const { child, done } = start(['sync', '--data', dir, '--json']);
+    await eventually(
+      async () => {
+        const depth = await queueDepth(relay, 'bob');
+        return depth < total ? true : undefined;
+      },
+      'the relay to see the first acknowledgements',
+      20_000,
+    );
+    child.kill('SIGKILL');
+    const killed = await done;
+    expect(killed.signal).toBe('SIGKILL');
+    // Run it again to completion; together the two runs stored every message once.
+    const rerun = await cli(['sync', '--data', dir, '--json']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const reopened = await ws.open('kill-bob');
+    const texts = reopened.messages.messages('direct:alice', undefined, 1000).map((m) => m.text);
+    expect(texts).toHaveLength(total);
+    expect(new Set(texts).size).toBe(total);
+    expect(await queueDepth(relay, 'bob')).toBe(0);
+  });
+});
+
+async function queueDepth(relay: TestRelay, userId: string): Promise<number> {
+  const usage = await relay.relay.context.store.queueUsage();
+  return usage.find((u) => u.userId === userId && u.deviceId === 1)?.count ?? 0;
+}
