@@ -15,6 +15,7 @@ import {
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
 import { hashEnrolmentCode } from './http/directory-routes.js';
+import { registerReleaseCommands } from './release/release-commands.js';
 import { startRelay } from './server.js';
 
 /** A failure the operator can fix; printed without a stack trace. */
@@ -270,6 +271,8 @@ export function buildProgram(): Command {
         store.close();
       }
     });
+
+  registerReleaseCommands(program, out);
 
   return program;
 }

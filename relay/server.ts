@@ -25,6 +25,7 @@ import { BLOB_UPLOAD_TYPE, cleanUpBlobs, registerBlobRoutes } from './http/blob-
 import { registerDirectoryRoutes } from './http/directory-routes.js';
 import { PROTOBUF } from './http/protobuf.js';
 import { NonceCache, authenticateRequest } from './http/request-auth.js';
+import { registerUpdateRoutes } from './http/update-routes.js';
 import { RelayMetrics } from './metrics.js';
 import { QueueAccounting } from './queue-accounting.js';
 import { KeyedRateLimiter } from './rate-limit.js';
@@ -194,6 +195,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   });
   registerDirectoryRoutes(app, ctx, authenticate);
   registerBlobRoutes(app, ctx, authenticate);
+  registerUpdateRoutes(app, options.dataDir);
 
   // WebSocket endpoint. maxPayload is above the frame limit so that a frame a
   // little too large gets an error frame; far larger ones are cut by ws (1009).

@@ -158,7 +158,7 @@ interface Corpus {
   readonly tail: readonly string[];
 }
 
-export function generateCorpus(count: number): Corpus {
+function generateCorpus(count: number): Corpus {
   const random = prng(20_261_127);
   const tail = new Set<string>();
   while (tail.size < 50_000) {

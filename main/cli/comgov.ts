@@ -266,6 +266,127 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('search')
+    .description('search all conversations (or one) in the local store')
+    .addOption(data())
+    .addOption(passFile())
+    .option('--conversation <id>', 'only this conversation (e.g. direct:alice or group:<id>)')
+    .option('--limit <n>', 'how many results', '20')
+    .option('--json', 'one JSON object per result per line')
+    .argument('<query...>', 'words; "quoted words" for a phrase')
+    .action(
+      async (
+        words: string[],
+        options: Common & { conversation?: string; limit: string; json?: boolean },
+      ) => {
+        const engine = await Engine.open({
+          dataDir: options.data,
+          passphrase: passphrase(options),
+        });
+        try {
+          const hits = value(
+            await engine.search(words.join(' '), {
+              ...(options.conversation ? { conversationId: options.conversation } : {}),
+              limit: Number(options.limit) || 20,
+            }),
+          );
+          for (const h of hits) {
+            const snippet = h.snippet.map((p) => (p.match ? `[${p.text}]` : p.text)).join('');
+            if (options.json) {
+              out(
+                JSON.stringify({
+                  id: h.id,
+                  conversation: h.conversationId,
+                  from: h.senderId,
+                  sentAt: h.sentAt,
+                  snippet,
+                }),
+              );
+            } else {
+              out(
+                `[${new Date(h.sentAt).toISOString()}] ${h.conversationId} ${h.senderId}: ${snippet}`,
+              );
+            }
+          }
+          if (!options.json && hits.length === 0) out('No result.');
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+
+  const group = program.command('group').description('create groups and manage their members');
+  const groupConversation = (id: string) => {
+    const hex = id.startsWith('group:') ? id.slice(6) : id;
+    if (!/^[0-9a-f]{32}$/.test(hex))
+      throw new UsageError(`"${id}" is not a group id (32 hexadecimal characters).`);
+    return `group:${hex}`;
+  };
+  /** Runs a group change, then waits until the relay has taken it (like `send`). */
+  const groupChange = async (
+    options: Common,
+    change: (engine: Engine) => Promise<Result<unknown>>,
+  ) => {
+    const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+    try {
+      engine.start();
+      const result = value(await change(engine));
+      await withTimeout(
+        engine.whenOutboxEmpty(),
+        60_000,
+        () =>
+          new EngineError(
+            'RELAY_UNREACHABLE',
+            'The relay did not take the change in time; it waits in the outbox and leaves at the next send or sync.',
+          ),
+      );
+      return result;
+    } finally {
+      await engine.close();
+    }
+  };
+  group
+    .command('create')
+    .description('create a group; prints its id on the last line')
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--name <name>', 'the group name')
+    .requiredOption('--members <ids>', 'comma-separated user ids')
+    .action(async (options: Common & { name: string; members: string }) => {
+      const members = options.members
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
+      const conversation = (await groupChange(options, (e) =>
+        e.createGroup(options.name, members),
+      )) as {
+        id: string;
+      };
+      out(`Created "${options.name}" with ${members.join(', ')}.`);
+      out(conversation.id.slice('group:'.length));
+    });
+  for (const action of ['add', 'remove'] as const) {
+    group
+      .command(action)
+      .description(
+        action === 'add' ? 'add a member (admins only)' : 'remove a member (admins only)',
+      )
+      .addOption(data())
+      .addOption(passFile())
+      .requiredOption('--group <id>', 'group id')
+      .requiredOption('--member <userId>', 'the member')
+      .action(async (options: Common & { group: string; member: string }) => {
+        const id = groupConversation(options.group);
+        await groupChange(options, (e) =>
+          action === 'add'
+            ? e.addGroupMember(id, options.member)
+            : e.removeGroupMember(id, options.member),
+        );
+        out(`${action === 'add' ? 'Added' : 'Removed'} ${options.member}.`);
+      });
+  }
+
   return program;
 }
 

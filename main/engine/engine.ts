@@ -11,7 +11,11 @@ import type {
   ConversationView,
   EngineApi,
   EngineEvent,
+  GroupMemberView,
+  GroupsApi,
   MessageView,
+  SearchApi,
+  SearchHit,
   SafetyNumberView,
 } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
@@ -29,12 +33,23 @@ import {
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
 import { Directory } from './directory.js';
+import { search as searchIndex } from './search/search-index.js';
+import { GroupStore, groupConversationId, groupIdOf, isGroupId } from './groups/group-store.js';
+import {
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_NAME,
+  type RosterAction,
+  type RosterMember,
+  applyEntry,
+  signEntry,
+} from './groups/roster.js';
 import { Inbox, type InboxEffects } from './inbox.js';
 import { MessageStore, directConversationId } from './message-store.js';
 import { Outbox } from './outbox.js';
 import { RelayHttp } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
 import { SessionStore } from './session-store.js';
+import { statement } from './store/statements.js';
 import { createStoreKey, hasKeyFile, unlockStoreKey } from './store/key-file.js';
 import { type Store, openStore } from './store/open-store.js';
 
@@ -68,7 +83,7 @@ async function result<T>(body: () => T | Promise<T>): Promise<Result<T>> {
   }
 }
 
-export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
+export class Engine extends EventEmitter<EngineEvents> implements EngineApi, GroupsApi, SearchApi {
   readonly messages: MessageStore;
   private readonly sessions: SessionStore;
   private readonly http: RelayHttp;
@@ -76,6 +91,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   private readonly directory: Directory;
   private readonly outbox: Outbox;
   private readonly inbox: Inbox;
+  readonly groups: GroupStore;
   private processing = false;
   private processAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -101,14 +117,32 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.directory = new Directory(db, this.http, me, (change) =>
       this.emitEvent({ type: 'identityChanged', userId: change.userId, deviceId: change.deviceId }),
     );
-    this.outbox = new Outbox(db, me, this.sessions, this.directory, this.http, this.socket, {
-      messageChanged: (id) => {
-        const message = this.messages.message(id);
-        if (message) this.emitEvent({ type: 'messageUpdated', message });
+    this.groups = new GroupStore(db);
+    this.outbox = new Outbox(
+      db,
+      me,
+      this.sessions,
+      this.directory,
+      this.http,
+      this.socket,
+      this.groups,
+      {
+        messageChanged: (id) => {
+          const message = this.messages.message(id);
+          if (message) this.emitEvent({ type: 'messageUpdated', message });
+        },
+        waitingChanged: (waiting) => this.emitEvent({ type: 'outbox', waiting }),
       },
-      waitingChanged: (waiting) => this.emitEvent({ type: 'outbox', waiting }),
-    });
-    this.inbox = new Inbox(db, me, this.sessions, this.directory, this.messages, this.outbox);
+    );
+    this.inbox = new Inbox(
+      db,
+      me,
+      this.sessions,
+      this.directory,
+      this.messages,
+      this.outbox,
+      this.groups,
+    );
     this.socket.on('state', (state) => this.onConnection(state));
     this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
     this.socket.on('drained', () => {
@@ -308,6 +342,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
         updatedMessages: [],
         typing: [],
         failures: [],
+        conversations: [],
       };
       const done = this.inbox.processBatch(effects);
       if (done.length === 0) return;
@@ -332,6 +367,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       if (message) this.emitEvent({ type: 'messageUpdated', message });
     }
     for (const t of effects.typing) this.emitEvent({ type: 'typing', ...t });
+    for (const id of new Set(effects.conversations))
+      this.emitEvent({ type: 'conversation', conversationId: id });
     for (const f of effects.failures)
       this.emitEvent({ type: 'undecryptable', senderId: f.senderId, reason: f.reason });
   }
@@ -372,6 +409,9 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     text: string,
     options: { readonly replyTo?: string } = {},
   ): Promise<Result<MessageView>> {
+    const groupId = typeof to === 'string' ? groupIdOf(to) : null;
+    if (groupId !== null)
+      return result(() => this.sendGroupText(groupId, text, options.replyTo ?? null));
     return result(async () => {
       const peer = await this.resolvePeer(to);
       checkText(text);
@@ -506,6 +546,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
 
   setTyping(conversationId: string, typing: boolean): Promise<Result<void>> {
     return result(() => {
+      // Typing in groups is not sent (it would cost every member a sender-key step).
+      if (groupIdOf(conversationId) !== null) return;
       const peer = this.peerOf(conversationId);
       // Typing is ephemeral: it is sent only when online and never queued.
       if (this.socket.connectionState !== 'online') return;
@@ -638,6 +680,247 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     }));
   }
 
+  // ------------------------------------------------------------ search
+
+  search(
+    query: string,
+    options: { readonly conversationId?: string; readonly limit?: number } = {},
+  ): Promise<Result<readonly SearchHit[]>> {
+    return result(() => {
+      if (typeof query !== 'string')
+        throw new EngineError('BAD_REQUEST', 'A search needs some text.');
+      return searchIndex(this.db, query, {
+        ...(options.conversationId !== undefined ? { conversationId: options.conversationId } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      }).map((hit) => ({
+        id: hit.id,
+        conversationId: hit.conversation,
+        senderId: hit.from,
+        sentAt: hit.sentAt,
+        snippet: hit.snippet.map((part) => ({ text: part.text, match: part.match })),
+      }));
+    });
+  }
+
+  // ------------------------------------------------------------ groups
+
+  createGroup(name: string, members: readonly string[]): Promise<Result<ConversationView>> {
+    return result(async () => {
+      const title = checkGroupName(name);
+      if (!Array.isArray(members) || members.length === 0 || members.length >= MAX_GROUP_MEMBERS) {
+        throw new EngineError(
+          'BAD_REQUEST',
+          `A group needs between 1 and ${MAX_GROUP_MEMBERS - 1} other members.`,
+        );
+      }
+      const others = [...new Set(members)].filter((m) => m !== this.me.userId);
+      for (const userId of others) await this.resolvePeer(userId);
+      const groupId = newMessageId();
+      const roster: RosterMember[] = [
+        { userId: this.me.userId, admin: true },
+        ...others.map((userId) => ({ userId, admin: false })),
+      ];
+      this.changeRoster(groupId, 'create', { members: roster, name: title }, []);
+      return this.messages.conversations().find((c) => c.id === groupConversationId(groupId))!;
+    });
+  }
+
+  renameGroup(conversationId: string, name: string): Promise<Result<void>> {
+    return result(() => {
+      const roster = this.requireActiveMember(this.groupOf(conversationId));
+      this.changeRoster(
+        roster.groupId,
+        'rename',
+        { members: roster.members, name: checkGroupName(name) },
+        [],
+      );
+    });
+  }
+
+  addGroupMember(conversationId: string, userId: string): Promise<Result<void>> {
+    return result(async () => {
+      const roster = this.requireActiveMember(this.groupOf(conversationId));
+      await this.resolvePeer(userId);
+      if (roster.members.some((m) => m.userId === userId)) return;
+      this.changeRoster(
+        roster.groupId,
+        'add',
+        {
+          subject: userId,
+          members: [...roster.members, { userId, admin: false }],
+          name: roster.name,
+        },
+        [],
+      );
+    });
+  }
+
+  removeGroupMember(conversationId: string, userId: string): Promise<Result<void>> {
+    return result(() => {
+      const roster = this.requireActiveMember(this.groupOf(conversationId));
+      if (userId === this.me.userId)
+        throw new EngineError('BAD_REQUEST', 'To leave a group, use "leave".');
+      if (!roster.members.some((m) => m.userId === userId)) throw new EngineError('UNKNOWN_USER');
+      this.changeRoster(
+        roster.groupId,
+        'remove',
+        {
+          subject: userId,
+          members: roster.members.filter((m) => m.userId !== userId),
+          name: roster.name,
+        },
+        [userId],
+      );
+    });
+  }
+
+  leaveGroup(conversationId: string): Promise<Result<void>> {
+    return result(() => {
+      const roster = this.requireActiveMember(this.groupOf(conversationId));
+      const remaining = roster.members.filter((m) => m.userId !== this.me.userId);
+      if (remaining.length === 0) {
+        this.db.transaction(() => this.groups.markLeft(roster.groupId, Date.now()))();
+        return;
+      }
+      const adminsLeft = remaining.some((m) => m.admin);
+      const members = remaining.map((m, i) => ({
+        userId: m.userId,
+        admin: m.admin || (!adminsLeft && i === 0),
+      }));
+      this.changeRoster(
+        roster.groupId,
+        'leave',
+        { subject: this.me.userId, members, name: roster.name },
+        [this.me.userId],
+      );
+    });
+  }
+
+  groupMembers(conversationId: string): Promise<Result<readonly GroupMemberView[]>> {
+    return result(() => {
+      const groupId = this.groupOf(conversationId);
+      return this.groups.members(groupId).map((m) => ({
+        userId: m.userId,
+        displayName: this.titleOf(m.userId),
+        admin: m.admin,
+      }));
+    });
+  }
+
+  private groupOf(conversationId: string): string {
+    const groupId = typeof conversationId === 'string' ? groupIdOf(conversationId) : null;
+    if (groupId === null || !isGroupId(groupId) || !this.groups.roster(groupId)) {
+      throw new EngineError('UNKNOWN_CONVERSATION');
+    }
+    return groupId;
+  }
+
+  private requireActiveMember(groupId: string) {
+    const roster = this.groups.roster(groupId);
+    if (!roster) throw new EngineError('UNKNOWN_CONVERSATION');
+    if (this.groups.hasLeft(groupId) || !roster.members.some((m) => m.userId === this.me.userId)) {
+      throw new EngineError('NOT_ALLOWED', 'You are no longer a member of this group.');
+    }
+    return roster;
+  }
+
+  /**
+   * Signs the next roster entry, verifies it as any member would, stores it and
+   * sends the whole history to every member device (and to `alsoTell`, e.g. the
+   * member removed), in one transaction.
+   */
+  private changeRoster(
+    groupId: string,
+    action: RosterAction,
+    change: { subject?: string; members: readonly RosterMember[]; name: string },
+    alsoTell: readonly string[],
+  ): void {
+    const previous = action === 'create' ? null : this.groups.roster(groupId);
+    if (action !== 'create' && !previous) throw new EngineError('UNKNOWN_CONVERSATION');
+    const certificate = statement(this.db, 'SELECT certificate FROM account WHERE id = 1')
+      .pluck()
+      .get() as Uint8Array;
+    const signed = signEntry(
+      {
+        userId: this.me.userId,
+        secretKey: this.me.identity.secretKey,
+        certificate: new Uint8Array(certificate),
+      },
+      groupId,
+      previous,
+      action,
+      change,
+    );
+    // The same checks every member will run: a change we may not make fails here.
+    const state = applyEntry(previous, signed, this.me.relayPublicKey);
+    const entries = [...(previous ? this.groups.entries(groupId) : []), signed];
+    const now = Date.now();
+    const tell = [...new Set([...state.members.map((m) => m.userId), ...alsoTell, this.me.userId])];
+    this.db.transaction(() => {
+      this.groups.save(state, entries, previous ? previous.seq + 1 : 0, now);
+      for (const removed of alsoTell) this.groups.dropMemberSenderKeys(groupId, removed);
+      if (!state.members.some((m) => m.userId === this.me.userId))
+        this.groups.markLeft(groupId, now);
+      this.outbox.enqueue(
+        encodeContent({ case: 'groupUpdate', value: { entries } }),
+        { users: tell, syncDestination: null },
+        null,
+        groupConversationId(groupId),
+        now,
+      );
+    })();
+    this.outbox.kick();
+    this.emitEvent({ type: 'conversation', conversationId: groupConversationId(groupId) });
+  }
+
+  private sendGroupText(groupId: string, text: string, replyTo: string | null): MessageView {
+    checkText(text);
+    if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
+    this.requireActiveMember(groupId);
+    if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
+      throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
+    }
+    const id = newMessageId();
+    const now = Date.now();
+    const conversationId = groupConversationId(groupId);
+    const payload = encodeContent({
+      case: 'data',
+      value: {
+        id,
+        sentAt: BigInt(now),
+        groupId,
+        kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '' } },
+      },
+    });
+    this.db.transaction(() => {
+      this.messages.insert({
+        id,
+        conversationId,
+        senderId: this.me.userId,
+        senderDevice: this.me.deviceId,
+        sentAt: now,
+        receivedAt: now,
+        kind: replyTo ? 'reply' : 'text',
+        body: text,
+        replyTo,
+        outgoing: true,
+        status: 'waiting',
+      });
+      this.messages.setDraft(conversationId, '', now);
+      this.outbox.enqueue(
+        payload,
+        { users: [], syncDestination: null, group: groupId },
+        id,
+        conversationId,
+        now,
+      );
+    })();
+    this.outbox.kick();
+    const message = this.messages.message(id)!;
+    this.emitEvent({ type: 'message', message });
+    return message;
+  }
+
   // ------------------------------------------------------------ helpers
 
   private identityDigest(userId: string, extra: readonly Uint8Array[]): Uint8Array {
@@ -722,16 +1005,20 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       | { case: 'reaction'; value: { targetId: string; emoji: string } },
     applyLocally: () => boolean,
   ): MessageView {
-    const peer = this.peerOf(target.conversationId);
+    const groupId = groupIdOf(target.conversationId);
+    const peer = groupId === null ? this.peerOf(target.conversationId) : null;
+    if (groupId !== null) this.requireActiveMember(groupId);
     const payload = encodeContent({
       case: 'data',
-      value: { id: newMessageId(), sentAt: BigInt(now), groupId: '', kind },
+      value: { id: newMessageId(), sentAt: BigInt(now), groupId: groupId ?? '', kind },
     });
     this.db.transaction(() => {
       applyLocally();
       this.outbox.enqueue(
         payload,
-        { users: [peer], syncDestination: peer },
+        groupId !== null
+          ? { users: [], syncDestination: null, group: groupId }
+          : { users: [peer!], syncDestination: peer },
         null,
         target.conversationId,
         now,
@@ -742,6 +1029,17 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.emitEvent({ type: 'messageUpdated', message });
     return message;
   }
+}
+
+function checkGroupName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length === 0 || trimmed.length > MAX_GROUP_NAME) {
+    throw new EngineError(
+      'BAD_REQUEST',
+      `A group name has between 1 and ${MAX_GROUP_NAME} characters.`,
+    );
+  }
+  return trimmed;
 }
 
 function checkText(text: unknown): asserts text is string {

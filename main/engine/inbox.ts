@@ -13,7 +13,18 @@ import {
   isCryptoError,
   parsePrekeyMessage,
   peekMessageType,
+  receiveSenderKeyDistribution,
+  senderKeyDecrypt,
+  senderKeyIdOf,
 } from '../../shared/crypto/index.js';
+import { EngineError } from '../../shared/api/errors.js';
+import {
+  type GroupStore,
+  groupConversationId,
+  isGroupId,
+  senderKeyContext,
+} from './groups/group-store.js';
+import { decodeEntry, entryHash, verifyChain } from './groups/roster.js';
 import { bytesEqual } from '../../shared/util/bytes.js';
 import type { Envelope } from '../../shared/wire/index.js';
 import { type Account, loadOneTimePrekey, loadSignedPrekey } from './account.js';
@@ -45,6 +56,7 @@ export interface InboxEffects {
   readonly updatedMessages: string[];
   readonly typing: { conversationId: string; userId: string; typing: boolean }[];
   readonly failures: { senderId: string; reason: string }[];
+  readonly conversations: string[];
 }
 
 class Refusal extends Error {
@@ -66,6 +78,7 @@ export class Inbox {
     private readonly directory: Directory,
     private readonly messages: MessageStore,
     private readonly outbox: Outbox,
+    private readonly groups: GroupStore,
   ) {}
 
   /**
@@ -176,17 +189,55 @@ export class Inbox {
     now: number,
   ): void {
     const ciphertext = new Uint8Array(row.ciphertext);
-    const plaintext = this.decrypt(row, ciphertext);
+    const { plaintext, groupId } = this.decrypt(row, ciphertext, now);
     let content: Content;
     try {
       content = decodeContent(plaintext);
     } catch (error) {
       throw new Refusal('BAD_CONTENT', (error as ContentError).message);
     }
+    if (groupId !== null) {
+      this.applyGroupMessage(row, groupId, content, effects, delivered, now);
+      return;
+    }
     this.apply(row, content, effects, delivered, now);
   }
 
-  private decrypt(row: InboxRow, ciphertext: Uint8Array): Uint8Array {
+  private decrypt(
+    row: InboxRow,
+    ciphertext: Uint8Array,
+    now: number,
+  ): { plaintext: Uint8Array; groupId: string | null } {
+    if (peekMessageType(ciphertext) === MessageType.senderKey) {
+      const found = this.groups.memberSenderKey(
+        row.sender_user,
+        row.sender_device,
+        senderKeyIdOf(ciphertext),
+      );
+      if (!found) {
+        throw new Refusal(
+          'UNKNOWN_SENDER_KEY',
+          'This group message uses a key that has not arrived yet; it is kept until it does.',
+        );
+      }
+      const result = senderKeyDecrypt(
+        found.state,
+        ciphertext,
+        senderKeyContext(found.groupId, row.sender_user, row.sender_device),
+      );
+      this.groups.saveMemberSenderKey(
+        found.groupId,
+        row.sender_user,
+        row.sender_device,
+        result.state,
+        now,
+      );
+      return { plaintext: result.plaintext, groupId: found.groupId };
+    }
+    return { plaintext: this.decryptPairwise(row, ciphertext), groupId: null };
+  }
+
+  private decryptPairwise(row: InboxRow, ciphertext: Uint8Array): Uint8Array {
     const certified = this.directory.identityKeyOf(row.sender_user, row.sender_device);
     if (!certified) {
       throw new Refusal(
@@ -244,7 +295,7 @@ export class Inbox {
       return result.plaintext;
     }
     if (type !== MessageType.ratchet) {
-      throw new Refusal('UNSUPPORTED', 'Group messages are not supported by this version yet.');
+      throw new Refusal('UNSUPPORTED', 'This kind of message needs a newer version of the app.');
     }
     if (!existing)
       throw new Refusal(
@@ -307,15 +358,116 @@ export class Inbox {
       }
       case 'typing': {
         effects.typing.push({
-          conversationId: directConversationId(row.sender_user),
+          conversationId:
+            body.value.groupId !== '' && isGroupId(body.value.groupId)
+              ? groupConversationId(body.value.groupId)
+              : directConversationId(row.sender_user),
           userId: row.sender_user,
           typing: body.value.typing,
         });
         return;
       }
+      case 'groupUpdate':
+        this.applyGroupUpdate(row, body.value.entries, effects, now);
+        return;
+      case 'senderKey': {
+        const groupId = body.value.groupId;
+        if (!isGroupId(groupId) || !this.groups.roster(groupId)) {
+          throw new Refusal(
+            'UNKNOWN_GROUP',
+            'A group key arrived for a group this device does not know.',
+          );
+        }
+        if (!this.groups.isMember(groupId, row.sender_user)) {
+          throw new Refusal('NOT_A_MEMBER', `${row.sender_user} is not a member of this group.`);
+        }
+        const state = receiveSenderKeyDistribution(body.value.distribution);
+        this.groups.saveMemberSenderKey(groupId, row.sender_user, row.sender_device, state, now);
+        // Group messages that waited for this key are tried again in the next batch.
+        statement(
+          this.db,
+          `UPDATE inbox SET state = 'pending', failure_code = NULL, failure_reason = NULL
+           WHERE state = 'failed' AND failure_code = 'UNKNOWN_SENDER_KEY' AND sender_user = ? AND sender_device = ?`,
+        ).run(row.sender_user, row.sender_device);
+        return;
+      }
       default:
         throw new Refusal('UNSUPPORTED', 'This kind of message needs a newer version of the app.');
     }
+  }
+
+  /** A group's roster: accepted only if it verifies and extends the history we hold. */
+  private applyGroupUpdate(
+    row: InboxRow,
+    entries: Parameters<typeof verifyChain>[0],
+    effects: InboxEffects,
+    now: number,
+  ): void {
+    if (entries.length === 0 || entries.length > 10_000)
+      throw new Refusal('ROSTER_REFUSED', 'Empty group history.');
+    let state;
+    try {
+      state = verifyChain(entries, this.account.relayPublicKey);
+    } catch (error) {
+      throw new Refusal(
+        'ROSTER_REFUSED',
+        error instanceof EngineError ? error.message : 'Invalid group history.',
+      );
+    }
+    if (!isGroupId(state.groupId))
+      throw new Refusal('ROSTER_REFUSED', 'The group id is malformed.');
+    const last = entries[entries.length - 1]!;
+    const lastActor = decodeEntry(last).actor;
+    if (lastActor !== row.sender_user) {
+      throw new Refusal('ROSTER_REFUSED', 'A group change must come from the member who made it.');
+    }
+    const local = this.groups.roster(state.groupId);
+    if (local) {
+      if (state.seq <= local.seq) return; // already known
+      const held = entries[local.seq];
+      if (!held || !bytesEqual(entryHash(held), local.head)) {
+        throw new Refusal(
+          'ROSTER_REFUSED',
+          'This group history does not extend the one we hold (fork).',
+        );
+      }
+    }
+    const before = new Set((local?.members ?? []).map((m) => m.userId));
+    this.groups.save(state, entries, local ? local.seq + 1 : 0, now);
+    const after = new Set(state.members.map((m) => m.userId));
+    for (const userId of before)
+      if (!after.has(userId)) this.groups.dropMemberSenderKeys(state.groupId, userId);
+    if (!after.has(this.account.userId)) this.groups.markLeft(state.groupId, now);
+    effects.conversations.push(groupConversationId(state.groupId));
+  }
+
+  /** A message sent with a group's sender key. */
+  private applyGroupMessage(
+    row: InboxRow,
+    groupId: string,
+    content: Content,
+    effects: InboxEffects,
+    delivered: Map<string, string[]>,
+    now: number,
+  ): void {
+    const body = content.body;
+    if (body.case !== 'data' || body.value.groupId !== groupId) {
+      throw new Refusal('BAD_CONTENT', 'A group message must carry a message of its own group.');
+    }
+    if (!this.groups.isMember(groupId, row.sender_user)) {
+      throw new Refusal('NOT_A_MEMBER', `${row.sender_user} is not a member of this group.`);
+    }
+    const outgoing = row.sender_user === this.account.userId;
+    const fresh = this.applyData(
+      row,
+      body.value,
+      groupConversationId(groupId),
+      outgoing,
+      effects,
+      now,
+    );
+    if (fresh)
+      delivered.set(row.sender_user, [...(delivered.get(row.sender_user) ?? []), body.value.id]);
   }
 
   /** Applies a data message; true when it added a new visible message. */

@@ -22,7 +22,11 @@ import {
   encryptMessage,
   initiateSession,
   isCryptoError,
+  rotateSenderKey,
+  senderKeyDistribution,
+  senderKeyEncrypt,
 } from '../../shared/crypto/index.js';
+import { type GroupStore, senderKeyContext } from './groups/group-store.js';
 import { bytesEqual } from '../../shared/util/bytes.js';
 import type { Account } from './account.js';
 import { decodeContent, encodeContent } from './content.js';
@@ -35,8 +39,13 @@ import type { Store } from './store/open-store.js';
 export interface JobRecipients {
   /** Users whose every active device gets the payload. */
   readonly users: readonly string[];
-  /** For a 1:1 data message: the peer, so our own other devices get a SyncSent copy. */
+  /**
+   * For a 1:1 data message: the peer, so our own other devices get a SyncSent
+   * copy; '' to send the same content to our own other devices.
+   */
   readonly syncDestination: string | null;
+  /** A group message: sent once with the group's sender key, fanned out by the relay. */
+  readonly group?: string;
 }
 
 interface JobRow {
@@ -72,6 +81,7 @@ export class Outbox {
     private readonly directory: Directory,
     private readonly http: RelayHttp,
     private readonly socket: RelaySocket,
+    private readonly groups: GroupStore,
     private readonly hooks: OutboxHooks,
   ) {}
 
@@ -204,6 +214,7 @@ export class Outbox {
 
   private async deliver(job: JobRow): Promise<void> {
     const recipients = JSON.parse(job.recipients) as JobRecipients;
+    if (recipients.group) return this.deliverGroup(job, recipients.group);
     for (let round = 0; round < 4; round++) {
       const targets = await this.targets(recipients);
       await this.seal(job, recipients, targets);
@@ -284,10 +295,55 @@ export class Outbox {
     const missing = targets.filter((t) => !have.has(`${t.userId}:${t.deviceId}`));
     if (missing.length === 0) return;
 
-    // Sessions for devices we have never talked to: claim their prekey bundles.
+    const fresh = await this.newSessionsFor(missing);
+
+    const peerContent = new Uint8Array(job.payload);
+    // Our own other devices get a SyncSent copy of a 1:1 message, and the content
+    // itself otherwise (group changes, sender keys, receipts addressed to us).
+    const syncContent =
+      recipients.syncDestination !== null && recipients.syncDestination !== ''
+        ? this.syncCopy(peerContent, recipients.syncDestination)
+        : peerContent;
+    const sealed: {
+      userId: string;
+      deviceId: number;
+      ciphertext: Uint8Array;
+      state: SessionState;
+    }[] = [];
+    for (const target of missing) {
+      const state =
+        fresh.get(`${target.userId}:${target.deviceId}`) ??
+        this.sessions.load(target.userId, target.deviceId);
+      if (!state) continue; // no bundle for it: the relay will tell us if it matters
+      const own = target.userId === this.account.userId;
+      const content = own ? syncContent : peerContent;
+      if (!content) continue;
+      const result = encryptMessage(state, content);
+      sealed.push({ ...target, ciphertext: result.message, state: result.state });
+    }
+    this.db.transaction(() => {
+      const insert = statement(
+        this.db,
+        'INSERT OR REPLACE INTO outbox_sealed (job_id, user_id, device_id, ciphertext) VALUES (?, ?, ?, ?)',
+      );
+      for (const s of sealed) {
+        this.sessions.save(s.userId, s.deviceId, s.state);
+        insert.run(job.job_id, s.userId, s.deviceId, s.ciphertext);
+      }
+    })();
+  }
+
+  /**
+   * Sessions for target devices we have never talked to, started from freshly
+   * claimed prekey bundles (not yet committed: the caller commits each state
+   * together with what it encrypted).
+   */
+  private async newSessionsFor(
+    targets: readonly { userId: string; deviceId: number }[],
+  ): Promise<Map<string, SessionState>> {
     const fresh = new Map<string, SessionState>();
     const needBundles = new Set(
-      missing.filter((t) => !this.sessions.load(t.userId, t.deviceId)).map((t) => t.userId),
+      targets.filter((t) => !this.sessions.load(t.userId, t.deviceId)).map((t) => t.userId),
     );
     for (const userId of needBundles) {
       const bundles = await this.http.prekeyBundles(userId);
@@ -330,38 +386,132 @@ export class Outbox {
       }
     }
 
-    const peerContent = new Uint8Array(job.payload);
-    const syncContent =
-      recipients.syncDestination !== null
-        ? this.syncCopy(peerContent, recipients.syncDestination)
-        : null;
+    return fresh;
+  }
+
+  /**
+   * Encrypts `content` for each target device over its pairwise session,
+   * commits the new states, then submits. STALE_DEVICES is rethrown for the
+   * caller to refresh and retry.
+   */
+  private async sendPairwise(
+    targets: readonly { userId: string; deviceId: number }[],
+    content: Uint8Array,
+  ): Promise<void> {
+    const fresh = await this.newSessionsFor(targets);
     const sealed: {
       userId: string;
       deviceId: number;
       ciphertext: Uint8Array;
       state: SessionState;
     }[] = [];
-    for (const target of missing) {
+    for (const t of targets) {
       const state =
-        fresh.get(`${target.userId}:${target.deviceId}`) ??
-        this.sessions.load(target.userId, target.deviceId);
-      if (!state) continue; // no bundle for it: the relay will tell us if it matters
-      const own = target.userId === this.account.userId;
-      const content = own ? syncContent : peerContent;
-      if (!content) continue;
+        fresh.get(`${t.userId}:${t.deviceId}`) ?? this.sessions.load(t.userId, t.deviceId);
+      if (!state) continue;
       const result = encryptMessage(state, content);
-      sealed.push({ ...target, ciphertext: result.message, state: result.state });
+      sealed.push({ ...t, ciphertext: result.message, state: result.state });
     }
     this.db.transaction(() => {
-      const insert = statement(
-        this.db,
-        'INSERT OR REPLACE INTO outbox_sealed (job_id, user_id, device_id, ciphertext) VALUES (?, ?, ?, ?)',
-      );
-      for (const s of sealed) {
-        this.sessions.save(s.userId, s.deviceId, s.state);
-        insert.run(job.job_id, s.userId, s.deviceId, s.ciphertext);
+      for (const s of sealed) this.sessions.save(s.userId, s.deviceId, s.state);
+    })();
+    if (sealed.length === 0) return;
+    await this.socket.submit({
+      kind: {
+        case: 'perDevice',
+        value: {
+          messages: sealed.map((s) => ({
+            to: { userId: s.userId, deviceId: s.deviceId },
+            ciphertext: s.ciphertext,
+          })),
+        },
+      },
+    });
+  }
+
+  /**
+   * A group message: make sure every member device holds our current sender
+   * key (rotating it first if a device that held it is gone), then upload ONE
+   * ciphertext that the relay fans out to all of them.
+   */
+  private async deliverGroup(job: JobRow, groupId: string): Promise<void> {
+    for (let round = 0; round < 4; round++) {
+      const roster = this.groups.roster(groupId);
+      if (!roster || this.groups.hasLeft(groupId)) {
+        throw new EngineError('NOT_ALLOWED', 'You are no longer a member of this group.');
+      }
+      const targets = await this.targets({
+        users: roster.members.map((m) => m.userId).filter((u) => u !== this.account.userId),
+        syncDestination: '',
+      });
+      const wanted = new Set(targets.map((t) => `${t.userId}:${t.deviceId}`));
+      let { state, distributedTo } = this.groups.ownSenderKey(groupId);
+      if ([...distributedTo].some((k) => !wanted.has(k))) {
+        // Someone (or some device) left: a new key they never see.
+        state = rotateSenderKey(state);
+        distributedTo = new Set();
+      }
+      const missing = targets.filter((t) => !distributedTo.has(`${t.userId}:${t.deviceId}`));
+      try {
+        if (missing.length > 0) {
+          await this.sendPairwise(
+            missing,
+            encodeContent({
+              case: 'senderKey',
+              value: { groupId, distribution: senderKeyDistribution(state) },
+            }),
+          );
+          for (const t of missing) distributedTo.add(`${t.userId}:${t.deviceId}`);
+          this.db.transaction(() => this.groups.saveOwnSenderKey(groupId, state, distributedTo))();
+        }
+        const sealed = senderKeyEncrypt(
+          state,
+          new Uint8Array(job.payload),
+          senderKeyContext(groupId, this.account.userId, this.account.deviceId),
+        );
+        // The advanced chain is committed before the upload: a retry never reuses a key.
+        this.db.transaction(() =>
+          this.groups.saveOwnSenderKey(groupId, sealed.state, distributedTo),
+        )();
+        if (targets.length > 0) {
+          await this.socket.submit({
+            kind: {
+              case: 'fanOut',
+              value: {
+                ciphertext: sealed.message,
+                recipients: targets.map((t) => ({ userId: t.userId, deviceId: t.deviceId })),
+              },
+            },
+          });
+        }
+      } catch (error) {
+        if (error instanceof RelayFrameError && error.code === 'STALE_DEVICES' && error.frame) {
+          for (const stale of error.frame.stale) await this.directory.refreshUser(stale.userId);
+          continue;
+        }
+        throw error;
+      }
+      this.finish(job);
+      return;
+    }
+    throw new EngineError(
+      'RELAY_UNREACHABLE',
+      'The device list kept changing; the message will be retried.',
+    );
+  }
+
+  /** The job left: delete it and mark its message sent, in one transaction. */
+  private finish(job: JobRow): void {
+    this.db.transaction(() => {
+      statement(this.db, 'DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
+      if (job.message_id) {
+        statement(
+          this.db,
+          `UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`,
+        ).run(job.message_id);
       }
     })();
+    if (job.message_id) this.hooks.messageChanged(job.message_id);
   }
 
   /** The copy of a data message for our own other devices. */

@@ -89,7 +89,9 @@ export type EngineEvent =
       readonly typing: boolean;
     }
   | { readonly type: 'outbox'; readonly waiting: number }
-  | { readonly type: 'undecryptable'; readonly senderId: string; readonly reason: string };
+  | { readonly type: 'undecryptable'; readonly senderId: string; readonly reason: string }
+  /** A conversation's title, members or existence changed (groups). */
+  | { readonly type: 'conversation'; readonly conversationId: string };
 
 /** The methods of the engine, all asynchronous, all answering with a Result. */
 export interface EngineApi {

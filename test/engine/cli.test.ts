@@ -99,6 +99,99 @@ describe('comgov CLI', () => {
     expect(devices.stdout).toContain('(this device)');
   });
 
+  it('group create/add/remove, send to group:<id>, and French search with --json', async () => {
+    const key = toHex(relay.publicKey);
+    const dirs: Record<string, string> = {};
+    for (const user of ['alice', 'bob', 'carol']) {
+      dirs[user] = ws.dataDir(`g-${user}`);
+      const code = await relay.invite(user);
+      const run = await cli([
+        'enroll',
+        '--data',
+        dirs[user]!,
+        '--relay',
+        relay.url,
+        '--relay-key',
+        key,
+        '--code',
+        code,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const created = await cli([
+      'group',
+      'create',
+      '--data',
+      dirs.alice!,
+      '--name',
+      'Cabinet',
+      '--members',
+      'bob',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const groupId = created.stdout.trim().split('\n').at(-1)!;
+    expect(groupId).toMatch(/^[0-9a-f]{32}$/);
+    const added = await cli([
+      'group',
+      'add',
+      '--data',
+      dirs.alice!,
+      '--group',
+      groupId,
+      '--member',
+      'carol',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const sent = await cli([
+      'send',
+      '--data',
+      dirs.alice!,
+      '--to',
+      `group:${groupId}`,
+      'La sécurité de l’école est assurée',
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    for (const user of ['bob', 'carol']) {
+      const synced = await cli(['sync', '--data', dirs[user]!, '--json']);
+      expect(synced.code, synced.stderr).toBe(0);
+      const line = JSON.parse(synced.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      expect(line).toMatchObject({
+        from: 'alice',
+        conversation: `group:${groupId}`,
+        text: 'La sécurité de l’école est assurée',
+      });
+    }
+    const found = await cli(['search', '--data', dirs.carol!, '--json', 'securite ecole']);
+    expect(found.code, found.stderr).toBe(0);
+    const hit = JSON.parse(found.stdout.trim()) as Record<string, unknown>;
+    expect(hit).toMatchObject({ conversation: `group:${groupId}`, from: 'alice' });
+    expect(String(hit.snippet)).toContain('[sécurité]');
+    const removed = await cli([
+      'group',
+      'remove',
+      '--data',
+      dirs.alice!,
+      '--group',
+      groupId,
+      '--member',
+      'bob',
+    ]);
+    expect(removed.code, removed.stderr).toBe(0);
+    // Bob (never an admin) cannot change the membership.
+    const notAdmin = await cli([
+      'group',
+      'remove',
+      '--data',
+      dirs.bob!,
+      '--group',
+      groupId,
+      '--member',
+      'carol',
+    ]);
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toContain('not an admin');
+  });
+
   it('errors: wrong passphrase, missing passphrase, unknown user, bad relay key — clear sentences, non-zero exits', async () => {
     const alice = await ws.enrol('alice', 'err-alice');
     await alice.close();

@@ -4,6 +4,7 @@
 // add a new one (and its test in migrations.test.ts).
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { EngineError } from '../../../shared/api/errors.js';
+import { SEARCH_INDEX_MIGRATION } from '../search/search-schema.js';
 
 export interface Migration {
   readonly version: number;
@@ -153,6 +154,51 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX inbox_pending ON inbox (state, server_id)`,
     ],
+  },
+  {
+    version: 2,
+    name: 'groups: signed roster, members, sender keys',
+    statements: [
+      `CREATE TABLE groups (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        roster_seq INTEGER NOT NULL,
+        roster_head BLOB NOT NULL,
+        left_at INTEGER
+      )`,
+      `CREATE TABLE group_members (
+        group_id TEXT NOT NULL REFERENCES groups (id),
+        user_id TEXT NOT NULL,
+        admin INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (group_id, user_id)
+      )`,
+      `CREATE TABLE group_roster (
+        group_id TEXT NOT NULL REFERENCES groups (id),
+        seq INTEGER NOT NULL,
+        signed BLOB NOT NULL,
+        PRIMARY KEY (group_id, seq)
+      )`,
+      `CREATE TABLE sender_keys (
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        key_id INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, user_id, device_id, key_id)
+      )`,
+      `CREATE INDEX sender_keys_by_sender ON sender_keys (user_id, device_id, key_id)`,
+      `CREATE TABLE own_sender_keys (
+        group_id TEXT PRIMARY KEY,
+        state BLOB NOT NULL,
+        distributed_to TEXT NOT NULL DEFAULT '[]'
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'French-aware full-text search over message bodies (FTS5, kept in step by triggers)',
+    statements: SEARCH_INDEX_MIGRATION,
   },
 ];
 

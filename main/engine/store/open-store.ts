@@ -35,6 +35,8 @@ export function openStore(file: string, key: Uint8Array): Store {
     db.pragma('synchronous = FULL');
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
+    // The search index's triggers must also fire for rows replaced by INSERT OR REPLACE.
+    db.pragma('recursive_triggers = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
   } catch (error) {

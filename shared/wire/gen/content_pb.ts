@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSLxAQoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABIPCgdwYWRkaW5nGA8gASgMQgYKBGJvZHki9AEKC0RhdGFNZXNzYWdlEgoKAmlkGAEgASgJEg8KB3NlbnRfYXQYAiABKAQSEAoIZ3JvdXBfaWQYAyABKAkSJwoEdGV4dBgEIAEoCzIXLmNvbWdvdi5jb250ZW50LnYxLlRleHRIABInCgRlZGl0GAUgASgLMhcuY29tZ292LmNvbnRlbnQudjEuRWRpdEgAEisKBmRlbGV0ZRgGIAEoCzIZLmNvbWdvdi5jb250ZW50LnYxLkRlbGV0ZUgAEi8KCHJlYWN0aW9uGAcgASgLMhsuY29tZ292LmNvbnRlbnQudjEuUmVhY3Rpb25IAEIGCgRraW5kIiYKBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCSInCgRFZGl0EhEKCXRhcmdldF9pZBgBIAEoCRIMCgRib2R5GAIgASgJIhsKBkRlbGV0ZRIRCgl0YXJnZXRfaWQYASABKAkiLAoIUmVhY3Rpb24SEQoJdGFyZ2V0X2lkGAEgASgJEg0KBWVtb2ppGAIgASgJIngKB1JlY2VpcHQSLQoEa2luZBgBIAEoDjIfLmNvbWdvdi5jb250ZW50LnYxLlJlY2VpcHQuS2luZBITCgttZXNzYWdlX2lkcxgCIAMoCSIpCgRLaW5kEhIKDktJTkRfREVMSVZFUkVEEAASDQoJS0lORF9SRUFEEAEiKgoGVHlwaW5nEg4KBnR5cGluZxgBIAEoCBIQCghncm91cF9pZBgCIAEoCSJVCghTeW5jU2VudBIYChBkZXN0aW5hdGlvbl91c2VyGAEgASgJEi8KB21lc3NhZ2UYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZWIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSLpAgoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIPCgdwYWRkaW5nGA8gASgMQgYKBGJvZHki9AEKC0RhdGFNZXNzYWdlEgoKAmlkGAEgASgJEg8KB3NlbnRfYXQYAiABKAQSEAoIZ3JvdXBfaWQYAyABKAkSJwoEdGV4dBgEIAEoCzIXLmNvbWdvdi5jb250ZW50LnYxLlRleHRIABInCgRlZGl0GAUgASgLMhcuY29tZ292LmNvbnRlbnQudjEuRWRpdEgAEisKBmRlbGV0ZRgGIAEoCzIZLmNvbWdvdi5jb250ZW50LnYxLkRlbGV0ZUgAEi8KCHJlYWN0aW9uGAcgASgLMhsuY29tZ292LmNvbnRlbnQudjEuUmVhY3Rpb25IAEIGCgRraW5kIiYKBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCSInCgRFZGl0EhEKCXRhcmdldF9pZBgBIAEoCRIMCgRib2R5GAIgASgJIhsKBkRlbGV0ZRIRCgl0YXJnZXRfaWQYASABKAkiLAoIUmVhY3Rpb24SEQoJdGFyZ2V0X2lkGAEgASgJEg0KBWVtb2ppGAIgASgJIngKB1JlY2VpcHQSLQoEa2luZBgBIAEoDjIfLmNvbWdvdi5jb250ZW50LnYxLlJlY2VpcHQuS2luZBITCgttZXNzYWdlX2lkcxgCIAMoCSIpCgRLaW5kEhIKDktJTkRfREVMSVZFUkVEEAASDQoJS0lORF9SRUFEEAEiKgoGVHlwaW5nEg4KBnR5cGluZxgBIAEoCBIQCghncm91cF9pZBgCIAEoCSJVCghTeW5jU2VudBIYChBkZXN0aW5hdGlvbl91c2VyGAEgASgJEi8KB21lc3NhZ2UYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZSJECgtHcm91cFVwZGF0ZRI1CgdlbnRyaWVzGAEgAygLMiQuY29tZ292LmNvbnRlbnQudjEuU2lnbmVkUm9zdGVyRW50cnkiNQoRU2lnbmVkUm9zdGVyRW50cnkSDQoFZW50cnkYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIucBCgtSb3N0ZXJFbnRyeRIPCgd2ZXJzaW9uGAEgASgNEhAKCGdyb3VwX2lkGAIgASgJEgsKA3NlcRgDIAEoDRIRCglwcmV2X2hhc2gYBCABKAwSDgoGYWN0aW9uGAUgASgJEg8KB3N1YmplY3QYBiABKAkSDQoFYWN0b3IYByABKAkSGQoRYWN0b3JfY2VydGlmaWNhdGUYCCABKAwSMAoHbWVtYmVycxgJIAMoCzIfLmNvbWdvdi5jb250ZW50LnYxLlJvc3Rlck1lbWJlchIMCgRuYW1lGAogASgJEgoKAmF0GAsgASgEIi4KDFJvc3Rlck1lbWJlchIPCgd1c2VyX2lkGAEgASgJEg0KBWFkbWluGAIgASgIIj8KFVNlbmRlcktleURpc3RyaWJ1dGlvbhIQCghncm91cF9pZBgBIAEoCRIUCgxkaXN0cmlidXRpb24YAiABKAxiBnByb3RvMw");
 
 /**
  * @generated from message comgov.content.v1.Content
@@ -60,6 +60,22 @@ export type Content = Message<"comgov.content.v1.Content"> & {
      */
     value: SyncSent;
     case: "syncSent";
+  } | {
+    /**
+     * A group's signed roster (sent pairwise to every member device).
+     *
+     * @generated from field: comgov.content.v1.GroupUpdate group_update = 6;
+     */
+    value: GroupUpdate;
+    case: "groupUpdate";
+  } | {
+    /**
+     * The sender's group key (sent pairwise, never through the group itself).
+     *
+     * @generated from field: comgov.content.v1.SenderKeyDistribution sender_key = 7;
+     */
+    value: SenderKeyDistribution;
+    case: "senderKey";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -316,4 +332,176 @@ export type SyncSent = Message<"comgov.content.v1.SyncSent"> & {
  */
 export const SyncSentSchema: GenMessage<SyncSent> = /*@__PURE__*/
   messageDesc(file_content, 8);
+
+/**
+ * The whole signed, hash-chained roster of a group, from its creation. A member
+ * accepts it only if every entry verifies and it extends the chain it holds.
+ *
+ * @generated from message comgov.content.v1.GroupUpdate
+ */
+export type GroupUpdate = Message<"comgov.content.v1.GroupUpdate"> & {
+  /**
+   * @generated from field: repeated comgov.content.v1.SignedRosterEntry entries = 1;
+   */
+  entries: SignedRosterEntry[];
+};
+
+/**
+ * Describes the message comgov.content.v1.GroupUpdate.
+ * Use `create(GroupUpdateSchema)` to create a new message.
+ */
+export const GroupUpdateSchema: GenMessage<GroupUpdate> = /*@__PURE__*/
+  messageDesc(file_content, 9);
+
+/**
+ * @generated from message comgov.content.v1.SignedRosterEntry
+ */
+export type SignedRosterEntry = Message<"comgov.content.v1.SignedRosterEntry"> & {
+  /**
+   * An encoded RosterEntry.
+   *
+   * @generated from field: bytes entry = 1;
+   */
+  entry: Uint8Array;
+
+  /**
+   * Ed25519 signature of `entry` by the actor's device identity key.
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message comgov.content.v1.SignedRosterEntry.
+ * Use `create(SignedRosterEntrySchema)` to create a new message.
+ */
+export const SignedRosterEntrySchema: GenMessage<SignedRosterEntry> = /*@__PURE__*/
+  messageDesc(file_content, 10);
+
+/**
+ * @generated from message comgov.content.v1.RosterEntry
+ */
+export type RosterEntry = Message<"comgov.content.v1.RosterEntry"> & {
+  /**
+   * @generated from field: uint32 version = 1;
+   */
+  version: number;
+
+  /**
+   * @generated from field: string group_id = 2;
+   */
+  groupId: string;
+
+  /**
+   * 0 for the creation, then +1 per change.
+   *
+   * @generated from field: uint32 seq = 3;
+   */
+  seq: number;
+
+  /**
+   * BLAKE2b-256 of the previous SignedRosterEntry's bytes; empty at seq 0.
+   *
+   * @generated from field: bytes prev_hash = 4;
+   */
+  prevHash: Uint8Array;
+
+  /**
+   * "create", "add", "remove", "leave", "rename".
+   *
+   * @generated from field: string action = 5;
+   */
+  action: string;
+
+  /**
+   * The user the action is about (add, remove, leave); empty otherwise.
+   *
+   * @generated from field: string subject = 6;
+   */
+  subject: string;
+
+  /**
+   * @generated from field: string actor = 7;
+   */
+  actor: string;
+
+  /**
+   * The relay's certificate of the actor's device (a DeviceCertificate):
+   * any member can check the signature without asking the relay.
+   *
+   * @generated from field: bytes actor_certificate = 8;
+   */
+  actorCertificate: Uint8Array;
+
+  /**
+   * The members after this change.
+   *
+   * @generated from field: repeated comgov.content.v1.RosterMember members = 9;
+   */
+  members: RosterMember[];
+
+  /**
+   * @generated from field: string name = 10;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 at = 11;
+   */
+  at: bigint;
+};
+
+/**
+ * Describes the message comgov.content.v1.RosterEntry.
+ * Use `create(RosterEntrySchema)` to create a new message.
+ */
+export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
+  messageDesc(file_content, 11);
+
+/**
+ * @generated from message comgov.content.v1.RosterMember
+ */
+export type RosterMember = Message<"comgov.content.v1.RosterMember"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: bool admin = 2;
+   */
+  admin: boolean;
+};
+
+/**
+ * Describes the message comgov.content.v1.RosterMember.
+ * Use `create(RosterMemberSchema)` to create a new message.
+ */
+export const RosterMemberSchema: GenMessage<RosterMember> = /*@__PURE__*/
+  messageDesc(file_content, 12);
+
+/**
+ * @generated from message comgov.content.v1.SenderKeyDistribution
+ */
+export type SenderKeyDistribution = Message<"comgov.content.v1.SenderKeyDistribution"> & {
+  /**
+   * @generated from field: string group_id = 1;
+   */
+  groupId: string;
+
+  /**
+   * A sender-key distribution message (docs/protocol.md §6.4).
+   *
+   * @generated from field: bytes distribution = 2;
+   */
+  distribution: Uint8Array;
+};
+
+/**
+ * Describes the message comgov.content.v1.SenderKeyDistribution.
+ * Use `create(SenderKeyDistributionSchema)` to create a new message.
+ */
+export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
+  messageDesc(file_content, 13);
 
