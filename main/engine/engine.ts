@@ -164,11 +164,21 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
 
   /** Creates the data folder's key file and store, and enrols this device. */
   static async enrol(
-    options: OpenOptions & { readonly passphrase: string },
+    options: OpenOptions & ({ readonly passphrase: string } | { readonly storeKey: Uint8Array }),
     params: EnrolParams,
   ): Promise<Engine> {
     await ready();
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    if (options.storeKey !== undefined) {
+      // The desktop app keeps the store key wrapped by the OS (safeStorage) itself.
+      const db = openStore(path.join(options.dataDir, STORE_FILE), options.storeKey);
+      if (loadAccount(db)) {
+        db.close();
+        throw new EngineError('ALREADY_ENROLLED');
+      }
+      return new Engine(db, await enrolClosingOnError(db, params), options);
+    }
+    if (options.passphrase === undefined) throw new EngineError('BAD_REQUEST', 'Give a passphrase or a store key.');
     if (hasKeyFile(options.dataDir)) {
       // A data folder whose enrolment failed half-way can be reused with the same passphrase.
       const key = unlockStoreKey(options.dataDir, options.passphrase);
