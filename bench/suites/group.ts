@@ -14,7 +14,7 @@ import { SubmitSchema } from '../../shared/wire/index.js';
 import { TestRelay, unwrap } from '../../test/engine/support.js';
 import type { BenchSuite } from '../run.js';
 
-const MEMBERS = 200;
+const MEMBERS = Number(process.env.GROUP_BENCH_MEMBERS ?? 200);
 const ROUNDS = 5;
 
 function percentile(values: number[], p: number): number {

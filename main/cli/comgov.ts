@@ -75,6 +75,12 @@ function messageJson(m: MessageView): string {
     sentAt: m.sentAt,
     replyTo: m.replyTo,
     outgoing: m.outgoing,
+    attachments: (m.attachments ?? []).map((a) => ({
+      id: a.id,
+      name: a.name,
+      size: a.size,
+      type: a.type,
+    })),
   });
 }
 
@@ -261,6 +267,72 @@ export function buildProgram(): Command {
             `${d.deviceId}${d.deviceId === me.deviceId ? '\t(this device)' : ''}${d.active ? '' : '\trevoked'}`,
           );
         }
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('send-file')
+    .description(
+      'send a file; exits once it is uploaded and the relay has acknowledged the message',
+    )
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--to <userId|group:id>', 'recipient')
+    .option('--timeout <seconds>', 'how long to wait', '600')
+    .argument('<path>', 'the file')
+    .action(async (file: string, options: Common & { to: string; timeout: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        engine.start();
+        let lastShown = 0;
+        engine.on('event', (event: EngineEvent) => {
+          if (event.type === 'transfer' && process.stderr.isTTY && Date.now() - lastShown > 200) {
+            lastShown = Date.now();
+            process.stderr.write(
+              `\rUploading… ${Math.floor((event.transferred / Math.max(1, event.size)) * 100)} %   `,
+            );
+          }
+        });
+        const message = value(await engine.sendFile(options.to, file));
+        const seconds = Number(options.timeout);
+        const final = await withTimeout(
+          engine.whenSent(message.id),
+          (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000,
+          () =>
+            new EngineError(
+              'RELAY_UNREACHABLE',
+              'The file is not sent yet. It resumes where it stopped at the next send, send-file or sync.',
+            ),
+        );
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        if (final.status === 'refused') {
+          throw new EngineError(
+            'NOT_ALLOWED',
+            `The relay refused the message for good: ${final.refusalReason ?? ''}`,
+          );
+        }
+        const attachment = final.attachments?.[0];
+        out(`Sent ${attachment?.name ?? file} (${attachment?.size ?? 0} bytes) as ${message.id}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  const attachment = program.command('attachment').description('received files');
+  attachment
+    .command('save')
+    .description('write a received file (checked and decrypted) to a path')
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--id <id>', 'attachment id (from "sync --json")')
+    .requiredOption('--out <path>', 'where to write it')
+    .action(async (options: Common & { id: string; out: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        value(await engine.saveAttachment(options.id, options.out));
+        out(`Saved ${options.out}.`);
       } finally {
         await engine.close();
       }

@@ -13,6 +13,8 @@ import type {
   EngineEvent,
   GroupMemberView,
   GroupsApi,
+  AttachmentView,
+  FilesApi,
   MessageView,
   SearchApi,
   SearchHit,
@@ -33,6 +35,12 @@ import {
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
 import { Directory } from './directory.js';
+import {
+  type AttachmentInfo,
+  Attachments,
+  BlobClient,
+  isAttachmentError,
+} from './attachments/index.js';
 import { search as searchIndex } from './search/search-index.js';
 import { GroupStore, groupConversationId, groupIdOf, isGroupId } from './groups/group-store.js';
 import {
@@ -83,7 +91,10 @@ async function result<T>(body: () => T | Promise<T>): Promise<Result<T>> {
   }
 }
 
-export class Engine extends EventEmitter<EngineEvents> implements EngineApi, GroupsApi, SearchApi {
+export class Engine
+  extends EventEmitter<EngineEvents>
+  implements EngineApi, GroupsApi, SearchApi, FilesApi
+{
   readonly messages: MessageStore;
   private readonly sessions: SessionStore;
   private readonly http: RelayHttp;
@@ -92,6 +103,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
   private readonly outbox: Outbox;
   private readonly inbox: Inbox;
   readonly groups: GroupStore;
+  readonly attachments: Attachments;
   private processing = false;
   private processAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -118,6 +130,21 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
       this.emitEvent({ type: 'identityChanged', userId: change.userId, deviceId: change.deviceId }),
     );
     this.groups = new GroupStore(db);
+    this.attachments = new Attachments({
+      db,
+      dataDir: options.dataDir,
+      blobs: new BlobClient(me.relayUrl, credentialsOf(me)),
+    });
+    this.attachments.on('progress', (p) =>
+      this.emitEvent({
+        type: 'transfer',
+        attachmentId: p.id,
+        transferred: p.done,
+        size: p.total,
+        direction: p.direction === 'upload' ? 'up' : 'down',
+      }),
+    );
+    this.messages.attachmentViews = (messageId) => this.attachmentViews(messageId);
     this.outbox = new Outbox(
       db,
       me,
@@ -135,6 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
       },
     );
     this.inbox = new Inbox(
+      this.attachments,
       db,
       me,
       this.sessions,
@@ -178,7 +206,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
       }
       return new Engine(db, await enrolClosingOnError(db, params), options);
     }
-    if (options.passphrase === undefined) throw new EngineError('BAD_REQUEST', 'Give a passphrase or a store key.');
+    if (options.passphrase === undefined)
+      throw new EngineError('BAD_REQUEST', 'Give a passphrase or a store key.');
     if (hasKeyFile(options.dataDir)) {
       // A data folder whose enrolment failed half-way can be reused with the same passphrase.
       const key = unlockStoreKey(options.dataDir, options.passphrase);
@@ -217,6 +246,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
     this.socket.start();
     this.outbox.kick();
     this.kickInbox();
+    void this.attachments.resumePending().catch(() => undefined);
+    this.resumeFileSends();
   }
 
   get connection(): ConnectionState {
@@ -353,6 +384,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
         typing: [],
         failures: [],
         conversations: [],
+        downloads: [],
       };
       const done = this.inbox.processBatch(effects);
       if (done.length === 0) return;
@@ -377,6 +409,9 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
       if (message) this.emitEvent({ type: 'messageUpdated', message });
     }
     for (const t of effects.typing) this.emitEvent({ type: 'typing', ...t });
+    for (const id of new Set(effects.downloads)) {
+      void this.attachments.run(id).catch(() => undefined);
+    }
     for (const id of new Set(effects.conversations))
       this.emitEvent({ type: 'conversation', conversationId: id });
     for (const f of effects.failures)
@@ -709,6 +744,184 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi, Gro
         sentAt: hit.sentAt,
         snippet: hit.snippet.map((part) => ({ text: part.text, match: part.match })),
       }));
+    });
+  }
+
+  // ------------------------------------------------------------ files
+
+  /**
+   * Sends a file: the message is stored at once (waiting, with its progress bar);
+   * the file is encrypted and uploaded (resumable, across restarts); only then is
+   * the message queued, so texts never wait behind a big file.
+   */
+  sendFile(to: string, filePath: string): Promise<Result<MessageView>> {
+    return result(async () => {
+      if (typeof filePath !== 'string' || filePath.length === 0) {
+        throw new EngineError('BAD_REQUEST', 'Choose a file to send.');
+      }
+      const groupId = typeof to === 'string' ? groupIdOf(to) : null;
+      let conversationId: string;
+      if (groupId !== null) {
+        if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
+        this.requireActiveMember(groupId);
+        conversationId = groupConversationId(groupId);
+      } else {
+        const peer = await this.resolvePeer(to);
+        conversationId = this.db.transaction(() =>
+          this.messages.ensureDirectConversation(peer, this.titleOf(peer), Date.now()),
+        )();
+      }
+      let attachmentId: string;
+      try {
+        attachmentId = await this.attachments.prepareUpload(filePath);
+      } catch (error) {
+        if (isAttachmentError(error)) throw new EngineError('BAD_REQUEST', error.message);
+        throw error;
+      }
+      const id = newMessageId();
+      const now = Date.now();
+      this.db.transaction(() => {
+        this.messages.insert({
+          id,
+          conversationId,
+          senderId: this.me.userId,
+          senderDevice: this.me.deviceId,
+          sentAt: now,
+          receivedAt: now,
+          kind: 'text',
+          body: '',
+          replyTo: null,
+          outgoing: true,
+          status: 'waiting',
+        });
+        statement(
+          this.db,
+          'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, 0)',
+        ).run(id, attachmentId);
+      })();
+      const message = this.messages.message(id)!;
+      this.emitEvent({ type: 'message', message });
+      void this.finishFileSend(id).catch(() => undefined);
+      return message;
+    });
+  }
+
+  /** Writes a received attachment (downloaded and verified first if needed) to `outPath`. */
+  saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>> {
+    return result(async () => {
+      if (typeof attachmentId !== 'string' || typeof outPath !== 'string')
+        throw new EngineError('BAD_REQUEST');
+      let info: AttachmentInfo;
+      try {
+        info = this.attachments.info(attachmentId);
+        if (info.state !== 'done') info = await this.attachments.run(attachmentId);
+        await this.attachments.save(attachmentId, outPath);
+      } catch (error) {
+        if (isAttachmentError(error)) throw new EngineError('BAD_REQUEST', error.message);
+        throw error;
+      }
+    });
+  }
+
+  /** Uploads (or resumes) the files of a waiting outgoing message, then queues it. */
+  private async finishFileSend(messageId: string): Promise<void> {
+    const ids = statement(
+      this.db,
+      'SELECT attachment_id FROM message_attachments WHERE message_id = ? ORDER BY position',
+    )
+      .pluck()
+      .all(messageId) as string[];
+    for (const id of ids) await this.attachments.run(id);
+    if (this.closed) return;
+    const row = this.messages.messageRow(messageId);
+    if (!row) return;
+    const descriptors = ids.map((id) => this.attachments.descriptor(id));
+    const groupId = groupIdOf(row.conversationId);
+    const peer = groupId === null ? this.peerOf(row.conversationId) : null;
+    const sentAt = this.messages.message(messageId)?.sentAt ?? Date.now();
+    const payload = encodeContent({
+      case: 'data',
+      value: {
+        id: messageId,
+        sentAt: BigInt(sentAt),
+        groupId: groupId ?? '',
+        kind: {
+          case: 'text',
+          value: {
+            body: '',
+            replyTo: '',
+            attachments: descriptors.map((d) => ({
+              blobId: d.blobId,
+              key: d.key,
+              blake2b: d.hash,
+              name: d.name,
+              type: d.type,
+              size: BigInt(d.size),
+              chunkSize: d.chunkSize,
+            })),
+          },
+        },
+      },
+    });
+    this.db.transaction(() => {
+      // Queued once: a message already in the outbox (resumed twice) is left alone.
+      if (statement(this.db, 'SELECT 1 FROM outbox WHERE message_id = ?').get(messageId)) return;
+      this.outbox.enqueue(
+        payload,
+        groupId !== null
+          ? { users: [], syncDestination: null, group: groupId }
+          : { users: [peer!], syncDestination: peer },
+        messageId,
+        row.conversationId,
+      );
+    })();
+    this.outbox.kick();
+  }
+
+  /** File messages whose upload was cut by a restart: finish them. */
+  private resumeFileSends(): void {
+    const waiting = statement(
+      this.db,
+      `SELECT DISTINCT m.id FROM messages m JOIN message_attachments a ON a.message_id = m.id
+       WHERE m.outgoing = 1 AND m.status = 'waiting'
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)`,
+    )
+      .pluck()
+      .all() as string[];
+    for (const id of waiting) void this.finishFileSend(id).catch(() => undefined);
+  }
+
+  private attachmentViews(messageId: string): AttachmentView[] {
+    const ids = statement(
+      this.db,
+      'SELECT attachment_id FROM message_attachments WHERE message_id = ? ORDER BY position',
+    )
+      .pluck()
+      .all(messageId) as string[];
+    return ids.map((id) => {
+      const info = this.attachments.info(id);
+      const transferred =
+        info.cipherSize > 0
+          ? Math.min(info.size, Math.floor((info.offset / info.cipherSize) * info.size))
+          : 0;
+      const state: AttachmentView['state'] =
+        info.state === 'failed'
+          ? 'failed'
+          : info.state === 'done'
+            ? info.direction === 'upload'
+              ? 'uploaded'
+              : 'available'
+            : info.direction === 'upload'
+              ? 'uploading'
+              : 'downloading';
+      return {
+        id,
+        name: info.name,
+        type: info.type,
+        size: info.size,
+        transferred: info.state === 'done' ? info.size : transferred,
+        state,
+      };
     });
   }
 

@@ -37,6 +37,7 @@ import {
   isMessageId,
 } from './content.js';
 import type { Directory } from './directory.js';
+import type { Attachments } from './attachments/index.js';
 import { type MessageStore, directConversationId } from './message-store.js';
 import type { Outbox } from './outbox.js';
 import type { SessionStore } from './session-store.js';
@@ -57,6 +58,8 @@ export interface InboxEffects {
   readonly typing: { conversationId: string; userId: string; typing: boolean }[];
   readonly failures: { senderId: string; reason: string }[];
   readonly conversations: string[];
+  /** Received files to fetch once the batch is committed. */
+  readonly downloads: string[];
 }
 
 class Refusal extends Error {
@@ -69,9 +72,11 @@ class Refusal extends Error {
 }
 
 const BATCH = 250;
+const MAX_ATTACHMENTS = 10;
 
 export class Inbox {
   constructor(
+    private readonly attachments: Attachments,
     private readonly db: Store,
     private readonly account: Account,
     private readonly sessions: SessionStore,
@@ -488,6 +493,9 @@ export class Inbox {
           throw new Refusal('BAD_CONTENT', 'The text is too long.');
         const replyTo =
           kind.value.replyTo !== '' && isMessageId(kind.value.replyTo) ? kind.value.replyTo : null;
+        if (kind.value.attachments.length > MAX_ATTACHMENTS) {
+          throw new Refusal('BAD_CONTENT', `A message carries at most ${MAX_ATTACHMENTS} files.`);
+        }
         const fresh = this.messages.insert({
           id: data.id,
           conversationId,
@@ -501,7 +509,33 @@ export class Inbox {
           outgoing,
           status: outgoing ? 'sent' : 'received',
         });
-        if (fresh) effects.newMessages.push(data.id);
+        if (fresh) {
+          kind.value.attachments.forEach((a, position) => {
+            let attachmentId: string;
+            try {
+              attachmentId = this.attachments.register({
+                blobId: a.blobId,
+                key: a.key,
+                hash: a.blake2b,
+                name: a.name,
+                type: a.type,
+                size: a.size,
+                chunkSize: a.chunkSize,
+              });
+            } catch (error) {
+              throw new Refusal(
+                'BAD_CONTENT',
+                error instanceof Error ? error.message : 'Bad attachment.',
+              );
+            }
+            statement(
+              this.db,
+              'INSERT OR IGNORE INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',
+            ).run(data.id, attachmentId, position);
+            effects.downloads.push(attachmentId);
+          });
+          effects.newMessages.push(data.id);
+        }
         return fresh && !outgoing;
       }
       case 'edit':

@@ -3,6 +3,7 @@
 // transaction.
 import { statement } from './store/statements.js';
 import type {
+  AttachmentView,
   ConversationView,
   DeliveryStatus,
   MessageKind,
@@ -55,6 +56,9 @@ const STATUS_RANK: Record<DeliveryStatus, number> = {
 };
 
 export class MessageStore {
+  /** Set by the engine: the files of a message, for its view. */
+  attachmentViews: ((messageId: string) => AttachmentView[]) | null = null;
+
   constructor(private readonly db: Store) {}
 
   /** Creates the 1:1 conversation with `peer` if needed. */
@@ -270,6 +274,7 @@ export class MessageStore {
       status: row.status,
       refusalReason: row.refusal_reason,
       reactions: reactions.map((r): Reaction => ({ userId: r.user_id, emoji: r.emoji })),
+      attachments: this.attachmentViews ? this.attachmentViews(row.id) : [],
     };
   }
 }

@@ -68,6 +68,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 
 export class Outbox {
   private running = false;
+  private generation = 0;
   private wake: (() => void) | null = null;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -115,8 +116,10 @@ export class Outbox {
     this.wake?.();
     if (this.running) return;
     this.running = true;
+    const generation = ++this.generation;
     void this.loop().finally(() => {
-      this.running = false;
+      // Only the loop that is still current may clear the flag (see loop()).
+      if (this.generation === generation) this.running = false;
     });
   }
 
@@ -136,6 +139,9 @@ export class Outbox {
       const job = statement(this.db, 'SELECT * FROM outbox ORDER BY job_id LIMIT 1').get() as
         JobRow | undefined;
       if (!job) {
+        // Cleared here, synchronously: a job enqueued by a waiter woken just below
+        // must be able to start a new loop at once.
+        this.running = false;
         for (const resolve of this.idleWaiters.splice(0)) resolve();
         this.hooks.waitingChanged(0);
         return;

@@ -91,7 +91,15 @@ export type EngineEvent =
   | { readonly type: 'outbox'; readonly waiting: number }
   | { readonly type: 'undecryptable'; readonly senderId: string; readonly reason: string }
   /** A conversation's title, members or existence changed (groups). */
-  | { readonly type: 'conversation'; readonly conversationId: string };
+  | { readonly type: 'conversation'; readonly conversationId: string }
+  /** Progress of a file transfer (bytes of ciphertext). */
+  | {
+      readonly type: 'transfer';
+      readonly attachmentId: string;
+      readonly transferred: number;
+      readonly size: number;
+      readonly direction: 'up' | 'down';
+    };
 
 /** The methods of the engine, all asynchronous, all answering with a Result. */
 export interface EngineApi {

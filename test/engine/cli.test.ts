@@ -2,6 +2,7 @@
 // processes, the forms of the issue, against a real relay. Includes a SIGKILL
 // of a CLI process in the middle of receiving.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../shared/util/bytes.js';
@@ -192,6 +193,64 @@ describe('comgov CLI', () => {
     expect(notAdmin.stderr).toContain('not an admin');
   });
 
+  it('send-file, sync --json lists it, attachment save writes identical bytes', async () => {
+    const key = toHex(relay.publicKey);
+    const dirs: Record<string, string> = {};
+    for (const user of ['alice', 'bob']) {
+      dirs[user] = ws.dataDir(`f-${user}`);
+      const code = await relay.invite(user);
+      const run = await cli([
+        'enroll',
+        '--data',
+        dirs[user]!,
+        '--relay',
+        relay.url,
+        '--relay-key',
+        key,
+        '--code',
+        code,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const original = path.join(ws.dataDir('files'), 'rapport-été.pdf');
+    mkdirSync(path.dirname(original), { recursive: true });
+    const bytes = Buffer.alloc(300_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
+    writeFileSync(original, bytes);
+    const sent = await cli(['send-file', '--data', dirs.alice!, '--to', 'bob', original]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const synced = await cli(['sync', '--data', dirs.bob!, '--json']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const line = JSON.parse(synced.stdout.trim().split('\n').at(-1)!) as {
+      attachments: { id: string; name: string; size: number; type: string }[];
+    };
+    expect(line.attachments).toHaveLength(1);
+    expect(line.attachments[0]).toMatchObject({
+      name: 'rapport-été.pdf',
+      size: 300_000,
+      type: 'application/pdf',
+    });
+    const out = path.join(ws.dataDir('files'), 'copie.pdf');
+    const saved = await cli([
+      'attachment',
+      'save',
+      '--data',
+      dirs.bob!,
+      '--id',
+      line.attachments[0]!.id,
+      '--out',
+      out,
+    ]);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    // Nothing of the file is readable in the data folders.
+    const needle = bytes.subarray(1000, 1064);
+    for (const dir of [dirs.alice!, dirs.bob!, relay.dataDir]) {
+      for (const file of listFiles(dir))
+        expect(readFileSync(file).includes(needle), file).toBe(false);
+    }
+  });
+
   it('errors: wrong passphrase, missing passphrase, unknown user, bad relay key — clear sentences, non-zero exits', async () => {
     const alice = await ws.enrol('alice', 'err-alice');
     await alice.close();
@@ -256,4 +315,11 @@ describe('comgov CLI', () => {
 async function queueDepth(relay: TestRelay, userId: string): Promise<number> {
   const usage = await relay.relay.context.store.queueUsage();
   return usage.find((u) => u.userId === userId && u.deviceId === 1)?.count ?? 0;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    return statSync(file).isDirectory() ? listFiles(file) : [file];
+  });
 }

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { EngineError } from '../../../shared/api/errors.js';
 import { SEARCH_INDEX_MIGRATION } from '../search/search-schema.js';
+import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
 
 export interface Migration {
   readonly version: number;
@@ -199,6 +200,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'French-aware full-text search over message bodies (FTS5, kept in step by triggers)',
     statements: SEARCH_INDEX_MIGRATION,
+  },
+  {
+    version: 4,
+    name: 'attachments: resumable encrypted transfers, and the files of each message',
+    statements: [
+      ...ATTACHMENT_MIGRATION_STATEMENTS,
+      `CREATE TABLE message_attachments (
+        message_id TEXT NOT NULL,
+        attachment_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (message_id, attachment_id)
+      )`,
+      `CREATE INDEX message_attachments_by_attachment ON message_attachments (attachment_id)`,
+    ],
   },
 ];
 

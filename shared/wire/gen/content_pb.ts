@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSLpAgoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIPCgdwYWRkaW5nGA8gASgMQgYKBGJvZHki9AEKC0RhdGFNZXNzYWdlEgoKAmlkGAEgASgJEg8KB3NlbnRfYXQYAiABKAQSEAoIZ3JvdXBfaWQYAyABKAkSJwoEdGV4dBgEIAEoCzIXLmNvbWdvdi5jb250ZW50LnYxLlRleHRIABInCgRlZGl0GAUgASgLMhcuY29tZ292LmNvbnRlbnQudjEuRWRpdEgAEisKBmRlbGV0ZRgGIAEoCzIZLmNvbWdvdi5jb250ZW50LnYxLkRlbGV0ZUgAEi8KCHJlYWN0aW9uGAcgASgLMhsuY29tZ292LmNvbnRlbnQudjEuUmVhY3Rpb25IAEIGCgRraW5kIiYKBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCSInCgRFZGl0EhEKCXRhcmdldF9pZBgBIAEoCRIMCgRib2R5GAIgASgJIhsKBkRlbGV0ZRIRCgl0YXJnZXRfaWQYASABKAkiLAoIUmVhY3Rpb24SEQoJdGFyZ2V0X2lkGAEgASgJEg0KBWVtb2ppGAIgASgJIngKB1JlY2VpcHQSLQoEa2luZBgBIAEoDjIfLmNvbWdvdi5jb250ZW50LnYxLlJlY2VpcHQuS2luZBITCgttZXNzYWdlX2lkcxgCIAMoCSIpCgRLaW5kEhIKDktJTkRfREVMSVZFUkVEEAASDQoJS0lORF9SRUFEEAEiKgoGVHlwaW5nEg4KBnR5cGluZxgBIAEoCBIQCghncm91cF9pZBgCIAEoCSJVCghTeW5jU2VudBIYChBkZXN0aW5hdGlvbl91c2VyGAEgASgJEi8KB21lc3NhZ2UYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZSJECgtHcm91cFVwZGF0ZRI1CgdlbnRyaWVzGAEgAygLMiQuY29tZ292LmNvbnRlbnQudjEuU2lnbmVkUm9zdGVyRW50cnkiNQoRU2lnbmVkUm9zdGVyRW50cnkSDQoFZW50cnkYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIucBCgtSb3N0ZXJFbnRyeRIPCgd2ZXJzaW9uGAEgASgNEhAKCGdyb3VwX2lkGAIgASgJEgsKA3NlcRgDIAEoDRIRCglwcmV2X2hhc2gYBCABKAwSDgoGYWN0aW9uGAUgASgJEg8KB3N1YmplY3QYBiABKAkSDQoFYWN0b3IYByABKAkSGQoRYWN0b3JfY2VydGlmaWNhdGUYCCABKAwSMAoHbWVtYmVycxgJIAMoCzIfLmNvbWdvdi5jb250ZW50LnYxLlJvc3Rlck1lbWJlchIMCgRuYW1lGAogASgJEgoKAmF0GAsgASgEIi4KDFJvc3Rlck1lbWJlchIPCgd1c2VyX2lkGAEgASgJEg0KBWFkbWluGAIgASgIIj8KFVNlbmRlcktleURpc3RyaWJ1dGlvbhIQCghncm91cF9pZBgBIAEoCRIUCgxkaXN0cmlidXRpb24YAiABKAxiBnByb3RvMw");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSLpAgoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIPCgdwYWRkaW5nGA8gASgMQgYKBGJvZHki9AEKC0RhdGFNZXNzYWdlEgoKAmlkGAEgASgJEg8KB3NlbnRfYXQYAiABKAQSEAoIZ3JvdXBfaWQYAyABKAkSJwoEdGV4dBgEIAEoCzIXLmNvbWdvdi5jb250ZW50LnYxLlRleHRIABInCgRlZGl0GAUgASgLMhcuY29tZ292LmNvbnRlbnQudjEuRWRpdEgAEisKBmRlbGV0ZRgGIAEoCzIZLmNvbWdvdi5jb250ZW50LnYxLkRlbGV0ZUgAEi8KCHJlYWN0aW9uGAcgASgLMhsuY29tZ292LmNvbnRlbnQudjEuUmVhY3Rpb25IAEIGCgRraW5kIloKBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCRIyCgthdHRhY2htZW50cxgDIAMoCzIdLmNvbWdvdi5jb250ZW50LnYxLkF0dGFjaG1lbnQieQoKQXR0YWNobWVudBIPCgdibG9iX2lkGAEgASgJEgsKA2tleRgCIAEoDBIPCgdibGFrZTJiGAMgASgMEgwKBG5hbWUYBCABKAkSDAoEdHlwZRgFIAEoCRIMCgRzaXplGAYgASgEEhIKCmNodW5rX3NpemUYByABKA0iJwoERWRpdBIRCgl0YXJnZXRfaWQYASABKAkSDAoEYm9keRgCIAEoCSIbCgZEZWxldGUSEQoJdGFyZ2V0X2lkGAEgASgJIiwKCFJlYWN0aW9uEhEKCXRhcmdldF9pZBgBIAEoCRINCgVlbW9qaRgCIAEoCSJ4CgdSZWNlaXB0Ei0KBGtpbmQYASABKA4yHy5jb21nb3YuY29udGVudC52MS5SZWNlaXB0LktpbmQSEwoLbWVzc2FnZV9pZHMYAiADKAkiKQoES2luZBISCg5LSU5EX0RFTElWRVJFRBAAEg0KCUtJTkRfUkVBRBABIioKBlR5cGluZxIOCgZ0eXBpbmcYASABKAgSEAoIZ3JvdXBfaWQYAiABKAkiVQoIU3luY1NlbnQSGAoQZGVzdGluYXRpb25fdXNlchgBIAEoCRIvCgdtZXNzYWdlGAIgASgLMh4uY29tZ292LmNvbnRlbnQudjEuRGF0YU1lc3NhZ2UiRAoLR3JvdXBVcGRhdGUSNQoHZW50cmllcxgBIAMoCzIkLmNvbWdvdi5jb250ZW50LnYxLlNpZ25lZFJvc3RlckVudHJ5IjUKEVNpZ25lZFJvc3RlckVudHJ5Eg0KBWVudHJ5GAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDCLnAQoLUm9zdGVyRW50cnkSDwoHdmVyc2lvbhgBIAEoDRIQCghncm91cF9pZBgCIAEoCRILCgNzZXEYAyABKA0SEQoJcHJldl9oYXNoGAQgASgMEg4KBmFjdGlvbhgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEg0KBWFjdG9yGAcgASgJEhkKEWFjdG9yX2NlcnRpZmljYXRlGAggASgMEjAKB21lbWJlcnMYCSADKAsyHy5jb21nb3YuY29udGVudC52MS5Sb3N0ZXJNZW1iZXISDAoEbmFtZRgKIAEoCRIKCgJhdBgLIAEoBCIuCgxSb3N0ZXJNZW1iZXISDwoHdXNlcl9pZBgBIAEoCRINCgVhZG1pbhgCIAEoCCI/ChVTZW5kZXJLZXlEaXN0cmlidXRpb24SEAoIZ3JvdXBfaWQYASABKAkSFAoMZGlzdHJpYnV0aW9uGAIgASgMYgZwcm90bzM");
 
 /**
  * @generated from message comgov.content.v1.Content
@@ -172,6 +172,13 @@ export type Text = Message<"comgov.content.v1.Text"> & {
    * @generated from field: string reply_to = 2;
    */
   replyTo: string;
+
+  /**
+   * Files sent with the text (the text may then be empty).
+   *
+   * @generated from field: repeated comgov.content.v1.Attachment attachments = 3;
+   */
+  attachments: Attachment[];
 };
 
 /**
@@ -180,6 +187,69 @@ export type Text = Message<"comgov.content.v1.Text"> & {
  */
 export const TextSchema: GenMessage<Text> = /*@__PURE__*/
   messageDesc(file_content, 2);
+
+/**
+ * What a recipient needs to fetch, check and decrypt one file
+ * (main/engine/attachments/README.md). The secretstream header is the blob's
+ * first 24 bytes, covered by the hash.
+ *
+ * @generated from message comgov.content.v1.Attachment
+ */
+export type Attachment = Message<"comgov.content.v1.Attachment"> & {
+  /**
+   * 32 lowercase hex: the relay's blob.
+   *
+   * @generated from field: string blob_id = 1;
+   */
+  blobId: string;
+
+  /**
+   * 32 bytes: the secretstream key, random per file.
+   *
+   * @generated from field: bytes key = 2;
+   */
+  key: Uint8Array;
+
+  /**
+   * 32 bytes: BLAKE2b-256 of the whole blob.
+   *
+   * @generated from field: bytes blake2b = 3;
+   */
+  blake2b: Uint8Array;
+
+  /**
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * MIME type.
+   *
+   * @generated from field: string type = 5;
+   */
+  type: string;
+
+  /**
+   * Plaintext bytes.
+   *
+   * @generated from field: uint64 size = 6;
+   */
+  size: bigint;
+
+  /**
+   * Plaintext bytes per secretstream chunk.
+   *
+   * @generated from field: uint32 chunk_size = 7;
+   */
+  chunkSize: number;
+};
+
+/**
+ * Describes the message comgov.content.v1.Attachment.
+ * Use `create(AttachmentSchema)` to create a new message.
+ */
+export const AttachmentSchema: GenMessage<Attachment> = /*@__PURE__*/
+  messageDesc(file_content, 3);
 
 /**
  * @generated from message comgov.content.v1.Edit
@@ -201,7 +271,7 @@ export type Edit = Message<"comgov.content.v1.Edit"> & {
  * Use `create(EditSchema)` to create a new message.
  */
 export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
-  messageDesc(file_content, 3);
+  messageDesc(file_content, 4);
 
 /**
  * @generated from message comgov.content.v1.Delete
@@ -218,7 +288,7 @@ export type Delete = Message<"comgov.content.v1.Delete"> & {
  * Use `create(DeleteSchema)` to create a new message.
  */
 export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
-  messageDesc(file_content, 4);
+  messageDesc(file_content, 5);
 
 /**
  * @generated from message comgov.content.v1.Reaction
@@ -242,7 +312,7 @@ export type Reaction = Message<"comgov.content.v1.Reaction"> & {
  * Use `create(ReactionSchema)` to create a new message.
  */
 export const ReactionSchema: GenMessage<Reaction> = /*@__PURE__*/
-  messageDesc(file_content, 5);
+  messageDesc(file_content, 6);
 
 /**
  * @generated from message comgov.content.v1.Receipt
@@ -264,7 +334,7 @@ export type Receipt = Message<"comgov.content.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_content, 6);
+  messageDesc(file_content, 7);
 
 /**
  * @generated from enum comgov.content.v1.Receipt.Kind
@@ -285,7 +355,7 @@ export enum Receipt_Kind {
  * Describes the enum comgov.content.v1.Receipt.Kind.
  */
 export const Receipt_KindSchema: GenEnum<Receipt_Kind> = /*@__PURE__*/
-  enumDesc(file_content, 6, 0);
+  enumDesc(file_content, 7, 0);
 
 /**
  * @generated from message comgov.content.v1.Typing
@@ -307,7 +377,7 @@ export type Typing = Message<"comgov.content.v1.Typing"> & {
  * Use `create(TypingSchema)` to create a new message.
  */
 export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
-  messageDesc(file_content, 7);
+  messageDesc(file_content, 8);
 
 /**
  * @generated from message comgov.content.v1.SyncSent
@@ -331,7 +401,7 @@ export type SyncSent = Message<"comgov.content.v1.SyncSent"> & {
  * Use `create(SyncSentSchema)` to create a new message.
  */
 export const SyncSentSchema: GenMessage<SyncSent> = /*@__PURE__*/
-  messageDesc(file_content, 8);
+  messageDesc(file_content, 9);
 
 /**
  * The whole signed, hash-chained roster of a group, from its creation. A member
@@ -351,7 +421,7 @@ export type GroupUpdate = Message<"comgov.content.v1.GroupUpdate"> & {
  * Use `create(GroupUpdateSchema)` to create a new message.
  */
 export const GroupUpdateSchema: GenMessage<GroupUpdate> = /*@__PURE__*/
-  messageDesc(file_content, 9);
+  messageDesc(file_content, 10);
 
 /**
  * @generated from message comgov.content.v1.SignedRosterEntry
@@ -377,7 +447,7 @@ export type SignedRosterEntry = Message<"comgov.content.v1.SignedRosterEntry"> &
  * Use `create(SignedRosterEntrySchema)` to create a new message.
  */
 export const SignedRosterEntrySchema: GenMessage<SignedRosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 
 /**
  * @generated from message comgov.content.v1.RosterEntry
@@ -457,7 +527,7 @@ export type RosterEntry = Message<"comgov.content.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 
 /**
  * @generated from message comgov.content.v1.RosterMember
@@ -479,7 +549,7 @@ export type RosterMember = Message<"comgov.content.v1.RosterMember"> & {
  * Use `create(RosterMemberSchema)` to create a new message.
  */
 export const RosterMemberSchema: GenMessage<RosterMember> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 13);
 
 /**
  * @generated from message comgov.content.v1.SenderKeyDistribution
@@ -503,5 +573,5 @@ export type SenderKeyDistribution = Message<"comgov.content.v1.SenderKeyDistribu
  * Use `create(SenderKeyDistributionSchema)` to create a new message.
  */
 export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
-  messageDesc(file_content, 13);
+  messageDesc(file_content, 14);
 
