@@ -2,11 +2,18 @@
 // messages from three colleagues (bursts, with replies) wait at the relay for
 // an offline device; it starts and catches up (decrypt + store + index + ack).
 // Baseline in the same run: the same queue drained by a bare client on a second
-// device of the same user, which only acknowledges.
+// device of the same user, which only acknowledges. The relay runs in its own
+// process (`comgov-relay serve`), as on a server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { credentialsOf } from '../../main/engine/account.js';
-import type { Engine } from '../../main/engine/engine.js';
+import { Engine } from '../../main/engine/engine.js';
 import { RelaySocket } from '../../main/engine/relay/relay-socket.js';
-import { TestRelay, Workspace, unwrap } from '../../test/engine/support.js';
+import { randomBytes, ready } from '../../shared/crypto/index.js';
+import { fromHex } from '../../shared/util/bytes.js';
+import { unwrap } from '../../test/engine/support.js';
+import { runCli, serve } from '../../test/relay/cli-process.js';
 import type { BenchSuite } from '../run.js';
 
 const MESSAGES = 5_000;
@@ -29,8 +36,37 @@ function phrase(i: number): string {
 const suite: BenchSuite = {
   description: `catch-up of ${MESSAGES} queued messages; targets ≥ 5,000 msgs/s and ratio ≥ 0.2`,
   async run(log) {
-    const relay = await TestRelay.start();
-    const ws = new Workspace(relay);
+    await ready();
+    const root = mkdtempSync(path.join(tmpdir(), 'comgov-ingest-'));
+    const relayDir = path.join(root, 'relay');
+    const relayKey = fromHex((await runCli(['init', '--data', relayDir])).lastLine);
+    const relay = await serve(relayDir);
+    const keys = new Map<string, Uint8Array>();
+    const engines: Engine[] = [];
+    const enrol = async (userId: string, folder: string): Promise<Engine> => {
+      const code = (
+        await runCli(['invite', '--data', relayDir, '--user', userId, '--name', userId])
+      ).lastLine;
+      const storeKey = randomBytes(32);
+      keys.set(folder, storeKey);
+      const engine = await Engine.enrol(
+        { dataDir: path.join(root, folder), storeKey },
+        { relayUrl: relay.url, relayPublicKey: relayKey, code },
+      );
+      engines.push(engine);
+      return engine;
+    };
+    const ws = {
+      enrol,
+      open: async (folder: string) => {
+        const engine = await Engine.open({
+          dataDir: path.join(root, folder),
+          storeKey: keys.get(folder)!,
+        });
+        engines.push(engine);
+        return engine;
+      },
+    };
     try {
       const bob = await ws.enrol('bob', 'bob-office');
       const bare = await ws.enrol('bob', 'bob-bare');
@@ -39,7 +75,7 @@ const suite: BenchSuite = {
       await bob.close();
       const senders: Engine[] = [];
       for (const name of SENDERS) {
-        const engine = await ws.enrol(name);
+        const engine = await ws.enrol(name, name);
         engine.start();
         senders.push(engine);
       }
@@ -106,8 +142,10 @@ const suite: BenchSuite = {
         progress_events: progressEvents,
       };
     } finally {
-      await ws.close();
-      await relay.close();
+      for (const e of engines) await e.close();
+      relay.child.kill('SIGTERM');
+      await relay.exited;
+      rmSync(root, { recursive: true, force: true });
     }
   },
 };
