@@ -18,6 +18,7 @@ import type {
   MessageView,
   SearchApi,
   SearchHit,
+  SettingsView,
   SafetyNumberView,
 } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
@@ -145,6 +146,19 @@ export class Engine
       }),
     );
     this.messages.attachmentViews = (messageId) => this.attachmentViews(messageId);
+    this.attachments.on('state', (info) => {
+      if (this.closed || (info.state !== 'done' && info.state !== 'failed')) return;
+      const ids = statement(
+        this.db,
+        'SELECT message_id FROM message_attachments WHERE attachment_id = ?',
+      )
+        .pluck()
+        .all(info.id) as string[];
+      for (const id of ids) {
+        const message = this.messages.message(id);
+        if (message) this.emitEvent({ type: 'messageUpdated', message });
+      }
+    });
     this.outbox = new Outbox(
       db,
       me,
@@ -248,6 +262,7 @@ export class Engine
     this.kickInbox();
     void this.attachments.resumePending().catch(() => undefined);
     this.resumeFileSends();
+    this.emitEvent({ type: 'outbox', waiting: this.outbox.waiting() });
   }
 
   get connection(): ConnectionState {
@@ -745,6 +760,60 @@ export class Engine
         snippet: hit.snippet.map((part) => ({ text: part.text, match: part.match })),
       }));
     });
+  }
+
+  // ------------------------------------------------------------ settings
+
+  settings(): Promise<Result<SettingsView>> {
+    return result(() => this.readSettings());
+  }
+
+  updateSettings(change: Partial<SettingsView>): Promise<Result<SettingsView>> {
+    return result(() => {
+      if (typeof change !== 'object' || change === null) throw new EngineError('BAD_REQUEST');
+      const next = { ...this.readSettings() };
+      if (change.language !== undefined) {
+        if (change.language !== 'fr' && change.language !== 'en') {
+          throw new EngineError('BAD_REQUEST', 'The language is "fr" or "en".');
+        }
+        next.language = change.language;
+      }
+      if (change.notificationsShowText !== undefined) {
+        if (typeof change.notificationsShowText !== 'boolean') throw new EngineError('BAD_REQUEST');
+        next.notificationsShowText = change.notificationsShowText;
+      }
+      if (change.lockDelayMinutes !== undefined) {
+        const minutes = change.lockDelayMinutes;
+        if (!Number.isInteger(minutes) || minutes < 1 || minutes > 24 * 60) {
+          throw new EngineError('BAD_REQUEST', 'The lock delay is between 1 minute and 24 hours.');
+        }
+        next.lockDelayMinutes = minutes;
+      }
+      const put = statement(this.db, 'INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
+      this.db.transaction(() => {
+        put.run('language', next.language);
+        put.run('notificationsShowText', String(next.notificationsShowText));
+        put.run('lockDelayMinutes', String(next.lockDelayMinutes));
+      })();
+      return next;
+    });
+  }
+
+  private readSettings(): {
+    language: 'fr' | 'en';
+    notificationsShowText: boolean;
+    lockDelayMinutes: number;
+  } {
+    const get = (key: string) =>
+      statement(this.db, 'SELECT value FROM settings WHERE key = ?').pluck().get(key) as
+        string | undefined;
+    const minutes = Number(get('lockDelayMinutes'));
+    return {
+      language: get('language') === 'en' ? 'en' : 'fr',
+      // Off by default: a notification on a shared screen must not show the text.
+      notificationsShowText: get('notificationsShowText') === 'true',
+      lockDelayMinutes: Number.isInteger(minutes) && minutes > 0 ? minutes : 10,
+    };
   }
 
   // ------------------------------------------------------------ files

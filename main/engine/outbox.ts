@@ -113,6 +113,8 @@ export class Outbox {
   /** Starts the worker if it is not running. */
   kick(): void {
     if (this.stopped) return;
+    // The UI shows how many messages wait, even while the relay is unreachable.
+    this.hooks.waitingChanged(this.waiting());
     this.wake?.();
     if (this.running) return;
     this.running = true;

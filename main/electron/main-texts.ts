@@ -1,0 +1,34 @@
+// The few texts main shows itself (tray, notifications, dialogs), in French and English.
+export const MAIN_TEXTS = {
+  fr: {
+    open: 'Ouvrir COMGOV',
+    quit: 'Quitter COMGOV',
+    tooltip: 'COMGOV Messagerie',
+    newMessage: 'Nouveau message',
+    engineStopped:
+      'Le moteur de la messagerie s’est arrêté. Vos messages sont en sécurité ; l’application va redémarrer.',
+    saveTitle: 'Enregistrer la pièce jointe',
+  },
+  en: {
+    open: 'Open COMGOV',
+    quit: 'Quit COMGOV',
+    tooltip: 'COMGOV Messenger',
+    newMessage: 'New message',
+    engineStopped: 'The messenger’s engine stopped. Your messages are safe; the app will restart.',
+    saveTitle: 'Save the attachment',
+  },
+} as const;
+
+export type MainLanguage = keyof typeof MAIN_TEXTS;
+export type MainTexts = (typeof MAIN_TEXTS)[MainLanguage];
+
+/** A notification's title and body; the text is left out unless the person chose to show it. */
+export function notificationContent(
+  texts: MainTexts,
+  senderName: string,
+  text: string | null,
+  showText: boolean,
+): { title: string; body: string } {
+  if (showText && text) return { title: senderName, body: text };
+  return { title: senderName, body: texts.newMessage };
+}

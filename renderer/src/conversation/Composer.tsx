@@ -1,0 +1,195 @@
+// Writing: multi-line, Enter sends, Shift+Enter starts a new line, the draft is
+// kept per conversation (saved by the engine, so it survives a restart), replies
+// and edits, files by button, drag and drop or paste.
+import {
+  type ClipboardEvent,
+  type KeyboardEvent,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from 'react';
+import { useTranslation } from 'react-i18next';
+import type { MessageView } from '../api/types.js';
+import { IconButton } from '../design/Button.js';
+import { Icon } from '../design/Icon.js';
+import { ProgressBar } from '../design/ProgressBar.js';
+import { formatPercent } from '../i18n/format.js';
+import { useAppState, useController } from '../state/context.js';
+
+const MAX_ROWS_PX = 200;
+
+type DraftState = 'idle' | 'typing' | 'saved';
+
+export function Composer({
+  conversationId,
+  messages,
+  nameOf,
+}: {
+  conversationId: string;
+  messages: readonly MessageView[];
+  nameOf: (userId: string) => string;
+}) {
+  const { t } = useTranslation();
+  const controller = useController();
+  const composing = useAppState((s) => s.composing[conversationId]);
+  const staging = useAppState((s) => s.staging);
+  const [text, setText] = useState(() => controller.draftOf(conversationId));
+  const [draftState, setDraftState] = useState<DraftState>(text ? 'saved' : 'idle');
+  const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const replyTo = composing?.replyTo ? messages.find((m) => m.id === composing.replyTo) : undefined;
+  const editing = composing?.editing ? messages.find((m) => m.id === composing.editing) : undefined;
+
+  // Save what was typed when leaving the conversation.
+  useEffect(() => () => void controller.saveDraft(conversationId), [controller, conversationId]);
+
+  // Editing puts the message's text in the box.
+  useEffect(() => {
+    if (editing) {
+      setText(editing.text ?? '');
+      area.current?.focus();
+    }
+  }, [editing]);
+
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_ROWS_PX)}px`;
+  }, [text]);
+
+  const change = (value: string) => {
+    setText(value);
+    if (editing) return;
+    setDraftState('typing');
+    controller.typeDraft(conversationId, value, (saved) => {
+      if (saved) setDraftState(value ? 'saved' : 'idle');
+    });
+  };
+
+  const cancel = () => {
+    if (editing) setText(controller.draftOf(conversationId));
+    controller.setComposing(conversationId, { replyTo: null, editing: null });
+  };
+
+  const send = async () => {
+    const value = text;
+    if (value.trim() === '') return;
+    setText('');
+    setDraftState('idle');
+    const ok = await controller.submit(conversationId, value);
+    if (!ok) setText((now) => (now === '' ? value : now));
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    } else if (event.key === 'Escape' && (composing?.replyTo || composing?.editing)) {
+      event.preventDefault();
+      cancel();
+    } else if (event.key === 'ArrowUp' && text === '') {
+      const mine = [...messages]
+        .reverse()
+        .find((m) => m.outgoing && m.deletedAt === null && m.text);
+      if (mine) {
+        event.preventDefault();
+        controller.setComposing(conversationId, { replyTo: null, editing: mine.id });
+      }
+    }
+  };
+
+  const sendFiles = (files: FileList | readonly File[] | null) => {
+    for (const file of files ?? []) void controller.sendFile(conversationId, file);
+  };
+
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    if (event.clipboardData.files.length > 0) {
+      event.preventDefault();
+      sendFiles(event.clipboardData.files);
+    }
+  };
+
+  return (
+    <div className="composer" data-draft-state={draftState}>
+      {(replyTo || editing) && (
+        <div className="composer-context">
+          <Icon name={editing ? 'edit' : 'reply'} />
+          <div className="composer-context-text">
+            <strong>
+              {editing
+                ? t('composer.editing')
+                : t('composer.replyingTo', {
+                    name: replyTo!.outgoing ? t('common.you') : nameOf(replyTo!.senderId),
+                  })}
+            </strong>
+            {replyTo && (
+              <span className="quote-text">{replyTo.text || replyTo.attachments?.[0]?.name}</span>
+            )}
+          </div>
+          <IconButton
+            icon="close"
+            label={editing ? t('composer.cancelEdit') : t('composer.cancelReply')}
+            onClick={cancel}
+          />
+        </div>
+      )}
+      {staging && (
+        <div className="composer-staging" role="status">
+          <span>
+            {t('composer.staging', {
+              name: staging.name,
+              percent: formatPercent(staging.size ? staging.sent / staging.size : 1),
+            })}
+          </span>
+          <ProgressBar value={staging.sent} max={staging.size} label={staging.name} />
+        </div>
+      )}
+      <div className="composer-row">
+        <IconButton
+          icon="attach"
+          label={t('composer.attach')}
+          onClick={() => fileInput.current?.click()}
+        />
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            sendFiles(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        <textarea
+          ref={area}
+          id={`composer-${conversationId}`}
+          className="composer-input"
+          rows={1}
+          value={text}
+          aria-label={t('composer.label')}
+          aria-describedby={`composer-hint-${conversationId}`}
+          placeholder={t('composer.placeholder')}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          autoFocus
+        />
+        <IconButton
+          icon="send"
+          label={t('composer.send')}
+          className="send-btn"
+          disabled={text.trim() === ''}
+          onClick={() => void send()}
+        />
+      </div>
+      <div className="composer-foot">
+        <span id={`composer-hint-${conversationId}`}>{t('composer.keysHint')}</span>
+        <span role="status" className="draft-state">
+          {draftState === 'saved' && text !== '' ? t('composer.draftSaved') : ''}
+        </span>
+      </div>
+    </div>
+  );
+}

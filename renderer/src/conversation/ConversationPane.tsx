@@ -1,0 +1,149 @@
+// The open conversation: its header (safety number or members), a warning when
+// the peer's key changed, the messages, who is typing, and the composer. Files can
+// be dropped anywhere on it.
+import { type DragEvent, useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Avatar } from '../design/Avatar.js';
+import { Button } from '../design/Button.js';
+import { Icon } from '../design/Icon.js';
+import { GroupMembersDialog } from '../groups/GroupMembersDialog.js';
+import { useAppState, useController } from '../state/context.js';
+import { Composer } from './Composer.js';
+import { MessageList } from './MessageList.js';
+
+export function ConversationPane() {
+  const { t } = useTranslation();
+  const controller = useController();
+  const selected = useAppState((s) => s.selected);
+  const conversation = useAppState((s) => s.conversations.find((c) => c.id === s.selected));
+  const pending = useAppState((s) => (s.selected ? s.pendingDirect[s.selected] : undefined));
+  const thread = useAppState((s) => (s.selected ? s.threads[s.selected] : undefined));
+  const contacts = useAppState((s) => s.contacts);
+  const account = useAppState((s) => s.account);
+  const changedKeys = useAppState((s) => s.changedKeys);
+  const typing = useAppState((s) => (s.selected ? s.typing[s.selected] : undefined));
+  const [dragging, setDragging] = useState(false);
+  const [members, setMembers] = useState(false);
+
+  const nameOf = useCallback(
+    (userId: string) => {
+      if (userId === account?.userId) return account.displayName;
+      return (
+        contacts?.find((c) => c.userId === userId)?.displayName ??
+        (conversation?.kind === 'direct' && conversation.peerUserId === userId
+          ? conversation.title
+          : userId)
+      );
+    },
+    [contacts, account, conversation],
+  );
+
+  if (!selected || (!conversation && !pending)) {
+    return (
+      <div className="pane-placeholder">
+        <Icon name="chat" className="placeholder-icon" />
+        <p>{t('conversation.placeholder')}</p>
+      </div>
+    );
+  }
+  const title = conversation?.title ?? pending!.title;
+  const isGroup = conversation?.kind === 'group';
+  const peer =
+    conversation?.kind === 'direct' ? conversation.peerUserId : (pending?.userId ?? null);
+  const contact = peer ? contacts?.find((c) => c.userId === peer) : undefined;
+  const keyChanged =
+    peer !== null && (changedKeys.includes(peer) || contact?.identityChanged === true);
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    for (const file of event.dataTransfer.files) void controller.sendFile(selected, file);
+  };
+
+  return (
+    <section
+      className="conversation"
+      aria-labelledby="conversation-title"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <header className="conversation-header">
+        <Avatar name={title} group={isGroup} />
+        <div className="conversation-heading">
+          <h2 id="conversation-title">{title}</h2>
+          {contact && (
+            <p className="subtitle">
+              {contact.title}
+              {contact.title && contact.institution ? ' · ' : ''}
+              {contact.institution}
+            </p>
+          )}
+        </div>
+        {contact?.verified && !keyChanged && (
+          <span className="badge badge-success">
+            <Icon name="shieldCheck" className="badge-icon" />
+            {t('contacts.verified')}
+          </span>
+        )}
+        {peer && (
+          <Button small variant="ghost" icon="shield" onClick={() => controller.openSafety(peer)}>
+            {t('conversation.contactCard')}
+          </Button>
+        )}
+        {isGroup && (
+          <Button small variant="ghost" icon="group" onClick={() => setMembers(true)}>
+            {t('conversation.members')}
+          </Button>
+        )}
+      </header>
+      {keyChanged && peer && (
+        <div className="alert alert-warning key-warning" role="alert">
+          <Icon name="alert" />
+          <p>{t('conversation.keyChanged', { name: title })}</p>
+          <Button small onClick={() => controller.openSafety(peer)}>
+            {t('conversation.verifyNow')}
+          </Button>
+        </div>
+      )}
+      {thread ? (
+        <MessageList
+          conversationId={selected}
+          title={title}
+          isGroup={isGroup}
+          thread={thread}
+          nameOf={nameOf}
+        />
+      ) : (
+        <div className="message-list message-list-empty" aria-busy="true" />
+      )}
+      <p className="typing" aria-live="polite">
+        {typing && typing.length > 0
+          ? t('conversation.typing', { name: typing.map(nameOf).join(', ') })
+          : ''}
+      </p>
+      <Composer
+        key={selected}
+        conversationId={selected}
+        messages={thread?.messages ?? []}
+        nameOf={nameOf}
+      />
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <Icon name="attach" />
+          <p>{t('composer.dropHere')}</p>
+        </div>
+      )}
+      {members && conversation && (
+        <GroupMembersDialog conversation={conversation} onClose={() => setMembers(false)} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,302 @@
+// One message: day separator and "new messages" marker when due, the sender in
+// groups, the quote of a reply, the text (or its deletion), files, time, edit
+// mark, delivery state, reactions, and the actions of a message (reply, react,
+// edit, delete) reachable by mouse and keyboard.
+import { memo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AttachmentView, MessageView } from '../api/types.js';
+import { IconButton } from '../design/Button.js';
+import { Icon } from '../design/Icon.js';
+import { ProgressBar } from '../design/ProgressBar.js';
+import { dayLabel, formatSize, formatTime, startOfDay } from '../i18n/format.js';
+
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+
+export interface MessageItemProps {
+  message: MessageView;
+  previous: MessageView | undefined;
+  quoted: MessageView | null | undefined;
+  isGroup: boolean;
+  firstUnread: boolean;
+  active: boolean;
+  highlighted: boolean;
+  myUserId: string;
+  nameOf: (userId: string) => string;
+  transfer: ((attachmentId: string) => { transferred: number; size: number } | undefined) | null;
+  onReply: (message: MessageView) => void;
+  onEdit: (message: MessageView) => void;
+  onDelete: (message: MessageView) => void;
+  onReact: (message: MessageView, emoji: string) => void;
+  onQuoteClick: (messageId: string) => void;
+  onDownload: (message: MessageView, attachment: AttachmentView) => void;
+}
+
+function StatusMark({ message }: { message: MessageView }) {
+  const { t } = useTranslation();
+  const label =
+    message.status === 'refused' && message.refusalReason
+      ? t('message.refusedBecause', { reason: message.refusalReason })
+      : t(`message.status.${message.status}`);
+  const icon =
+    message.status === 'waiting'
+      ? 'clock'
+      : message.status === 'sent'
+        ? 'check'
+        : message.status === 'refused'
+          ? 'alert'
+          : 'checks';
+  return (
+    <span className={`status status-${message.status}`} title={label} data-testid="status">
+      <Icon name={icon} />
+      <span className="visually-hidden">{label}</span>
+    </span>
+  );
+}
+
+function Attachment({
+  attachment,
+  incoming,
+  progress,
+  onDownload,
+  tabIndex,
+}: {
+  attachment: AttachmentView;
+  incoming: boolean;
+  progress: { transferred: number; size: number } | undefined;
+  onDownload: () => void;
+  tabIndex: number;
+}) {
+  const { t } = useTranslation();
+  const transferred = Math.max(progress?.transferred ?? 0, attachment.transferred);
+  // The engine says "downloading" for a received file not fetched yet: it moves only once asked.
+  const moving =
+    (attachment.state === 'uploading' || attachment.state === 'downloading') &&
+    transferred > 0 &&
+    transferred < attachment.size;
+  const state =
+    incoming && attachment.state === 'downloading' && !moving ? 'ready' : attachment.state;
+  return (
+    <div className="attachment" data-attachment-id={attachment.id} data-state={attachment.state}>
+      <Icon name="file" />
+      <div className="attachment-main">
+        <span className="attachment-name">{attachment.name}</span>
+        <span className="attachment-meta">
+          {moving
+            ? t('message.transfer', {
+                done: formatSize(transferred),
+                size: formatSize(attachment.size),
+              })
+            : formatSize(attachment.size)}{' '}
+          · {t(`message.attachmentState.${state}`)}
+        </span>
+        {(moving || attachment.state === 'uploading') && (
+          <ProgressBar
+            value={transferred}
+            max={attachment.size}
+            label={t(`message.attachmentState.${state}`)}
+          />
+        )}
+      </div>
+      {incoming && attachment.state !== 'uploading' && (
+        <IconButton
+          icon="download"
+          label={t('message.download', { name: attachment.name })}
+          onClick={onDownload}
+          tabIndex={tabIndex}
+        />
+      )}
+    </div>
+  );
+}
+
+export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
+  const { t } = useTranslation();
+  const { message, previous, quoted, isGroup, active, myUserId, nameOf } = props;
+  const [picking, setPicking] = useState(false);
+  const newDay = !previous || startOfDay(previous.sentAt) !== startOfDay(message.sentAt);
+  const showSender =
+    isGroup && !message.outgoing && (newDay || previous?.senderId !== message.senderId);
+  const deleted = message.deletedAt !== null;
+  const own = message.outgoing && message.senderId === myUserId;
+  const tab = active ? 0 : -1;
+  const grouped = new Map<string, string[]>();
+  for (const r of message.reactions)
+    grouped.set(r.emoji, [...(grouped.get(r.emoji) ?? []), r.userId]);
+
+  return (
+    <div className="message-slot">
+      {newDay && (
+        <div className="day-separator" role="separator">
+          <span>
+            {dayLabel(message.sentAt, t('conversation.today'), t('conversation.yesterday'))}
+          </span>
+        </div>
+      )}
+      {props.firstUnread && (
+        <div className="unread-marker" role="separator" id="first-unread">
+          <span>{t('conversation.newMessages')}</span>
+        </div>
+      )}
+      <article
+        className={[
+          'message',
+          message.outgoing ? 'message-out' : 'message-in',
+          props.highlighted ? 'message-highlight' : '',
+          deleted ? 'message-deleted' : '',
+        ].join(' ')}
+        tabIndex={tab}
+        data-message-id={message.id}
+        data-status={message.status}
+        data-outgoing={message.outgoing}
+        aria-label={`${message.outgoing ? t('common.you') : nameOf(message.senderId)}, ${formatTime(message.sentAt)}`}
+      >
+        {showSender && (
+          <span className="sender">{message.senderName ?? nameOf(message.senderId)}</span>
+        )}
+        <div className="bubble">
+          {message.replyTo && !deleted && (
+            <button
+              type="button"
+              className="quote"
+              tabIndex={tab}
+              onClick={() => props.onQuoteClick(message.replyTo!)}
+            >
+              <span className="quote-author">
+                {t('message.replyTo', {
+                  name: quoted
+                    ? quoted.outgoing
+                      ? t('common.you')
+                      : nameOf(quoted.senderId)
+                    : '…',
+                })}
+              </span>
+              <span className="quote-text">
+                {quoted
+                  ? quoted.deletedAt !== null
+                    ? t('message.deleted')
+                    : quoted.text || quoted.attachments?.[0]?.name
+                  : t('message.originalNotLoaded')}
+              </span>
+            </button>
+          )}
+          {deleted ? (
+            <p className="text text-deleted">{t('message.deleted')}</p>
+          ) : (
+            message.text && <p className="text">{message.text}</p>
+          )}
+          {!deleted &&
+            message.attachments?.map((a) => (
+              <Attachment
+                key={a.id}
+                attachment={a}
+                incoming={!message.outgoing}
+                progress={props.transfer?.(a.id)}
+                onDownload={() => props.onDownload(message, a)}
+                tabIndex={tab}
+              />
+            ))}
+          <span className="meta">
+            {message.editedAt !== null && !deleted && (
+              <span className="edited">{t('message.edited')}</span>
+            )}
+            <time dateTime={new Date(message.sentAt).toISOString()}>
+              {formatTime(message.sentAt)}
+            </time>
+            {message.outgoing && <StatusMark message={message} />}
+          </span>
+        </div>
+        {grouped.size > 0 && (
+          <div className="reactions">
+            {[...grouped].map(([emoji, users]) => {
+              const mine = users.includes(myUserId);
+              const names = users
+                .map((u) => (u === myUserId ? t('common.you') : nameOf(u)))
+                .join(', ');
+              return (
+                <button
+                  key={emoji}
+                  type="button"
+                  className={mine ? 'reaction reaction-mine' : 'reaction'}
+                  aria-pressed={mine}
+                  tabIndex={tab}
+                  title={t('message.reactionLabel', { emoji, names })}
+                  aria-label={t('message.reactionLabel', { emoji, names })}
+                  onClick={() => props.onReact(message, emoji)}
+                >
+                  <span className="emoji" aria-hidden="true">
+                    {emoji}
+                  </span>
+                  <span aria-hidden="true">{users.length}</span>
+                </button>
+              );
+            })}
+          </div>
+        )}
+        {!deleted && (
+          <div className="message-actions" role="toolbar" aria-label={t('message.actions')}>
+            <IconButton
+              icon="reply"
+              label={t('message.reply')}
+              tabIndex={tab}
+              onClick={() => props.onReply(message)}
+            />
+            <IconButton
+              icon="smile"
+              label={t('message.react')}
+              tabIndex={tab}
+              aria-expanded={picking}
+              onClick={() => setPicking((p) => !p)}
+            />
+            {own && (
+              <>
+                <IconButton
+                  icon="edit"
+                  label={t('message.edit')}
+                  tabIndex={tab}
+                  onClick={() => props.onEdit(message)}
+                />
+                <IconButton
+                  icon="trash"
+                  label={t('message.delete')}
+                  tabIndex={tab}
+                  onClick={() => props.onDelete(message)}
+                />
+              </>
+            )}
+          </div>
+        )}
+        {picking && (
+          <div
+            className="reaction-picker"
+            role="group"
+            aria-label={t('message.react')}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.stopPropagation();
+                setPicking(false);
+              }
+            }}
+          >
+            {REACTIONS.map((emoji, i) => (
+              <button
+                key={emoji}
+                type="button"
+                className="emoji-choice"
+                aria-label={t('message.addReaction', { emoji })}
+                autoFocus={i === 0}
+                onClick={() => {
+                  setPicking(false);
+                  props.onReact(message, emoji);
+                }}
+              >
+                <span className="emoji" aria-hidden="true">
+                  {emoji}
+                </span>
+              </button>
+            ))}
+          </div>
+        )}
+      </article>
+    </div>
+  );
+});

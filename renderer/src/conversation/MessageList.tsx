@@ -1,0 +1,283 @@
+// The messages of a conversation in a virtual list (react-virtuoso): only what is
+// near the viewport is in the DOM, so 10,000 messages scroll smoothly. Older
+// pages load when the top is reached, new messages follow when at the bottom.
+// Keyboard: the list is one tab stop; arrow keys move between messages, Tab
+// reaches the actions of the message that has focus.
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
+import type { AttachmentView, MessageView } from '../api/types.js';
+import { Button } from '../design/Button.js';
+import { Dialog } from '../design/Dialog.js';
+import type { Thread } from '../state/app-state.js';
+import { useAppState, useController } from '../state/context.js';
+import { MessageItem } from './MessageItem.js';
+
+export interface MessageListProps {
+  conversationId: string;
+  title: string;
+  isGroup: boolean;
+  thread: Thread;
+  nameOf: (userId: string) => string;
+}
+
+export function MessageList({ conversationId, title, isGroup, thread, nameOf }: MessageListProps) {
+  const { t } = useTranslation();
+  const controller = useController();
+  const virtuoso = useRef<VirtuosoHandle>(null);
+  const scroller = useRef<HTMLElement | null>(null);
+  const myUserId = useAppState((s) => s.account?.userId ?? '');
+  const focus = useAppState((s) => s.focus);
+  const transfers = useAppState((s) => s.transfers);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [highlightId, setHighlightId] = useState<string | null>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [range, setRange] = useState<{ startIndex: number; endIndex: number } | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<MessageView | null>(null);
+  const messages = thread.messages;
+
+  const byId = useMemo(() => {
+    const map = new Map<string, MessageView>();
+    for (const m of messages) map.set(m.id, m);
+    return map;
+  }, [messages]);
+
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+
+  /**
+   * Scrolls until a message is in view (the virtual list measures as it goes, so
+   * one scroll may not be enough), then optionally focuses it.
+   */
+  const bringIntoView = useCallback((id: string, align: 'center' | 'start', focusIt: boolean) => {
+    let tries = 0;
+    let settled = 0;
+    const attempt = () => {
+      const index = messagesRef.current.findIndex((m) => m.id === id);
+      const list = scroller.current;
+      if (index < 0) return;
+      const element = list?.querySelector<HTMLElement>(`[data-message-id="${id}"]`);
+      if (list && element) {
+        const box = element.getBoundingClientRect();
+        const view = list.getBoundingClientRect();
+        if (box.bottom > view.top + 8 && box.top < view.bottom - 8) {
+          if (!focusIt) return;
+          // The list may still replace the element while it settles: hold the focus a few frames.
+          if (document.activeElement !== element) element.focus({ preventScroll: true });
+          if (settled++ < 10) requestAnimationFrame(attempt);
+          return;
+        }
+      }
+      virtuoso.current?.scrollToIndex({ index, align });
+      if (tries++ < 60) requestAnimationFrame(attempt);
+    };
+    requestAnimationFrame(attempt);
+  }, []);
+
+  /** Scrolls to a message, then focuses it and marks it for a moment. */
+  const reveal = useCallback(
+    (id: string) => {
+      setHighlightId(id);
+      setActiveId(id);
+      bringIntoView(id, 'center', true);
+    },
+    [bringIntoView],
+  );
+
+  // Opening: at the message asked for (search, quote), else at the first unread, else at the end.
+  useEffect(() => {
+    if (focus && focus.conversationId === conversationId) reveal(focus.messageId);
+    else if (thread.firstUnreadId) bringIntoView(thread.firstUnreadId, 'start', false);
+    // Only a new request moves the view.
+  }, [focus?.serial]);
+
+  useEffect(() => {
+    if (!highlightId) return;
+    const timer = setTimeout(() => setHighlightId(null), 2500);
+    return () => clearTimeout(timer);
+  }, [highlightId]);
+
+  // My own new message always comes into view.
+  const lastId = messages[messages.length - 1]?.id;
+  const lastOutgoing = messages[messages.length - 1]?.outgoing;
+  useEffect(() => {
+    if (lastOutgoing) virtuoso.current?.scrollToIndex({ index: messages.length - 1, align: 'end' });
+  }, [lastId]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    if ((event.target as HTMLElement).closest('.reaction-picker, textarea, input')) return;
+    const index = activeId ? messages.findIndex((m) => m.id === activeId) : messages.length;
+    const next = Math.max(
+      0,
+      Math.min(messages.length - 1, index + (event.key === 'ArrowDown' ? 1 : -1)),
+    );
+    const target = messages[next];
+    if (!target) return;
+    event.preventDefault();
+    setActiveId(target.id);
+    bringIntoView(target.id, 'center', true);
+  };
+
+  const onReply = useCallback(
+    (m: MessageView) => {
+      controller.setComposing(conversationId, { replyTo: m.id, editing: null });
+      document.getElementById(`composer-${conversationId}`)?.focus();
+    },
+    [controller, conversationId],
+  );
+  const onEdit = useCallback(
+    (m: MessageView) => {
+      controller.setComposing(conversationId, { replyTo: null, editing: m.id });
+      document.getElementById(`composer-${conversationId}`)?.focus();
+    },
+    [controller, conversationId],
+  );
+  const onReact = useCallback(
+    (m: MessageView, emoji: string) => void controller.react(m, emoji),
+    [controller],
+  );
+  const onDownload = useCallback(
+    (m: MessageView, a: AttachmentView) =>
+      void controller.download(m, a.id, a.name).then((url) => {
+        if (!url) return;
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = a.name;
+        link.click();
+      }),
+    [controller],
+  );
+  const onQuoteClick = useCallback(
+    (id: string) => void controller.reveal(conversationId, id),
+    [controller, conversationId],
+  );
+  const transfer = useCallback((id: string) => transfers[id], [transfers]);
+  const firstUnreadIndex = thread.firstUnreadId
+    ? messages.findIndex((m) => m.id === thread.firstUnreadId)
+    : -1;
+
+  if (messages.length === 0) {
+    return (
+      <div className="message-list message-list-empty">
+        <p className="empty">{t('conversation.noMessages')}</p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="message-list-wrap">
+      <Virtuoso
+        key={conversationId}
+        ref={virtuoso}
+        className="message-list"
+        scrollerRef={(el) => {
+          scroller.current = el instanceof HTMLElement ? el : null;
+        }}
+        data={messages}
+        firstItemIndex={thread.firstItemIndex}
+        initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        defaultItemHeight={72}
+        alignToBottom
+        followOutput={(bottom) => (bottom ? 'auto' : false)}
+        atBottomStateChange={setAtBottom}
+        rangeChanged={setRange}
+        startReached={() => void controller.loadOlder(conversationId)}
+        increaseViewportBy={{ top: 600, bottom: 300 }}
+        computeItemKey={(_, m) => m.id}
+        role="log"
+        aria-label={t('conversation.messagesLabel', { title })}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        onFocus={(e) => {
+          const id = (e.target as HTMLElement).closest<HTMLElement>('[data-message-id]')?.dataset
+            .messageId;
+          if (id) setActiveId(id);
+        }}
+        components={{
+          Header: () =>
+            thread.loadingOlder ? (
+              <p className="loading-older" role="status">
+                {t('conversation.loadingOlder')}
+              </p>
+            ) : (
+              <div className="list-top-space" />
+            ),
+        }}
+        itemContent={(index, message) => {
+          const local = index - thread.firstItemIndex;
+          return (
+            <MessageItem
+              message={message}
+              previous={messages[local - 1]}
+              quoted={message.replyTo ? (byId.get(message.replyTo) ?? null) : undefined}
+              isGroup={isGroup}
+              firstUnread={message.id === thread.firstUnreadId}
+              active={message.id === activeId}
+              highlighted={message.id === highlightId}
+              myUserId={myUserId}
+              nameOf={nameOf}
+              transfer={transfer}
+              onReply={onReply}
+              onEdit={onEdit}
+              onDelete={setConfirmDelete}
+              onReact={onReact}
+              onQuoteClick={onQuoteClick}
+              onDownload={onDownload}
+            />
+          );
+        }}
+      />
+      <div className="list-jumps">
+        {firstUnreadIndex >= 0 &&
+          range &&
+          (thread.firstItemIndex + firstUnreadIndex < range.startIndex ||
+            thread.firstItemIndex + firstUnreadIndex > range.endIndex) && (
+            <Button
+              small
+              variant="secondary"
+              onClick={() => bringIntoView(thread.firstUnreadId!, 'start', true)}
+            >
+              {t('conversation.jumpToUnread')}
+            </Button>
+          )}
+        {!atBottom && (
+          <Button
+            small
+            variant="secondary"
+            icon="arrowDown"
+            onClick={() =>
+              virtuoso.current?.scrollToIndex({ index: messages.length - 1, align: 'end' })
+            }
+          >
+            {t('conversation.jumpToLatest')}
+          </Button>
+        )}
+      </div>
+      {confirmDelete && (
+        <Dialog
+          title={t('message.deleteTitle')}
+          closeLabel={t('common.close')}
+          onClose={() => setConfirmDelete(null)}
+          actions={
+            <>
+              <Button onClick={() => setConfirmDelete(null)}>{t('common.cancel')}</Button>
+              <Button
+                variant="danger"
+                onClick={() => {
+                  const target = confirmDelete;
+                  setConfirmDelete(null);
+                  void controller.remove(target.id);
+                }}
+              >
+                {t('message.deleteConfirm')}
+              </Button>
+            </>
+          }
+        >
+          <p>{t('message.deleteBody')}</p>
+        </Dialog>
+      )}
+    </div>
+  );
+}

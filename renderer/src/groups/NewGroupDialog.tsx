@@ -1,0 +1,89 @@
+// Creating a group: a name and members chosen from the directory.
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '../design/Button.js';
+import { Dialog } from '../design/Dialog.js';
+import { Field } from '../design/Field.js';
+import { useAppState, useController } from '../state/context.js';
+
+export function NewGroupDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const controller = useController();
+  const contacts = useAppState((s) => s.contacts);
+  const [name, setName] = useState('');
+  const [members, setMembers] = useState<readonly string[]>([]);
+  const [errors, setErrors] = useState<{ name?: string; members?: string }>({});
+  const [busy, setBusy] = useState(false);
+
+  // The directory may have grown since it was last read.
+  useEffect(() => {
+    void controller.loadContacts();
+  }, [controller]);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    const found: { name?: string; members?: string } = {};
+    if (name.trim() === '') found.name = t('groups.invalid.name');
+    if (members.length === 0) found.members = t('groups.invalid.members');
+    setErrors(found);
+    if (found.name || found.members) return;
+    setBusy(true);
+    const group = await controller.createGroup(name.trim(), members);
+    setBusy(false);
+    if (group) onClose();
+  };
+
+  return (
+    <Dialog
+      title={t('groups.newTitle')}
+      closeLabel={t('common.close')}
+      onClose={onClose}
+      actions={
+        <>
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button variant="primary" disabled={busy} onClick={() => void submit()}>
+            {t('groups.create')}
+          </Button>
+        </>
+      }
+    >
+      <form onSubmit={(e) => void submit(e)} className="stack">
+        <Field
+          label={t('groups.name')}
+          value={name}
+          error={errors.name}
+          onChange={(e) => setName(e.target.value)}
+          autoFocus
+        />
+        <fieldset
+          className="member-picker"
+          aria-describedby={errors.members ? 'members-error' : undefined}
+        >
+          <legend>{t('groups.pickMembers')}</legend>
+          {contacts?.length === 0 && <p className="muted">{t('contacts.empty')}</p>}
+          {contacts?.map((c) => (
+            <label key={c.userId} className="checkbox">
+              <input
+                type="checkbox"
+                checked={members.includes(c.userId)}
+                onChange={(e) =>
+                  setMembers((now) =>
+                    e.target.checked ? [...now, c.userId] : now.filter((u) => u !== c.userId),
+                  )
+                }
+              />
+              <span>
+                {c.displayName} <span className="muted">{c.institution}</span>
+              </span>
+            </label>
+          ))}
+          {errors.members && (
+            <span id="members-error" className="error">
+              {errors.members}
+            </span>
+          )}
+        </fieldset>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,75 @@
+// Dates, times, numbers and sizes formatted with the language chosen.
+import { currentLanguage } from './i18n.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d:${currentLanguage()}:${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(currentLanguage(), options)));
+  return f as Intl.DateTimeFormat;
+}
+
+export function formatTime(ms: number): string {
+  return dateFormat({ hour: '2-digit', minute: '2-digit' }).format(ms);
+}
+
+export function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** "mardi 3 novembre 2026" for the day separators. */
+export function formatDay(ms: number): string {
+  const sameYear = new Date(ms).getFullYear() === new Date().getFullYear();
+  return dateFormat({
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(ms);
+}
+
+/** Today: the time; this week: the weekday; before: the date. */
+export function formatListTime(ms: number, now = Date.now()): string {
+  const today = startOfDay(now);
+  if (ms >= today) return formatTime(ms);
+  if (ms >= today - 6 * DAY_MS) return dateFormat({ weekday: 'short' }).format(ms);
+  return dateFormat({ day: '2-digit', month: '2-digit', year: '2-digit' }).format(ms);
+}
+
+export function dayLabel(ms: number, today: string, yesterday: string, now = Date.now()): string {
+  const start = startOfDay(now);
+  if (ms >= start) return today;
+  if (ms >= start - DAY_MS) return yesterday;
+  return formatDay(ms);
+}
+
+export function formatNumber(value: number): string {
+  const key = `n:${currentLanguage()}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.NumberFormat(currentLanguage())));
+  return (f as Intl.NumberFormat).format(value);
+}
+
+export function formatPercent(ratio: number): string {
+  return new Intl.NumberFormat(currentLanguage(), { style: 'percent' }).format(ratio);
+}
+
+export function formatSize(bytes: number): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return new Intl.NumberFormat(currentLanguage(), {
+    style: 'unit',
+    unit: units[unit],
+    unitDisplay: 'short',
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+}

@@ -1,0 +1,67 @@
+// Connected / reconnecting / offline, with the number of messages waiting in the
+// outbox, and the progress of a catch-up after a long absence.
+import { useTranslation } from 'react-i18next';
+import { Icon } from '../design/Icon.js';
+import { ProgressBar } from '../design/ProgressBar.js';
+import { formatNumber } from '../i18n/format.js';
+import { useAppState } from '../state/context.js';
+
+export function ConnectionBanner() {
+  const { t } = useTranslation();
+  const connection = useAppState((s) => s.connection);
+  const waiting = useAppState((s) => Math.max(s.waiting, s.waitingMessages));
+  const catchUp = useAppState((s) => s.catchUp);
+  const online = connection === 'online';
+  const stateText =
+    connection === 'online'
+      ? t('banner.online')
+      : connection === 'stopped'
+        ? t('banner.stopped')
+        : connection === 'offline'
+          ? t('banner.offline')
+          : t('banner.connecting');
+  return (
+    <div className="banners">
+      <div
+        className={online ? 'connection connection-online' : 'connection connection-offline'}
+        role="status"
+        data-connection={connection ?? 'connecting'}
+        data-waiting={waiting}
+      >
+        {online ? (
+          waiting > 0 && (
+            <p>
+              <Icon name="clock" /> {t('banner.waiting', { count: waiting })}
+            </p>
+          )
+        ) : (
+          <p>
+            <Icon name="wifiOff" />
+            <strong>{stateText}</strong>{' '}
+            {waiting > 0 && (
+              <span>
+                {t('banner.waiting', { count: waiting })} {t('banner.reassure')}
+              </span>
+            )}
+          </p>
+        )}
+        {online && waiting === 0 && <span className="visually-hidden">{stateText}</span>}
+      </div>
+      {catchUp && (
+        <div className="catch-up" role="status">
+          <p>
+            {t('banner.catchUp', {
+              processed: formatNumber(catchUp.processed),
+              remaining: formatNumber(catchUp.remaining),
+            })}
+          </p>
+          <ProgressBar
+            value={catchUp.processed}
+            max={catchUp.processed + catchUp.remaining}
+            label={t('banner.catchUpLabel')}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

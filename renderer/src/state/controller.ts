@@ -1,0 +1,626 @@
+// What the UI does: every action of a person becomes an API call, every event of
+// the engine a change of state. Errors become notices in the person's language;
+// nothing here invents a result the engine did not give.
+import type {
+  ApiError,
+  ClientEvent,
+  ConversationView,
+  MessageView,
+  Result,
+  SettingsView,
+} from '../api/types.js';
+import type { Client } from '../api/client.js';
+import type { EnrolRequest } from '../../../shared/api/host.js';
+import { changeLanguage, describeError, type Language } from '../i18n/i18n.js';
+import {
+  type AppState,
+  type Composing,
+  type Thread,
+  type View,
+  destinationOf,
+  initialState,
+} from './app-state.js';
+import { Store } from './store.js';
+
+/** Messages fetched when a conversation opens, and per older page. */
+export const FIRST_PAGE = 100;
+export const OLDER_PAGE = 300;
+/** Virtual-list index of the first message of a freshly opened conversation. */
+const BASE_INDEX = 1_000_000_000;
+const TYPING_EXPIRES_MS = 8000;
+const NOTICE_MS = 12_000;
+const DRAFT_SAVE_MS = 400;
+
+function byTime(a: MessageView, b: MessageView): number {
+  return a.sentAt - b.sentAt;
+}
+
+/** Puts a message in place (sorted by the sender's time), replacing an older copy. */
+export function upsertMessage(
+  messages: readonly MessageView[],
+  message: MessageView,
+): readonly MessageView[] {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]!.id === message.id) {
+      const copy = messages.slice();
+      copy[i] = message;
+      return copy;
+    }
+  }
+  let at = messages.length;
+  while (at > 0 && byTime(messages[at - 1]!, message) > 0) at--;
+  const copy = messages.slice();
+  copy.splice(at, 0, message);
+  return copy;
+}
+
+/**
+ * Keeps the messages of the open conversation and of the one before (quick
+ * back-and-forth); others are fetched again when opened, so memory stays bounded
+ * however many long conversations a person reads.
+ */
+function keepThreads(
+  threads: Readonly<Record<string, Thread>>,
+  keep: readonly (string | null)[],
+  pendingDirect: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, Thread>> {
+  const kept: Record<string, Thread> = {};
+  for (const [id, thread] of Object.entries(threads)) {
+    if (keep.includes(id) || pendingDirect[id]) kept[id] = thread;
+  }
+  return kept;
+}
+
+export class Controller {
+  readonly store = new Store<AppState>(initialState);
+  private noticeSerial = 0;
+  private focusSerial = 0;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Texts typed and not yet saved by the engine (or for conversations not created yet). */
+  private readonly drafts = new Map<string, string>();
+  private readonly draftTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private typingSentAt = new Map<string, number>();
+  private readonly waitingIds = new Set<string>();
+
+  constructor(readonly client: Client) {
+    client.onLink((link) => {
+      this.store.set({ link });
+      if (link === 'open') void this.refreshHost();
+    });
+    client.onEvent((event) => this.onEvent(event));
+  }
+
+  get api() {
+    return this.client.api;
+  }
+
+  private get state(): AppState {
+    return this.store.get();
+  }
+
+  // ------------------------------------------------------------ notices
+
+  notify(error: ApiError): void {
+    const id = ++this.noticeSerial;
+    this.store.set((s) => ({ notices: [...s.notices, { id, text: describeError(error) }] }));
+    setTimeout(() => this.dismiss(id), NOTICE_MS);
+  }
+
+  dismiss(id: number): void {
+    this.store.set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+  }
+
+  /** Unwraps a result; on error shows a notice and returns undefined. */
+  private value<T>(result: Result<T>): T | undefined {
+    if (result.ok) return result.value;
+    this.notify(result.error);
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  async refreshHost(): Promise<void> {
+    const status = await this.api.hostStatus();
+    if (!status.ok) return;
+    this.store.set({ host: status.value });
+    if (status.value.phase === 'ready') await this.loadAll();
+  }
+
+  async enrol(request: EnrolRequest): Promise<Result<unknown>> {
+    const result = await this.api.enrol(request);
+    if (result.ok) await this.refreshHost();
+    return result;
+  }
+
+  async unlock(passphrase: string): Promise<Result<unknown>> {
+    if (this.state.host?.phase === 'ready') {
+      const checked = await this.api.verifyPassphrase(passphrase);
+      if (checked.ok) this.store.set({ idleLocked: false });
+      return checked;
+    }
+    const result = await this.api.unlock(passphrase);
+    if (result.ok) await this.refreshHost();
+    return result;
+  }
+
+  lock(): void {
+    if (this.state.host?.phase === 'ready') this.store.set({ idleLocked: true });
+  }
+
+  private async loadAll(): Promise<void> {
+    const account = await this.api.account();
+    if (account.ok) this.store.set({ account: account.value });
+    await Promise.all([this.refreshConversations(), this.loadSettings(), this.loadContacts()]);
+  }
+
+  // ------------------------------------------------------------ events
+
+  private onEvent(event: ClientEvent): void {
+    switch (event.type) {
+      case 'hostStatus':
+        this.store.set({ host: event.status });
+        if (event.status.phase === 'ready' && !this.state.account) void this.loadAll();
+        break;
+      case 'lockNow':
+        this.lock();
+        break;
+      case 'connection':
+        this.store.set({ connection: event.state });
+        break;
+      case 'outbox':
+        this.store.set({ waiting: event.waiting });
+        break;
+      case 'catchUp':
+        this.store.set({
+          catchUp:
+            event.remaining > 0 ? { processed: event.processed, remaining: event.remaining } : null,
+        });
+        break;
+      case 'message':
+      case 'messageUpdated':
+        this.putMessage(event.message);
+        this.scheduleRefresh();
+        if (event.type === 'message' && !event.message.outgoing) {
+          this.clearTyping(event.message.conversationId, event.message.senderId);
+          if (this.state.selected === event.message.conversationId) this.scheduleMarkRead();
+        }
+        break;
+      case 'identityChanged':
+        this.store.set((s) => ({
+          changedKeys: s.changedKeys.includes(event.userId)
+            ? s.changedKeys
+            : [...s.changedKeys, event.userId],
+        }));
+        if (this.state.contacts) void this.loadContacts();
+        break;
+      case 'typing':
+        if (event.typing) this.setTyping(event.conversationId, event.userId);
+        else this.clearTyping(event.conversationId, event.userId);
+        break;
+      case 'transfer':
+        this.store.set((s) => ({
+          transfers: {
+            ...s.transfers,
+            [event.attachmentId]: { transferred: event.transferred, size: event.size },
+          },
+        }));
+        break;
+      case 'undecryptable':
+        break;
+    }
+  }
+
+  /** Keeps count of my messages still waiting, from what the engine reports of each. */
+  private trackWaiting(messages: readonly MessageView[]): void {
+    const before = this.waitingIds.size;
+    let changed = false;
+    for (const m of messages) {
+      if (m.outgoing && m.status === 'waiting') {
+        if (!this.waitingIds.has(m.id)) changed = true;
+        this.waitingIds.add(m.id);
+      } else if (this.waitingIds.delete(m.id)) {
+        changed = true;
+      }
+    }
+    if (changed || before !== this.waitingIds.size) {
+      this.store.set({ waitingMessages: this.waitingIds.size });
+    }
+  }
+
+  private putMessage(message: MessageView): void {
+    this.trackWaiting([message]);
+    const thread = this.state.threads[message.conversationId];
+    if (!thread) return;
+    this.setThread(message.conversationId, {
+      messages: upsertMessage(thread.messages, message),
+    });
+  }
+
+  private setThread(conversationId: string, patch: Partial<Thread>): void {
+    this.store.set((s) => {
+      const current = s.threads[conversationId];
+      if (!current) return {};
+      return { threads: { ...s.threads, [conversationId]: { ...current, ...patch } } };
+    });
+  }
+
+  private setTyping(conversationId: string, userId: string): void {
+    const key = `${conversationId}\n${userId}`;
+    clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.set(
+      key,
+      setTimeout(() => this.clearTyping(conversationId, userId), TYPING_EXPIRES_MS),
+    );
+    this.store.set((s) => {
+      const now = s.typing[conversationId] ?? [];
+      return now.includes(userId)
+        ? {}
+        : { typing: { ...s.typing, [conversationId]: [...now, userId] } };
+    });
+  }
+
+  private clearTyping(conversationId: string, userId: string): void {
+    clearTimeout(this.typingTimers.get(`${conversationId}\n${userId}`));
+    this.store.set((s) => {
+      const now = s.typing[conversationId];
+      if (!now?.includes(userId)) return {};
+      return { typing: { ...s.typing, [conversationId]: now.filter((u) => u !== userId) } };
+    });
+  }
+
+  // ------------------------------------------------------------ conversations
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refreshConversations();
+    }, 150);
+  }
+
+  async refreshConversations(): Promise<void> {
+    const result = await this.api.listConversations();
+    if (!result.ok) return this.notify(result.error);
+    this.store.set((s) => {
+      // A conversation opened from the directory exists once its first message is stored.
+      const pendingDirect = { ...s.pendingDirect };
+      for (const c of result.value) delete pendingDirect[c.id];
+      return { conversations: result.value, conversationsLoaded: true, pendingDirect };
+    });
+    // Someone new wrote: the directory knows their name and institution.
+    const contacts = this.state.contacts;
+    if (
+      contacts &&
+      result.value.some(
+        (c) => c.peerUserId !== null && !contacts.some((p) => p.userId === c.peerUserId),
+      )
+    ) {
+      void this.loadContacts();
+    }
+  }
+
+  show(view: View): void {
+    this.store.set({ view });
+    if (view === 'contacts') void this.loadContacts();
+    if (view === 'settings') void this.loadSettings();
+  }
+
+  async open(conversationId: string): Promise<void> {
+    const previous = this.state.selected;
+    this.store.set((s) => ({
+      selected: conversationId,
+      view: 'conversations',
+      threads: keepThreads(s.threads, [conversationId, previous], s.pendingDirect),
+    }));
+    if (!this.state.threads[conversationId]) await this.loadThread(conversationId);
+    this.scheduleMarkRead();
+  }
+
+  /** Opens the 1:1 conversation with a colleague, creating it on the first message. */
+  async openDirect(userId: string, title: string): Promise<void> {
+    const existing = this.state.conversations.find(
+      (c) => c.kind === 'direct' && c.peerUserId === userId,
+    );
+    if (existing) return this.open(existing.id);
+    const id = `direct:${userId}`;
+    this.store.set((s) => ({
+      pendingDirect: { ...s.pendingDirect, [id]: { userId, title } },
+      threads: {
+        ...s.threads,
+        [id]: {
+          messages: [],
+          firstItemIndex: BASE_INDEX,
+          complete: true,
+          loadingOlder: false,
+          error: null,
+          firstUnreadId: null,
+        },
+      },
+    }));
+    return this.open(id);
+  }
+
+  private async loadThread(conversationId: string): Promise<void> {
+    const result = await this.api.listMessages(conversationId, { limit: FIRST_PAGE });
+    const messages = result.ok ? result.value : [];
+    this.trackWaiting(messages);
+    const firstUnread = messages.find((m) => !m.outgoing && m.status === 'received');
+    this.store.set((s) => ({
+      threads: {
+        ...s.threads,
+        [conversationId]: {
+          messages,
+          firstItemIndex: BASE_INDEX,
+          complete: result.ok ? messages.length < FIRST_PAGE : false,
+          loadingOlder: false,
+          error: result.ok ? null : result.error,
+          firstUnreadId: firstUnread?.id ?? null,
+        },
+      },
+    }));
+  }
+
+  /** Loads the page before the oldest message loaded; false when there is nothing older. */
+  async loadOlder(conversationId: string): Promise<boolean> {
+    const thread = this.state.threads[conversationId];
+    if (!thread || thread.complete || thread.loadingOlder) return false;
+    const oldest = thread.messages[0];
+    this.setThread(conversationId, { loadingOlder: true });
+    // `before` is exclusive: +1 also fetches messages of the same millisecond (de-duplicated).
+    const result = await this.api.listMessages(conversationId, {
+      ...(oldest ? { before: oldest.sentAt + 1 } : {}),
+      limit: OLDER_PAGE,
+    });
+    if (!result.ok) {
+      this.setThread(conversationId, { loadingOlder: false });
+      this.notify(result.error);
+      return false;
+    }
+    const current = this.state.threads[conversationId]!;
+    const known = new Set(current.messages.map((m) => m.id));
+    const older = result.value.filter((m) => !known.has(m.id));
+    this.trackWaiting(older);
+    this.setThread(conversationId, {
+      messages: [...older, ...current.messages],
+      firstItemIndex: current.firstItemIndex - older.length,
+      complete: result.value.length < OLDER_PAGE || older.length === 0,
+      loadingOlder: false,
+    });
+    return older.length > 0;
+  }
+
+  /** Brings a message into view, loading older pages until it is there. */
+  async reveal(conversationId: string, messageId: string): Promise<void> {
+    await this.open(conversationId);
+    while (!this.state.threads[conversationId]?.messages.some((m) => m.id === messageId)) {
+      if (!(await this.loadOlder(conversationId))) break;
+    }
+    this.store.set({ focus: { conversationId, messageId, serial: ++this.focusSerial } });
+  }
+
+  private scheduleMarkRead(): void {
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      void this.markReadIfSeen();
+    }, 200);
+  }
+
+  /** Marks the open conversation read when the person can see it. */
+  async markReadIfSeen(): Promise<void> {
+    const id = this.state.selected;
+    if (!id || this.state.idleLocked || document.visibilityState !== 'visible') return;
+    const thread = this.state.threads[id];
+    const conversation = this.state.conversations.find((c) => c.id === id);
+    const unread = thread?.messages.some((m) => !m.outgoing && m.status === 'received');
+    if (!unread && !(conversation && conversation.unreadCount > 0)) return;
+    const result = await this.api.markRead(id);
+    if (!result.ok) return this.notify(result.error);
+    const now = this.state.threads[id];
+    if (now) {
+      this.setThread(id, {
+        messages: now.messages.map((m) =>
+          !m.outgoing && m.status === 'received' ? { ...m, status: 'read' } : m,
+        ),
+      });
+    }
+    this.scheduleRefresh();
+  }
+
+  // ------------------------------------------------------------ composing
+
+  composing(conversationId: string): Composing {
+    return this.state.composing[conversationId] ?? { replyTo: null, editing: null };
+  }
+
+  setComposing(conversationId: string, composing: Composing): void {
+    this.store.set((s) => ({ composing: { ...s.composing, [conversationId]: composing } }));
+  }
+
+  /** The draft to show when a composer opens. */
+  draftOf(conversationId: string): string {
+    return (
+      this.drafts.get(conversationId) ??
+      this.state.conversations.find((c) => c.id === conversationId)?.draft ??
+      ''
+    );
+  }
+
+  /** Keeps the text typed; the engine saves it shortly after typing stops. Resolves once saved. */
+  typeDraft(conversationId: string, text: string, onSaved: (saved: boolean) => void): void {
+    this.drafts.set(conversationId, text);
+    clearTimeout(this.draftTimers.get(conversationId));
+    this.draftTimers.set(
+      conversationId,
+      setTimeout(() => void this.saveDraft(conversationId).then(onSaved), DRAFT_SAVE_MS),
+    );
+    this.sendTyping(conversationId, text.length > 0);
+  }
+
+  /** Saves the pending draft now (leaving a conversation, closing the window). */
+  async saveDraft(conversationId: string): Promise<boolean> {
+    clearTimeout(this.draftTimers.get(conversationId));
+    this.draftTimers.delete(conversationId);
+    const text = this.drafts.get(conversationId);
+    if (text === undefined || this.state.pendingDirect[conversationId]) return false;
+    const result = await this.api.setDraft(conversationId, text);
+    if (!result.ok) {
+      this.notify(result.error);
+      return false;
+    }
+    if (this.drafts.get(conversationId) === text) this.drafts.delete(conversationId);
+    this.store.set((s) => ({
+      conversations: s.conversations.map((c) =>
+        c.id === conversationId ? { ...c, draft: text } : c,
+      ),
+    }));
+    return true;
+  }
+
+  flushDrafts(): void {
+    for (const id of [...this.draftTimers.keys()]) void this.saveDraft(id);
+  }
+
+  private sendTyping(conversationId: string, typing: boolean): void {
+    if (this.state.pendingDirect[conversationId]) return;
+    const last = this.typingSentAt.get(conversationId) ?? 0;
+    const now = Date.now();
+    if (typing && now - last < 4000) return;
+    if (!typing && last === 0) return;
+    this.typingSentAt.set(conversationId, typing ? now : 0);
+    void this.api.setTyping(conversationId, typing);
+  }
+
+  /** Sends, replies or saves an edit; true when the engine took it. */
+  async submit(conversationId: string, text: string): Promise<boolean> {
+    const trimmed = text.trim();
+    if (trimmed === '') return false;
+    const { replyTo, editing } = this.composing(conversationId);
+    let result: Result<MessageView>;
+    if (editing) {
+      result = await this.api.editMessage(editing, text);
+    } else {
+      const to = destinationOf(conversationId, this.state);
+      if (!to) return false;
+      result = await this.api.sendText(to, text, replyTo ? { replyTo } : {});
+    }
+    const message = this.value(result);
+    if (!message) return false;
+    this.drafts.delete(conversationId);
+    clearTimeout(this.draftTimers.get(conversationId));
+    this.sendTyping(conversationId, false);
+    this.setComposing(conversationId, { replyTo: null, editing: null });
+    if (this.state.pendingDirect[conversationId]) {
+      await this.refreshConversations();
+      await this.loadThread(message.conversationId);
+    } else {
+      this.putMessage(message);
+      this.store.set((s) => ({
+        conversations: s.conversations.map((c) =>
+          c.id === conversationId ? { ...c, draft: '' } : c,
+        ),
+      }));
+    }
+    return true;
+  }
+
+  async remove(messageId: string): Promise<void> {
+    const message = this.value(await this.api.deleteMessage(messageId));
+    if (message) this.putMessage(message);
+  }
+
+  async react(message: MessageView, emoji: string): Promise<void> {
+    const mine = message.reactions.find((r) => r.userId === this.state.account?.userId);
+    const next = mine?.emoji === emoji ? '' : emoji;
+    const updated = this.value(await this.api.react(message.id, next));
+    if (updated) this.putMessage(updated);
+  }
+
+  async sendFile(conversationId: string, file: File): Promise<void> {
+    const to = destinationOf(conversationId, this.state);
+    if (!to) return;
+    this.store.set({ staging: { name: file.name, sent: 0, size: file.size } });
+    const staged = await this.client.stageFile(file, (sent) =>
+      this.store.set({ staging: { name: file.name, sent, size: file.size } }),
+    );
+    this.store.set({ staging: null });
+    const stagedFile = this.value(staged);
+    if (!stagedFile) return;
+    const message = this.value(await this.api.sendFile(to, stagedFile.id));
+    if (message) this.putMessage(message);
+  }
+
+  /** Saves a received file; the harness answers with an address to fetch it from. */
+  async download(message: MessageView, attachmentId: string, name: string): Promise<string | null> {
+    const result = this.value(await this.api.downloadAttachment(attachmentId, name));
+    // The file is now fetched and verified: show the message as the engine now sees it.
+    const fresh = await this.api.listMessages(message.conversationId, {
+      before: message.sentAt + 1,
+      limit: 5,
+    });
+    if (fresh.ok) for (const m of fresh.value) if (m.id === message.id) this.putMessage(m);
+    return result?.downloadUrl ?? null;
+  }
+
+  // ------------------------------------------------------------ directory
+
+  async loadContacts(): Promise<void> {
+    const result = await this.api.contacts();
+    if (result.ok) this.store.set({ contacts: result.value, contactsError: null });
+    else this.store.set({ contactsError: result.error });
+  }
+
+  openSafety(userId: string | null): void {
+    this.store.set({ safetyFor: userId });
+  }
+
+  async markVerified(userId: string): Promise<boolean> {
+    const result = await this.api.markVerified(userId);
+    if (!result.ok) {
+      this.notify(result.error);
+      return false;
+    }
+    this.store.set((s) => ({ changedKeys: s.changedKeys.filter((u) => u !== userId) }));
+    await this.loadContacts();
+    return true;
+  }
+
+  // ------------------------------------------------------------ groups
+
+  async createGroup(name: string, members: readonly string[]): Promise<ConversationView | null> {
+    const group = this.value(await this.api.createGroup(name, members));
+    if (!group) return null;
+    await this.refreshConversations();
+    await this.open(group.id);
+    return group;
+  }
+
+  // ------------------------------------------------------------ settings
+
+  async loadSettings(): Promise<void> {
+    const result = await this.api.settings();
+    if (result.ok) {
+      this.store.set({ settings: result.value, settingsError: null });
+    } else {
+      this.store.set({ settings: null, settingsError: result.error });
+    }
+  }
+
+  async updateSettings(change: Partial<SettingsView>): Promise<boolean> {
+    const result = await this.api.updateSettings(change);
+    if (!result.ok) {
+      this.notify(result.error);
+      return false;
+    }
+    this.store.set({ settings: result.value });
+    return true;
+  }
+
+  /** The language applies at once on this computer, and is saved in the engine when it can. */
+  async setLanguage(language: Language): Promise<void> {
+    await changeLanguage(language);
+    if (this.state.settings) await this.updateSettings({ language });
+  }
+}

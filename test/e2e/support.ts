@@ -1,0 +1,231 @@
+// What every end-to-end test stands on: a real relay on 127.0.0.1 that can be
+// stopped and restarted on the same port, and people — each an engine host with
+// its own data folder, a harness, a browser context and a page. Pages are
+// watched: a console error, an uncaught exception or a CSP violation fails the
+// test. Waits are on what the page shows, never on sleeps.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  type Browser,
+  type BrowserContext,
+  type Page,
+  test as base,
+  expect,
+} from '@playwright/test';
+import { pino } from 'pino';
+import { EngineHost } from '../../main/harness/engine-host.js';
+import { type RunningHarness, startHarness } from '../../main/harness/harness.js';
+import { mergeConfig } from '../../relay/config.js';
+import { initDataDir, openStore } from '../../relay/data-dir.js';
+import { hashEnrolmentCode } from '../../relay/http/directory-routes.js';
+import { type RunningRelay, startRelay } from '../../relay/server.js';
+import { ready } from '../../shared/crypto/index.js';
+import { toHex } from '../../shared/util/bytes.js';
+import { generateEnrolmentCode, normaliseEnrolmentCode } from '../../shared/wire/index.js';
+
+export { expect };
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const RENDERER_DIST = path.join(ROOT, 'dist', 'renderer');
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+export const PASSPHRASE = 'phrase secrète de test';
+export const INSTITUTION = 'Ministère de la Fonction publique';
+
+/** A relay in this process; `stop` and `start` keep its data and its port. */
+export class E2eRelay {
+  private running: RunningRelay | null = null;
+  private port = 0;
+  readonly dataDir: string;
+
+  private constructor(readonly root: string) {
+    this.dataDir = path.join(root, 'relay');
+  }
+
+  static async create(): Promise<E2eRelay> {
+    await ready();
+    const relay = new E2eRelay(mkdtempSync(path.join(tmpdir(), 'comgov-e2e-')));
+    await initDataDir(relay.dataDir);
+    await relay.start();
+    return relay;
+  }
+
+  async start(): Promise<void> {
+    this.running = await startRelay({
+      dataDir: this.dataDir,
+      config: mergeConfig({}),
+      host: '127.0.0.1',
+      port: this.port,
+      logger: pino({ level: process.env.RELAY_LOG ?? 'silent' }),
+      processMetrics: false,
+    });
+    this.port = this.running.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.close();
+    this.running = null;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get keyHex(): string {
+    return toHex(this.running!.publicKey);
+  }
+
+  /** Like `comgov-relay invite`; returns the code to type on the enrolment screen. */
+  async invite(userId: string, name: string, title = 'Conseiller'): Promise<string> {
+    const store = openStore(this.dataDir);
+    try {
+      const code = generateEnrolmentCode();
+      const now = Date.now();
+      await store.inviteUser(
+        { userId, displayName: name, institution: INSTITUTION, title },
+        hashEnrolmentCode(normaliseEnrolmentCode(code)!),
+        now,
+        now + 3_600_000,
+      );
+      return code;
+    } finally {
+      store.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface Person {
+  readonly userId: string;
+  readonly name: string;
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly host: EngineHost;
+  harness: RunningHarness;
+  /** Problems seen on the page (console errors, exceptions, CSP violations). */
+  readonly problems: string[];
+}
+
+export class People {
+  private readonly people: Person[] = [];
+
+  constructor(
+    private readonly browser: Browser,
+    readonly relay: E2eRelay,
+  ) {}
+
+  /**
+   * Opens the app for someone with an empty data folder. `prefillRelay` plays the
+   * machine policy that fills the relay address and key in.
+   */
+  async open(userId: string, name: string, prefillRelay = true): Promise<Person> {
+    const dataDir = path.join(this.relay.root, 'people', `${userId}-${this.people.length}`);
+    mkdirSync(dataDir, { recursive: true });
+    const host = new EngineHost({
+      profile: userId,
+      dataDir,
+      ...(prefillRelay
+        ? { relay: { url: this.relay.url, key: this.relay.keyHex, fixedByPolicy: false } }
+        : {}),
+      minRetryMs: 50,
+      maxRetryMs: 400,
+    });
+    await host.start();
+    const harness = await startHarness({ host, rendererDir: RENDERER_DIST });
+    const context = await this.browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    await page.goto(harness.url);
+    const person: Person = { userId, name, page, context, host, harness, problems };
+    this.people.push(person);
+    return person;
+  }
+
+  /** Opens the app and enrols through the enrolment screen with a fresh code. */
+  async enrolled(userId: string, name: string): Promise<Person> {
+    const person = await this.open(userId, name);
+    const code = await this.relay.invite(userId, name);
+    await enrolInUi(person.page, code);
+    return person;
+  }
+
+  async close(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const p of this.people) {
+      problems.push(...p.problems.map((text) => `${p.userId}: ${text}`));
+      await p.context.close();
+      await p.harness.close();
+      await p.host.close();
+    }
+    return problems;
+  }
+}
+
+/** Fills the enrolment screen (relay already prefilled) and waits for the app. */
+export async function enrolInUi(page: Page, code: string): Promise<void> {
+  await page.getByLabel('Code d’inscription').fill(code);
+  await page.getByLabel('Phrase secrète', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Confirmez la phrase secrète').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Inscrire l’appareil' }).click();
+  await expect(page.getByRole('heading', { name: 'Conversations' })).toBeVisible();
+}
+
+/** Opens the 1:1 conversation with a colleague from the directory. */
+export async function writeTo(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Annuaire' }).click();
+  await page.getByRole('button', { name: `Écrire à ${name}` }).click();
+  await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
+}
+
+export function composer(page: Page) {
+  return page.getByRole('textbox', { name: 'Votre message' });
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+  await expect(composer(page)).toHaveValue('');
+}
+
+/** The message (article) whose own text holds this text (not a quote of it). */
+export function message(page: Page, text: string) {
+  return page
+    .locator('article.message')
+    .filter({ has: page.locator(':scope > .bubble > p.text', { hasText: text }) });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // No caret or hover state in the pictures.
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), caret: 'hide' });
+}
+
+export const test = base.extend<{ relay: E2eRelay; people: People }>({
+  // Playwright reads fixtures from a destructuring pattern, even an empty one.
+  // eslint-disable-next-line no-empty-pattern
+  relay: async ({}, use) => {
+    const relay = await E2eRelay.create();
+    await use(relay);
+    await relay.close();
+  },
+  people: async ({ browser, relay }, use) => {
+    const people = new People(browser, relay);
+    await use(people);
+    const problems = await people.close();
+    expect(problems, 'console errors, exceptions or CSP violations on the pages').toEqual([]);
+  },
+});
