@@ -54,7 +54,7 @@ import {
 } from './groups/roster.js';
 import { Inbox, type InboxEffects } from './inbox.js';
 import { MessageStore, directConversationId } from './message-store.js';
-import { Outbox } from './outbox.js';
+import { type JobRecipients, Outbox } from './outbox.js';
 import { RelayHttp } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
 import { SessionStore } from './session-store.js';
@@ -474,54 +474,13 @@ export class Engine
       return result(() => this.sendGroupText(groupId, text, options.replyTo ?? null));
     return result(async () => {
       const peer = await this.resolvePeer(to);
-      checkText(text);
-      const replyTo = options.replyTo ?? null;
-      if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
-        throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
-      }
-      const id = newMessageId();
-      const now = Date.now();
-      const payload = encodeContent({
-        case: 'data',
-        value: {
-          id,
-          sentAt: BigInt(now),
-          groupId: '',
-          kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '' } },
-        },
-      });
-      this.db.transaction(() => {
-        const conversationId = this.messages.ensureDirectConversation(
-          peer,
-          this.titleOf(peer),
-          now,
-        );
-        this.messages.insert({
-          id,
-          conversationId,
-          senderId: this.me.userId,
-          senderDevice: this.me.deviceId,
-          sentAt: now,
-          receivedAt: now,
-          kind: replyTo ? 'reply' : 'text',
-          body: text,
-          replyTo,
-          outgoing: true,
-          status: 'waiting',
-        });
-        this.messages.setDraft(conversationId, '', now);
-        this.outbox.enqueue(
-          payload,
-          { users: [peer], syncDestination: peer },
-          id,
-          conversationId,
-          now,
-        );
-      })();
-      this.outbox.kick();
-      const message = this.messages.message(id)!;
-      this.emitEvent({ type: 'message', message });
-      return message;
+      return this.queueText(
+        (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
+        { users: [peer], syncDestination: peer },
+        '',
+        text,
+        options.replyTo ?? null,
+      );
     });
   }
 
@@ -1166,15 +1125,34 @@ export class Engine
   }
 
   private sendGroupText(groupId: string, text: string, replyTo: string | null): MessageView {
-    checkText(text);
     if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
     this.requireActiveMember(groupId);
+    return this.queueText(
+      () => groupConversationId(groupId),
+      { users: [], syncDestination: null, group: groupId },
+      groupId,
+      text,
+      replyTo,
+    );
+  }
+
+  /**
+   * Stores an outgoing text and its send job in one transaction (the conversation
+   * is created in it if needed), then wakes the outbox.
+   */
+  private queueText(
+    conversationIn: (now: number) => string,
+    recipients: JobRecipients,
+    groupId: string,
+    text: string,
+    replyTo: string | null,
+  ): MessageView {
+    checkText(text);
     if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
       throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
     }
     const id = newMessageId();
     const now = Date.now();
-    const conversationId = groupConversationId(groupId);
     const payload = encodeContent({
       case: 'data',
       value: {
@@ -1185,6 +1163,7 @@ export class Engine
       },
     });
     this.db.transaction(() => {
+      const conversationId = conversationIn(now);
       this.messages.insert({
         id,
         conversationId,
@@ -1199,13 +1178,7 @@ export class Engine
         status: 'waiting',
       });
       this.messages.setDraft(conversationId, '', now);
-      this.outbox.enqueue(
-        payload,
-        { users: [], syncDestination: null, group: groupId },
-        id,
-        conversationId,
-        now,
-      );
+      this.outbox.enqueue(payload, recipients, id, conversationId, now);
     })();
     this.outbox.kick();
     const message = this.messages.message(id)!;
