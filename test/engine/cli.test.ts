@@ -50,30 +50,38 @@ afterEach(async () => {
   await relay.close();
 });
 
+/** Invites each user on the relay and enrols them with `comgov enroll`; returns their data folders. */
+async function enrolWithCli(
+  users: readonly string[],
+  prefix: string,
+): Promise<Record<string, string>> {
+  const dirs: Record<string, string> = {};
+  for (const user of users) {
+    dirs[user] = ws.dataDir(`${prefix}-${user}`);
+    const code = await relay.invite(user, { name: `${user[0]!.toUpperCase()}${user.slice(1)} N.` });
+    const run = await cli([
+      'enroll',
+      '--data',
+      dirs[user]!,
+      '--relay',
+      relay.url,
+      '--relay-key',
+      toHex(relay.publicKey),
+      '--code',
+      code,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Enrolled');
+  }
+  return dirs;
+}
+
 describe('comgov CLI', () => {
   it('enroll, send, sync --json, contacts, safety-number, devices', async () => {
-    const a = ws.dataDir('cli-alice');
-    const b = ws.dataDir('cli-bob');
-    const key = toHex(relay.publicKey);
-    for (const [dir, user] of [
-      [a, 'alice'],
-      [b, 'bob'],
-    ] as const) {
-      const code = await relay.invite(user, { name: user === 'alice' ? 'Alice N.' : 'Bob N.' });
-      const run = await cli([
-        'enroll',
-        '--data',
-        dir,
-        '--relay',
-        relay.url,
-        '--relay-key',
-        key,
-        '--code',
-        code,
-      ]);
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toContain('Enrolled');
-    }
+    const { alice: a, bob: b } = (await enrolWithCli(['alice', 'bob'], 'cli')) as {
+      alice: string;
+      bob: string;
+    };
     const sent = await cli(['send', '--data', a, '--to', 'bob', 'Bonjour', 'Bob']);
     expect(sent.code, sent.stderr).toBe(0);
     const queued = await cli(['send', '--data', a, '--to', 'bob', '--no-wait', 'Deuxième']);
@@ -101,24 +109,7 @@ describe('comgov CLI', () => {
   });
 
   it('group create/add/remove, send to group:<id>, and French search with --json', async () => {
-    const key = toHex(relay.publicKey);
-    const dirs: Record<string, string> = {};
-    for (const user of ['alice', 'bob', 'carol']) {
-      dirs[user] = ws.dataDir(`g-${user}`);
-      const code = await relay.invite(user);
-      const run = await cli([
-        'enroll',
-        '--data',
-        dirs[user]!,
-        '--relay',
-        relay.url,
-        '--relay-key',
-        key,
-        '--code',
-        code,
-      ]);
-      expect(run.code, run.stderr).toBe(0);
-    }
+    const dirs = await enrolWithCli(['alice', 'bob', 'carol'], 'g');
     const created = await cli([
       'group',
       'create',
@@ -194,24 +185,7 @@ describe('comgov CLI', () => {
   });
 
   it('send-file, sync --json lists it, attachment save writes identical bytes', async () => {
-    const key = toHex(relay.publicKey);
-    const dirs: Record<string, string> = {};
-    for (const user of ['alice', 'bob']) {
-      dirs[user] = ws.dataDir(`f-${user}`);
-      const code = await relay.invite(user);
-      const run = await cli([
-        'enroll',
-        '--data',
-        dirs[user]!,
-        '--relay',
-        relay.url,
-        '--relay-key',
-        key,
-        '--code',
-        code,
-      ]);
-      expect(run.code, run.stderr).toBe(0);
-    }
+    const dirs = await enrolWithCli(['alice', 'bob'], 'f');
     const original = path.join(ws.dataDir('files'), 'rapport-été.pdf');
     mkdirSync(path.dirname(original), { recursive: true });
     const bytes = Buffer.alloc(300_000);
