@@ -338,6 +338,9 @@ export class Engine
       this.drained = false;
       this.outbox.kick();
       void rotateSignedPrekeyIfDue(this.db, this.http, this.me).catch(() => undefined);
+      // The relay does not make us name our own other devices, so learn them at each
+      // connection: a device added since gets the copies of what we send.
+      void this.directory.refreshUser(this.me.userId).catch(() => undefined);
     }
   }
 

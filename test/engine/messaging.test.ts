@@ -162,6 +162,33 @@ describe('1:1 messaging through a real relay', () => {
     await received(alice2, 'reçu sur les deux');
   });
 
+  it("a device added later gets the sender's copies once the first device reconnects", async () => {
+    const alice1 = await ws.enrol('alice', 'alice-first');
+    const bob = await ws.enrol('bob');
+    alice1.start();
+    bob.start();
+    unwrap(await alice1.sendText('bob', 'avant le second appareil'));
+    await received(bob, 'avant le second appareil');
+    const alice2 = await ws.enrol('alice');
+    alice2.start();
+    await alice1.close();
+    const again = await ws.open('alice-first');
+    again.start();
+    await again.whenOnline();
+    await eventually(
+      () =>
+        again.db
+          .prepare("SELECT 1 FROM contact_devices WHERE user_id = 'alice' AND device_id = 2")
+          .get()
+          ? true
+          : undefined,
+      'alice to learn her new device',
+    );
+    unwrap(await again.sendText('bob', 'après le second appareil'));
+    const copy = await received(alice2, 'après le second appareil');
+    expect(copy.outgoing).toBe(true);
+  });
+
   it('a stale device list is refreshed and the message retried to the new device', async () => {
     const alice = await ws.enrol('alice');
     const bob1 = await ws.enrol('bob');
