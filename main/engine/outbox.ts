@@ -241,23 +241,11 @@ export class Outbox {
         try {
           await this.socket.submit({ kind: { case: 'perDevice', value: { messages } } });
         } catch (error) {
-          if (error instanceof RelayFrameError && error.code === 'STALE_DEVICES' && error.frame) {
-            for (const stale of error.frame.stale) await this.directory.refreshUser(stale.userId);
-            continue;
-          }
+          if (await this.refreshIfStale(error)) continue;
           throw error;
         }
       }
-      this.db.transaction(() => {
-        statement(this.db, 'DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
-        if (job.message_id) {
-          statement(
-            this.db,
-            `UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`,
-          ).run(job.message_id);
-        }
-      })();
-      if (job.message_id) this.hooks.messageChanged(job.message_id);
+      this.finish(job);
       return;
     }
     throw new EngineError(
@@ -493,10 +481,7 @@ export class Outbox {
           });
         }
       } catch (error) {
-        if (error instanceof RelayFrameError && error.code === 'STALE_DEVICES' && error.frame) {
-          for (const stale of error.frame.stale) await this.directory.refreshUser(stale.userId);
-          continue;
-        }
+        if (await this.refreshIfStale(error)) continue;
         throw error;
       }
       this.finish(job);
@@ -506,6 +491,14 @@ export class Outbox {
       'RELAY_UNREACHABLE',
       'The device list kept changing; the message will be retried.',
     );
+  }
+
+  /** STALE_DEVICES: refresh the device lists the relay named, and say to retry. */
+  private async refreshIfStale(error: unknown): Promise<boolean> {
+    if (!(error instanceof RelayFrameError) || error.code !== 'STALE_DEVICES' || !error.frame)
+      return false;
+    for (const stale of error.frame.stale) await this.directory.refreshUser(stale.userId);
+    return true;
   }
 
   /** The job left: delete it and mark its message sent, in one transaction. */
