@@ -223,7 +223,7 @@ export class Outbox {
   private async deliver(job: JobRow): Promise<void> {
     const recipients = JSON.parse(job.recipients) as JobRecipients;
     if (recipients.group) return this.deliverGroup(job, recipients.group);
-    for (let round = 0; round < 4; round++) {
+    await this.untilDevicesSettle(job, async () => {
       const targets = await this.targets(recipients);
       await this.seal(job, recipients, targets);
       const sealed = statement(
@@ -238,12 +238,23 @@ export class Outbox {
           ciphertext: new Uint8Array(s.ciphertext),
         }));
       if (messages.length > 0) {
-        try {
-          await this.socket.submit({ kind: { case: 'perDevice', value: { messages } } });
-        } catch (error) {
-          if (await this.refreshIfStale(error)) continue;
-          throw error;
-        }
+        await this.socket.submit({ kind: { case: 'perDevice', value: { messages } } });
+      }
+    });
+  }
+
+  /**
+   * Runs one attempt at a job, and again (at most four times) while the relay
+   * answers STALE_DEVICES, after refreshing the device lists it named; then
+   * finishes the job.
+   */
+  private async untilDevicesSettle(job: JobRow, attempt: () => Promise<void>): Promise<void> {
+    for (let round = 0; round < 4; round++) {
+      try {
+        await attempt();
+      } catch (error) {
+        if (await this.refreshIfStale(error)) continue;
+        throw error;
       }
       this.finish(job);
       return;
@@ -431,7 +442,7 @@ export class Outbox {
    * ciphertext that the relay fans out to all of them.
    */
   private async deliverGroup(job: JobRow, groupId: string): Promise<void> {
-    for (let round = 0; round < 4; round++) {
+    await this.untilDevicesSettle(job, async () => {
       const roster = this.groups.roster(groupId);
       if (!roster || this.groups.hasLeft(groupId)) {
         throw new EngineError('NOT_ALLOWED', 'You are no longer a member of this group.');
@@ -448,49 +459,38 @@ export class Outbox {
         distributedTo = new Set();
       }
       const missing = targets.filter((t) => !distributedTo.has(`${t.userId}:${t.deviceId}`));
-      try {
-        if (missing.length > 0) {
-          await this.sendPairwise(
-            missing,
-            encodeContent({
-              case: 'senderKey',
-              value: { groupId, distribution: senderKeyDistribution(state) },
-            }),
-          );
-          for (const t of missing) distributedTo.add(`${t.userId}:${t.deviceId}`);
-          this.db.transaction(() => this.groups.saveOwnSenderKey(groupId, state, distributedTo))();
-        }
-        const sealed = senderKeyEncrypt(
-          state,
-          new Uint8Array(job.payload),
-          senderKeyContext(groupId, this.account.userId, this.account.deviceId),
+      if (missing.length > 0) {
+        await this.sendPairwise(
+          missing,
+          encodeContent({
+            case: 'senderKey',
+            value: { groupId, distribution: senderKeyDistribution(state) },
+          }),
         );
-        // The advanced chain is committed before the upload: a retry never reuses a key.
-        this.db.transaction(() =>
-          this.groups.saveOwnSenderKey(groupId, sealed.state, distributedTo),
-        )();
-        if (targets.length > 0) {
-          await this.socket.submit({
-            kind: {
-              case: 'fanOut',
-              value: {
-                ciphertext: sealed.message,
-                recipients: targets.map((t) => ({ userId: t.userId, deviceId: t.deviceId })),
-              },
-            },
-          });
-        }
-      } catch (error) {
-        if (await this.refreshIfStale(error)) continue;
-        throw error;
+        for (const t of missing) distributedTo.add(`${t.userId}:${t.deviceId}`);
+        this.db.transaction(() => this.groups.saveOwnSenderKey(groupId, state, distributedTo))();
       }
-      this.finish(job);
-      return;
-    }
-    throw new EngineError(
-      'RELAY_UNREACHABLE',
-      'The device list kept changing; the message will be retried.',
-    );
+      const sealed = senderKeyEncrypt(
+        state,
+        new Uint8Array(job.payload),
+        senderKeyContext(groupId, this.account.userId, this.account.deviceId),
+      );
+      // The advanced chain is committed before the upload: a retry never reuses a key.
+      this.db.transaction(() =>
+        this.groups.saveOwnSenderKey(groupId, sealed.state, distributedTo),
+      )();
+      if (targets.length > 0) {
+        await this.socket.submit({
+          kind: {
+            case: 'fanOut',
+            value: {
+              ciphertext: sealed.message,
+              recipients: targets.map((t) => ({ userId: t.userId, deviceId: t.deviceId })),
+            },
+          },
+        });
+      }
+    });
   }
 
   /** STALE_DEVICES: refresh the device lists the relay named, and say to retry. */
