@@ -24,6 +24,8 @@ export interface RelayLimits {
   blobUploadTtlMs: number;
   /** A finalised blob is deleted this long after its upload. */
   blobTtlMs: number;
+  /** An upload (PATCH) that receives no byte for this long is cut, freeing the blob. */
+  blobIdleTimeoutMs: number;
   /** Enrolment codes expire after this time. */
   enrolmentCodeTtlMs: number;
   /** Per-device WebSocket frames per second (token bucket refill) and burst. */
@@ -66,6 +68,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   blobQuotaBytes: 20 * GiB,
   blobUploadTtlMs: DAY,
   blobTtlMs: 30 * DAY,
+  blobIdleTimeoutMs: 60_000,
   enrolmentCodeTtlMs: 7 * DAY,
   framesPerSecond: 1000,
   frameBurst: 5000,

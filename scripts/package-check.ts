@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { getRawHeader, listPackage } from '@electron/asar';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { build as esbuild } from 'esbuild';
@@ -51,6 +52,12 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: ['electron', NATIVE],
+    // CommonJS has no import.meta: without this, esbuild empties it and
+    // `import.meta.url` (main.ts finds the renderer with it) is undefined at run time.
+    define: { 'import.meta': 'IMPORT_META' },
+    banner: {
+      js: `"use strict";\nvar IMPORT_META = { url: require('node:url').pathToFileURL(__filename).href };`,
+    },
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
@@ -78,7 +85,16 @@ async function stageApp(): Promise<void> {
     mkdirSync(path.join(dist, 'main'), { recursive: true });
     writeFileSync(path.join(dist, 'main/preload.js'), '"use strict";\n');
   }
-  await bundle(path.join(root, 'main/engine/engine.ts'), path.join(dist, 'engine/engine.js'));
+  // The engine's utilityProcess entry (main.ts starts dist/engine/engine.js).
+  await bundle(
+    path.join(root, 'main/electron/engine-process.ts'),
+    path.join(dist, 'engine/engine.js'),
+  );
+  // The attachment worker thread, loaded by the engine from beside its bundle.
+  await bundle(
+    path.join(root, 'main/engine/attachments/crypto-worker.ts'),
+    path.join(dist, 'engine/crypto-worker.js'),
+  );
   const renderer = path.join(root, 'dist/renderer');
   if (existsSync(path.join(renderer, 'index.html')))
     cpSync(renderer, path.join(dist, 'renderer'), { recursive: true });
@@ -167,10 +183,36 @@ function dirSize(dir: string): number {
   return total;
 }
 
+/**
+ * Starts the bundled attachment worker as the engine does and waits for its 'ready'
+ * (code loaded, crypto library initialised): a bundle that cannot load fails here,
+ * not on an official's PC.
+ */
+async function checkWorkerBundle(file: string): Promise<void> {
+  const worker = new Worker(file);
+  try {
+    const outcome = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('no answer within 20 s'), 20_000);
+      worker.on('message', (message: { type?: string }) => {
+        clearTimeout(timer);
+        resolve(message.type === 'ready' ? 'ready' : `unexpected message ${message.type}`);
+      });
+      worker.on('error', (error) => {
+        clearTimeout(timer);
+        resolve(error.message);
+      });
+    });
+    check(outcome === 'ready', `the bundled attachment worker does not start: ${outcome}`);
+  } finally {
+    await worker.terminate();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   rmSync(out, { recursive: true, force: true });
   await stageApp();
+  await checkWorkerBundle(path.join(stage, 'dist/engine/crypto-worker.js'));
   if (process.argv.includes('--stage-only')) {
     console.log(`staged the app in ${stage}`);
     return;
@@ -207,6 +249,7 @@ async function main(): Promise<void> {
     '/dist/main/main.js',
     '/dist/main/preload.js',
     '/dist/engine/engine.js',
+    '/dist/engine/crypto-worker.js',
     '/dist/renderer/index.html',
   ]) {
     check(files.includes(required), `app.asar lacks ${required}`);

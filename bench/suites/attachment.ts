@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import { Attachments } from '../../main/engine/attachments/attachments.js';
 import { BlobClient } from '../../main/engine/attachments/blob-client.js';
 import { CHUNKS_PER_BATCH } from '../../main/engine/attachments/file-crypto.js';
-import { ATTACHMENT_MIGRATION_STATEMENTS } from '../../main/engine/attachments/schema.js';
 import {
   DEFAULT_CHUNK_SIZE,
   StreamEncryptor,
@@ -192,9 +191,6 @@ const suite: BenchSuite = {
         const dataDir = path.join(work, userId);
         mkdirSync(dataDir, { recursive: true });
         const db = openStore(path.join(dataDir, 'store.db'), new Uint8Array(nodeRandomBytes(32)));
-        db.transaction(() => {
-          for (const statement of ATTACHMENT_MIGRATION_STATEMENTS) db.exec(statement);
-        })();
         const make = (target: string) => {
           const blobs = new BlobClient(target, credentials);
           closers.push(() => blobs.close());

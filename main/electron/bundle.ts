@@ -1,7 +1,8 @@
 // `npm run build`: the renderer (Vite) into dist/renderer, and the three bundles
 // the installer packages: dist/main/main.js (Electron main, ESM),
 // dist/main/preload.js (sandboxed preload: a plain script) and
-// dist/engine/engine.js (the engine's utilityProcess, ESM). npm packages stay
+// dist/engine/engine.js (the engine's utilityProcess, ESM) with its attachment worker
+// dist/engine/crypto-worker.js. npm packages stay
 // outside the bundles (they ship in node_modules, native modules unpacked).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,13 @@ export async function buildMain(outDir = DIST): Promise<void> {
       ...common,
       entryPoints: [path.join(ROOT, 'main/electron/engine-process.ts')],
       outfile: path.join(outDir, 'engine/engine.js'),
+      format: 'esm',
+    }),
+    // The attachment worker thread, loaded by the engine from beside its bundle.
+    esbuild({
+      ...common,
+      entryPoints: [path.join(ROOT, 'main/engine/attachments/crypto-worker.ts')],
+      outfile: path.join(outDir, 'engine/crypto-worker.js'),
       format: 'esm',
     }),
   ]);

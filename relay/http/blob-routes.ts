@@ -10,11 +10,9 @@
 // the disk and the client resumes from there. Only the uploading user may write,
 // ask the offset or delete; any enrolled device may read a finalised blob (its id
 // is an unguessable 128-bit capability and its content is ciphertext).
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Blake2bHasher, randomBytes } from '../../shared/crypto/index.js';
 import { bytesEqual, toHex } from '../../shared/util/bytes.js';
@@ -24,6 +22,8 @@ import { RelayError } from '../relay-error.js';
 import type { BlobRecord, DeviceAddress } from '../store/store.js';
 import { decodeBody, rawBody, sendProto } from './protobuf.js';
 import type { Authenticate } from './server-types.js';
+import { type AppendOutcome, appendBody } from './blob-append.js';
+import { UploadHashes } from './upload-hashes.js';
 
 export const BLOB_UPLOAD_TYPE = 'application/offset+octet-stream';
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -79,6 +79,7 @@ export function registerBlobRoutes(
 ): void {
   const limits = ctx.config.limits;
   const busy = new Set<string>();
+  const hashes = new UploadHashes();
 
   async function ownBlob(
     request: FastifyRequest<{ Params: { id: string } }>,
@@ -181,30 +182,33 @@ export function registerBlobRoutes(
           `The relay has ${current} bytes of this blob, not ${offset}; resume from ${current}.`,
         );
       }
-      const room = blob.length - offset;
-      let received = 0;
-      let overflow = false;
-      const limiter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          const take = Math.min(chunk.length, room - received);
-          received += chunk.length;
-          if (received > room) overflow = true;
-          callback(null, take > 0 ? chunk.subarray(0, take) : undefined);
-        },
-      });
+      const hash = hashes.resume(blob.blobId, offset);
+      let outcome: AppendOutcome;
       try {
-        await pipeline(
+        outcome = await appendBody(
           request.raw,
-          limiter,
-          createWriteStream(file, { flags: 'r+', start: offset }),
+          file,
+          offset,
+          blob.length - offset,
+          hash,
+          limits.blobIdleTimeoutMs,
         );
       } catch (error) {
-        ctx.log.debug({ err: error, blobId: blob.blobId }, 'blob upload interrupted');
+        hashes.forget(blob.blobId);
+        throw error;
+      }
+      if (outcome.interruption) {
+        ctx.log.debug(
+          { err: outcome.interruption, blobId: blob.blobId },
+          'blob upload interrupted',
+        );
       }
       const written = await fileSize(file);
+      // The running hash is good only for exactly the bytes on disk.
+      if (hash && hash.offset !== written) hashes.forget(blob.blobId);
       ctx.metrics.blobBytes.inc({ direction: 'in' }, written - offset);
       reply.header('upload-offset', String(written));
-      if (overflow) {
+      if (outcome.overflow) {
         throw new RelayError(
           'BLOB_TOO_LARGE',
           `The upload goes past the declared length of ${blob.length} bytes; the extra bytes were dropped.`,
@@ -254,11 +258,7 @@ export function registerBlobRoutes(
     }
     busy.add(blob.blobId);
     try {
-      const hasher = new Blake2bHasher(32);
-      for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-        hasher.update(chunk as Buffer);
-      }
-      const actual = hasher.digest();
+      const actual = hashes.finish(blob.blobId, blob.length) ?? (await hashFile(file));
       if (!bytesEqual(actual, expected)) {
         await ctx.store.deleteBlob(blob.blobId);
         await unlink(file).catch(() => undefined);
@@ -317,7 +317,7 @@ export function registerBlobRoutes(
       createReadStream(blobPath(ctx.blobDir, blob.blobId), {
         start,
         end,
-        highWaterMark: 256 * 1024,
+        highWaterMark: 1024 * 1024,
       }),
     );
   });
@@ -331,10 +331,25 @@ export function registerBlobRoutes(
         'An upload to this blob is in progress; delete it afterwards.',
       );
     }
+    hashes.forget(blob.blobId);
     await ctx.store.deleteBlob(blob.blobId);
     await unlink(blobPath(ctx.blobDir, blob.blobId)).catch(() => undefined);
     return reply.status(204).send();
   });
+}
+
+/** BLAKE2b-256 of a whole blob file, read back from disk (when no running hash covers it). */
+async function hashFile(file: string): Promise<Uint8Array> {
+  const hasher = new Blake2bHasher(32);
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      hasher.update(chunk as Buffer);
+    }
+  } catch (error) {
+    hasher.dispose();
+    throw error;
+  }
+  return hasher.digest();
 }
 
 /** Deletes abandoned uploads and expired blobs (rows first, then files). */

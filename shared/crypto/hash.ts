@@ -29,6 +29,11 @@ export class Blake2bHasher {
     this.finished = true;
     return sodium().crypto_generichash_final(this.state as never, this.outputLength);
   }
+
+  /** Frees the state of a hash that will not be finished (libsodium frees it only at the end). */
+  dispose(): void {
+    if (!this.finished) this.digest();
+  }
 }
 
 export function sha256(data: Uint8Array): Uint8Array {

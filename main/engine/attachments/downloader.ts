@@ -5,20 +5,22 @@
 // decrypted on demand (attachments.ts, `save` and `open`), so nothing unverified ever
 // reaches a place a person reads.
 //
-// After a restart the part's bytes are hashed again before the download goes on (the
-// hash state is not stored; reading back from the disk is cheap next to the network).
+// Hashing and writing run on the attachment worker (crypto-thread.ts), so that this
+// thread only moves bytes from the socket. After a restart the part's bytes are hashed
+// again before the download goes on (the hash state is not stored; reading back from
+// the disk is cheap next to the network).
 // If a resumed download ends with a wrong hash, the part may have been damaged on this
 // disk (a power cut): it is fetched once more from the start before giving up.
-import type { FileHandle } from 'node:fs/promises';
 import { open, rename, rm, truncate } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { bytesEqual } from '../../../shared/util/bytes.js';
 import { RelayRequestError } from '../relay/relay-http.js';
 import { sizeOrZero } from './attachment-folder.js';
 import { AttachmentError } from './errors.js';
-import { hashFilePrefix, stopped, writeFully } from './file-crypto.js';
+import type { BlobBody } from './blob-client.js';
+import { CryptoThread, type DownloadSink } from './crypto-thread.js';
+import { stopped } from './file-crypto.js';
 import { backoffMs, pause } from './retry.js';
-import { StreamHasher } from './secretstream.js';
 import {
   ProgressMeter,
   type TransferContext,
@@ -28,9 +30,6 @@ import {
   permanentError,
 } from './transfer-context.js';
 import type { TransferRecord } from './transfer-store.js';
-
-/** Bytes gathered before each write to the part file. */
-const WRITE_BATCH = 4 * 1024 * 1024;
 
 export async function runDownload(
   ctx: TransferContext,
@@ -44,7 +43,7 @@ export async function runDownload(
   let refetched = false;
   for (let failures = 0; ;) {
     if (signal.aborted) throw stopped();
-    let hasher: StreamHasher | undefined;
+    let sink: DownloadSink | undefined;
     try {
       let offset = await sizeOrZero(part);
       if (offset > record.cipherSize) {
@@ -52,22 +51,27 @@ export async function runDownload(
         offset = 0;
       }
       const resumed = offset > 0;
-      hasher = resumed ? await hashFilePrefix(part, offset) : new StreamHasher();
       meter.update(offset);
+      let blob: BlobBody | undefined;
       if (offset < record.cipherSize) {
-        const blob = await ctx.blobs.fetch(record.blobId!, offset, signal);
+        blob = await ctx.blobs.fetch(record.blobId!, offset, signal);
         if (blob.total !== record.cipherSize) {
           blob.body.destroy();
           throw corrupt(
             `The file on the relay has ${blob.total} bytes; its description says ${record.cipherSize}.`,
           );
         }
+      }
+      // Hashes what the part already holds, then what arrives (on the worker thread).
+      sink = await CryptoThread.shared().openSink(part, offset);
+      if (blob) {
         const before = offset;
-        offset = await receive(blob.body, part, offset, record.cipherSize, hasher, meter);
+        offset = await receive(blob.body, sink, offset, record.cipherSize, meter);
         if (offset > before) failures = 0;
         if (offset < record.cipherSize) continue; // the relay stopped early: ask for the rest
       }
-      if (!bytesEqual(hasher.digest(), record.hash!)) {
+      const digest = await sink.finish();
+      if (!bytesEqual(digest, record.hash!)) {
         await rm(part, { force: true });
         if (resumed && !refetched) {
           refetched = true;
@@ -100,74 +104,62 @@ export async function runDownload(
       noteWaiting(ctx, id, error);
       await pause(backoffMs(failures++, ctx.retry), signal);
     } finally {
-      hasher?.dispose();
+      await sink?.close();
     }
   }
 }
 
 /**
- * Appends the body to the part file at `offset`, hashing it; returns the new length.
- * A cut connection rejects with a transient RelayRequestError after what arrived is
- * written, so the next attempt resumes from there.
+ * Hands the body to the sink (the part file from `offset`), in large buffers; returns
+ * the part's new length. A cut connection rejects with a transient RelayRequestError
+ * after what arrived is handed over, so the next attempt resumes from there.
  */
 async function receive(
   body: Readable,
-  part: string,
+  sink: DownloadSink,
   offset: number,
   end: number,
-  hasher: StreamHasher,
   meter: ProgressMeter,
 ): Promise<number> {
-  const handle: FileHandle = await open(part, offset > 0 ? 'r+' : 'w');
-  let batch = Buffer.allocUnsafe(WRITE_BATCH);
-  let spare = Buffer.allocUnsafe(WRITE_BATCH);
+  let buffer = await sink.take();
   let filled = 0;
-  let position = offset;
-  let pendingWrite: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    if (filled === 0) return;
-    await pendingWrite;
-    const at = position;
-    const bytes = batch;
-    const length = filled;
-    position += length;
-    pendingWrite = writeFully(handle, bytes, length, at).then(() => meter.update(at + length));
-    [batch, spare] = [spare, batch];
-    filled = 0;
-  };
+  let total = offset;
   try {
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (position + filled + chunk.length > end) {
+        if (total + chunk.length > end) {
           throw corrupt('The relay sent more bytes than the file has.');
         }
-        hasher.update(chunk);
+        total += chunk.length;
         for (let used = 0; used < chunk.length;) {
-          const take = Math.min(chunk.length - used, WRITE_BATCH - filled);
-          chunk.copy(batch, filled, used, used + take);
+          const take = Math.min(chunk.length - used, buffer.length - filled);
+          chunk.copy(buffer, filled, used, used + take);
           filled += take;
           used += take;
-          if (filled === WRITE_BATCH) await flush();
+          if (filled === buffer.length) {
+            await sink.put(buffer, filled);
+            filled = 0;
+            buffer = await sink.take();
+            meter.update(sink.written);
+          }
         }
       }
     } catch (error) {
       if (error instanceof AttachmentError) throw error;
-      // Keep what arrived (it is hashed already), then report the cut.
-      await flush();
-      await pendingWrite;
+      // Keep what arrived, then report the cut.
+      await sink.put(buffer, filled);
+      filled = 0;
       throw new RelayRequestError(
         'RELAY_UNREACHABLE',
         `The download was cut (${(error as Error).message}).`,
         0,
       );
     }
-    await flush();
-    await pendingWrite;
-    return position;
+    await sink.put(buffer, filled);
+    filled = 0;
+    return total;
   } finally {
     body.destroy();
-    await pendingWrite.catch(() => undefined);
-    await handle.close();
   }
 }
 

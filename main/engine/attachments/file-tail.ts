@@ -44,7 +44,7 @@ export class Watermark {
   }
 }
 
-const READ_BYTES = 1024 * 1024;
+const READ_BYTES = 4 * 1024 * 1024;
 
 /** Bytes [start, end) of `file`, read as the watermark allows. */
 export class FileTail extends Readable {

@@ -8,6 +8,9 @@
 // does not wait for the copy to be complete: it reads the copy as it grows
 // (file-tail.ts), so a file is read once and both steps overlap.
 //
+// The encryption runs on the attachment worker (crypto-thread.ts): on two cores the
+// upload then runs beside it instead of waiting for it.
+//
 // Resuming:
 // - after a cut connection (same run): ask the relay its offset (HEAD), send from there;
 //   encryption goes on meanwhile;
@@ -24,7 +27,8 @@ import { stat } from 'node:fs/promises';
 import { randomBytes } from '../../../shared/crypto/index.js';
 import { sizeOrZero } from './attachment-folder.js';
 import { AttachmentError } from './errors.js';
-import { encryptFile, stopped } from './file-crypto.js';
+import { CryptoThread } from './crypto-thread.js';
+import { stopped } from './file-crypto.js';
 import { FileTail, Watermark } from './file-tail.js';
 import { backoffMs, pause } from './retry.js';
 import { STREAM_KEY_BYTES } from './secretstream.js';
@@ -167,7 +171,7 @@ async function encrypt(
       `The file ${source} changed or disappeared before it was completely sent; send it again.`,
     );
   }
-  const result = await encryptFile(source, copy, {
+  const result = await CryptoThread.shared().encryptFile(source, copy, {
     key: record.key,
     header: record.header ?? undefined,
     chunkSize: record.chunkSize,
@@ -204,6 +208,9 @@ async function sendBytes(
       if (status.final) return record;
       let offset = status.offset;
       meter.update(offset);
+      // The encryption runs on the attachment worker (crypto-thread.ts): on two cores the
+      // upload then runs beside it instead of waiting for it.
+      //
       // Resuming: the request cut earlier may still be running on the relay, which would
       // refuse our PATCH only after we sent its body. Ask with an empty one first.
       if (offset < record.cipherSize && (attempt > 0 || offset > 0)) {
