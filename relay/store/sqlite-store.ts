@@ -150,6 +150,9 @@ export class SqliteStore implements RelayStore {
         'UPDATE messages SET refs = refs - 1 WHERE message_id = ?',
       ),
       dropMessage: db.prepare<[number]>('DELETE FROM messages WHERE message_id = ? AND refs <= 0'),
+      dropLastReference: db.prepare<[number]>(
+        'DELETE FROM messages WHERE message_id = ? AND refs <= 1',
+      ),
       loadQueue: db.prepare<
         [string, number, number, number],
         {
@@ -497,8 +500,10 @@ export class SqliteStore implements RelayStore {
           for (const serverId of ack.serverIds) {
             const row = s.deleteQueue.get(serverId, ack.userId, ack.deviceId);
             if (!row) continue;
-            s.releaseMessage.run(row.message_id);
-            s.dropMessage.run(row.message_id);
+            // The last reference (always, for a 1:1 envelope) deletes the message at once.
+            if (s.dropLastReference.run(row.message_id).changes === 0) {
+              s.releaseMessage.run(row.message_id);
+            }
             removed.push({ userId: ack.userId, deviceId: ack.deviceId, serverId, size: row.size });
           }
         }
