@@ -12,6 +12,7 @@ import {
   isValidUserId,
   normaliseEnrolmentCode,
 } from '../shared/wire/index.js';
+import { backupDataDir } from './backup.js';
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
 import { hashEnrolmentCode } from './http/directory-routes.js';
@@ -270,6 +271,27 @@ export function buildProgram(): Command {
       } finally {
         store.close();
       }
+    });
+
+  program
+    .command('backup')
+    .description(
+      'copy the database (online, consistent), the blobs, relay.pub and relay.json into a new folder under --out; works while serve runs',
+    )
+    .addOption(data())
+    .requiredOption('--out <dir>', 'folder that receives the backup folder')
+    .option('--with-key', 'also copy relay.key (the private key; better kept offline, once)')
+    .action(async (options: { data: string; out: string; withKey?: boolean }) => {
+      const result = await backupDataDir(options.data, options.out, {
+        withKey: options.withKey === true,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (!options.withKey) {
+        process.stderr.write(
+          'relay.key was not copied: keep the copy you made at installation (see docs/relay.md, Backups).\n',
+        );
+      }
+      out(result.folder);
     });
 
   registerReleaseCommands(program, out);

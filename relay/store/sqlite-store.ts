@@ -588,6 +588,43 @@ export class SqliteStore implements RelayStore {
       );
   }
 
+  /**
+   * Writes a consistent copy of the database to `file` while the relay keeps running
+   * (SQLite's online backup, page by page; writes made meanwhile restart the copy of
+   * the pages they touch). `onProgress` gets (pages done, pages in all).
+   */
+  async backupTo(file: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+    await this.db.backup(file, {
+      progress: ({ totalPages, remainingPages }) => {
+        onProgress?.(totalPages - remainingPages, totalPages);
+        return 1024; // pages per step: the relay's event loop runs between steps
+      },
+    });
+  }
+
+  /** Deletes the rows of every blob not in `keep` (a backup without their files). */
+  keepOnlyBlobs(keep: ReadonlySet<string>): number {
+    const all = this.db.prepare<[], { blob_id: string }>('SELECT blob_id FROM blobs').all();
+    const remove = this.db.prepare<[string]>('DELETE FROM blobs WHERE blob_id = ?');
+    let removed = 0;
+    this.db.transaction(() => {
+      for (const { blob_id } of all) {
+        if (!keep.has(blob_id)) removed += remove.run(blob_id).changes;
+      }
+    })();
+    return removed;
+  }
+
+  /** Ids of the finalised blobs (their files are what a backup must hold). */
+  finalisedBlobIds(): string[] {
+    return this.db
+      .prepare<[], { blob_id: string }>(
+        'SELECT blob_id FROM blobs WHERE finalised_at IS NOT NULL ORDER BY blob_id',
+      )
+      .all()
+      .map((row) => row.blob_id);
+  }
+
   async getBlob(blobId: string): Promise<BlobRecord | undefined> {
     const row = this.statements.getBlob.get(blobId);
     return row ? toBlob(row) : undefined;
