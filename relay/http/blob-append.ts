@@ -9,9 +9,11 @@
 //   does not keep the blob busy (BLOB_BUSY) for ever.
 // - Whatever arrived before a cut is written before returning: the client asks the
 //   offset and resumes from exactly there.
+// - Flushed to disk as it goes (ProgressiveFlush), so the fsync at finalisation is short.
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { ProgressiveFlush } from '../../shared/util/progressive-flush.js';
 import type { RunningHash } from './upload-hashes.js';
 
 const BATCH_BYTES = 1024 * 1024;
@@ -34,6 +36,7 @@ export async function appendBody(
   idleMs: number,
 ): Promise<AppendOutcome> {
   const handle = await open(file, 'r+');
+  const toDisk = new ProgressiveFlush(() => handle.datasync());
   let batch = Buffer.allocUnsafe(Math.min(BATCH_BYTES, Math.max(1, room)));
   let spare = Buffer.allocUnsafe(batch.length);
   let filled = 0;
@@ -55,7 +58,7 @@ export async function appendBody(
       hash.hasher.update(bytes.subarray(0, length));
       hash.offset += length;
     }
-    pending = writeFully(handle, bytes, length, at);
+    pending = writeFully(handle, bytes, length, at).then(() => toDisk.wrote(length));
     [batch, spare] = [spare, batch];
     filled = 0;
   };
@@ -86,6 +89,7 @@ export async function appendBody(
   } finally {
     clearTimeout(idle);
     await pending.catch(() => undefined);
+    await toDisk.settle();
     await handle.close();
   }
 }

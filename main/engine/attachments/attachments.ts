@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from '../../../shared/crypto/index.js';
 import { bytesEqual, toHex } from '../../../shared/util/bytes.js';
+import { ProgressiveFlush } from '../../../shared/util/progressive-flush.js';
 import { AttachmentFolder, isAttachmentId } from './attachment-folder.js';
 import type { BlobClient } from './blob-client.js';
 import {
@@ -361,6 +362,8 @@ export class Attachments {
       throw writeFailed(target, error);
     }
     let complete = false;
+    const opened = handle;
+    const flush = new ProgressiveFlush(() => opened.datasync());
     // One write runs while the next batch is decrypted (decryptFile reuses a batch's
     // buffer two batches later, so one pending write is safe).
     let pendingWrite: Promise<void> = Promise.resolve();
@@ -374,12 +377,17 @@ export class Attachments {
       })) {
         await pendingWrite;
         const file = handle;
-        pendingWrite = writeFully(file, plain, plain.length, position).catch((error: unknown) => {
-          throw writeFailed(target, error);
-        });
+        const length = plain.length;
+        pendingWrite = writeFully(file, plain, length, position).then(
+          () => flush.wrote(length),
+          (error: unknown) => {
+            throw writeFailed(target, error);
+          },
+        );
         position += plain.length;
       }
       await pendingWrite;
+      await flush.settle();
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -389,6 +397,7 @@ export class Attachments {
       complete = true;
     } finally {
       await pendingWrite.catch(() => undefined);
+      await flush.settle();
       await handle?.close().catch(() => undefined);
       if (!complete) await rm(temporary, { force: true });
     }

@@ -9,9 +9,10 @@
 // and one that runs beside it (bench/suites/attachment.ts).
 //
 // Messages of one job are handled strictly in order (a chain of promises per job).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ready } from '../../../shared/crypto/index.js';
+import { ProgressiveFlush } from '../../../shared/util/progressive-flush.js';
 import { isAttachmentError } from './errors.js';
 import { encryptFile, hashFilePrefix } from './file-crypto.js';
 import { StreamHasher } from './secretstream.js';
@@ -19,6 +20,7 @@ import type { WorkerReply, WorkerRequest } from './crypto-thread-protocol.js';
 
 interface Sink {
   readonly fd: number;
+  readonly flush: ProgressiveFlush;
   readonly hasher: StreamHasher;
   position: number;
 }
@@ -81,7 +83,13 @@ async function handle(request: WorkerRequest): Promise<void> {
         hasher.dispose();
         throw error;
       }
-      sinks.set(job, { fd, hasher, position: request.offset });
+      const flush = new ProgressiveFlush(
+        () =>
+          new Promise<void>((resolve, reject) =>
+            fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+          ),
+      );
+      sinks.set(job, { fd, flush, hasher, position: request.offset });
       reply({ job, type: 'opened' });
       return;
     }
@@ -94,6 +102,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       for (let done = 0; done < request.length;) {
         done += writeSync(sink.fd, bytes, done, request.length - done, sink.position + done);
       }
+      sink.flush.wrote(request.length);
       sink.hasher.update(bytes);
       sink.position += request.length;
       reply({ job, type: 'written', bytes: sink.position, buffer: request.buffer }, [
@@ -106,6 +115,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       sinks.delete(job);
       if (!sink) return reply({ job, type: 'closed' });
       try {
+        await sink.flush.settle();
         closeSync(sink.fd);
       } catch (error) {
         sink.hasher.dispose();
@@ -140,6 +150,7 @@ port.on('message', (request: WorkerRequest) => {
       if (sink) {
         sinks.delete(job);
         sink.hasher.dispose();
+        await sink.flush.settle();
         try {
           closeSync(sink.fd);
         } catch {

@@ -52,6 +52,11 @@ export async function runDownload(
       }
       const resumed = offset > 0;
       meter.update(offset);
+      // Hashes what the part already holds, then what arrives (on the worker thread).
+      // Opened before the request, so that the response is read as soon as it comes:
+      // a response left without a reader would turn a cut connection into an
+      // unhandled error.
+      sink = await CryptoThread.shared().openSink(part, offset);
       let blob: BlobBody | undefined;
       if (offset < record.cipherSize) {
         blob = await ctx.blobs.fetch(record.blobId!, offset, signal);
@@ -62,11 +67,9 @@ export async function runDownload(
           );
         }
       }
-      // Hashes what the part already holds, then what arrives (on the worker thread).
-      sink = await CryptoThread.shared().openSink(part, offset);
       if (blob) {
         const before = offset;
-        offset = await receive(blob.body, sink, offset, record.cipherSize, meter);
+        offset = await receive(blob.body, sink, offset, record.cipherSize, meter, signal);
         if (offset > before) failures = 0;
         if (offset < record.cipherSize) continue; // the relay stopped early: ask for the rest
       }
@@ -120,6 +123,7 @@ async function receive(
   offset: number,
   end: number,
   meter: ProgressMeter,
+  signal: AbortSignal,
 ): Promise<number> {
   let buffer = await sink.take();
   let filled = 0;
@@ -141,6 +145,8 @@ async function receive(
             filled = 0;
             buffer = await sink.take();
             meter.update(sink.written);
+            // A progress listener may have stopped the transfer.
+            if (signal.aborted) throw stopped();
           }
         }
       }
