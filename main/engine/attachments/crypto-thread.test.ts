@@ -136,4 +136,39 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
     expect(readFileSync(part, 'utf8')).toBe('bonjour');
     expect(Buffer.from(digest).equals(Buffer.from(blake2b(Buffer.from('bonjour'))))).toBe(true);
   });
+
+  it('fails the jobs of a stopped worker with a sentence, and starts a new one for the next', async () => {
+    const big = path.join(dir, 'stop.bin');
+    writeFileSync(big, testBytes(48 * 1024 * 1024, 4));
+    const running = thread.encryptFile(big, path.join(dir, 'stop.enc'), {
+      key: randomBytes(32),
+      chunkSize: CHUNK,
+      size: 48 * 1024 * 1024,
+    });
+    const outcome = running.then(
+      (result) => result,
+      (error: unknown) => error as Error,
+    );
+    const sink = await thread.openSink(path.join(dir, 'stop.part'), 0);
+    await thread.stop();
+    if (expectWorker) {
+      expect(await outcome).toEqual(
+        expect.objectContaining({ message: expect.stringMatching(/worker was stopped/) }),
+      );
+      await expect(sink.take()).rejects.toThrow(/worker was stopped/);
+    } else {
+      expect(await outcome).toMatchObject({ cipherSize: expect.any(Number) });
+    }
+    await sink.close();
+    // The next job runs as before.
+    const part = path.join(dir, 'next.part');
+    const next = await thread.openSink(part, 0);
+    const buffer = await next.take();
+    buffer.write('encore');
+    await next.put(buffer, 6);
+    expect(
+      Buffer.from(await next.finish()).equals(Buffer.from(blake2b(Buffer.from('encore')))),
+    ).toBe(true);
+    expect(await thread.usesWorker()).toBe(expectWorker);
+  });
 });

@@ -141,8 +141,17 @@ export class CryptoThread {
   /** Stops the worker (jobs in progress fail); the next job starts a new one. */
   async stop(): Promise<void> {
     const worker = this.worker;
+    this.worker = undefined;
     this.started = undefined;
+    this.failAll('The attachment worker was stopped.');
     await worker?.terminate();
+  }
+
+  private failAll(reason: string): void {
+    for (const [job, listener] of [...this.listeners]) {
+      listener({ job, type: 'failed', code: undefined, message: reason });
+    }
+    this.listeners.clear();
   }
 
   private start(): Promise<boolean> {
@@ -170,14 +179,14 @@ export class CryptoThread {
         this.listeners.get(message.job)?.(message);
       });
       const broken = (reason: string) => {
+        if (!ready) resolve(false);
+        // A worker already replaced (stop(), or an error then its exit) changes nothing.
+        if (this.worker !== worker) return;
         this.worker = undefined;
-        if (!ready) return resolve(false);
+        if (!ready) return;
         // Jobs in progress fail; later ones start a new worker.
         this.started = undefined;
-        for (const [job, listener] of [...this.listeners]) {
-          listener({ job, type: 'failed', code: undefined, message: reason });
-        }
-        this.listeners.clear();
+        this.failAll(reason);
       };
       worker.on('error', (error) => broken(`The attachment worker failed (${error.message}).`));
       worker.on('exit', (code) => broken(`The attachment worker stopped (exit code ${code}).`));
