@@ -349,11 +349,16 @@ export class Outbox {
     targets: readonly { userId: string; deviceId: number }[],
   ): Promise<Map<string, SessionState>> {
     const fresh = new Map<string, SessionState>();
-    const needBundles = new Set(
-      targets.filter((t) => !this.sessions.load(t.userId, t.deviceId)).map((t) => t.userId),
-    );
-    for (const userId of needBundles) {
-      const bundles = await this.http.prekeyBundles(userId);
+    // Per user, the devices we have no session with: only their bundles are claimed.
+    const needBundles = new Map<string, number[]>();
+    for (const t of targets) {
+      if (this.sessions.load(t.userId, t.deviceId)) continue;
+      const devices = needBundles.get(t.userId) ?? [];
+      devices.push(t.deviceId);
+      needBundles.set(t.userId, devices);
+    }
+    for (const [userId, devices] of needBundles) {
+      const bundles = await this.http.prekeyBundles(userId, devices);
       for (const bundle of bundles.bundles) {
         const certificate = bundle.certificate;
         if (!certificate || !bundle.signedPrekey) continue;

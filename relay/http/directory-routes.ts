@@ -85,6 +85,18 @@ function checkSignedPrekey(
   return { id: prekey.id, publicKey: prekey.publicKey, signature: prekey.signature };
 }
 
+/** `?devices=1,2`: the devices whose bundles are wanted (all when absent). */
+function parseDeviceList(value: unknown): ReadonlySet<number> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9]{1,10}(,[0-9]{1,10}){0,99}$/.test(value)) {
+    throw new RelayError(
+      'BAD_REQUEST',
+      'The devices parameter must be a comma-separated list of at most 100 device ids.',
+    );
+  }
+  return new Set(value.split(',').map(Number));
+}
+
 function checkOneTimePrekeys(prekeys: readonly OneTimePrekey[]): OneTimePrekeyRecord[] {
   if (prekeys.length > WIRE_LIMITS.maxOneTimePrekeysPerUpload) {
     throw new RelayError(
@@ -191,11 +203,12 @@ export function registerDirectoryRoutes(
     return sendProto(reply, UserProfileSchema, profileOf(entry.user, [...entry.devices.values()]));
   });
 
-  app.post<{ Params: { userId: string } }>(
+  app.post<{ Params: { userId: string }; Querystring: { devices?: unknown } }>(
     '/v1/users/:userId/prekey-bundles',
     async (request, reply) => {
-      await authenticate(request);
+      const claimer = await authenticate(request);
       const { userId } = request.params;
+      const devices = parseDeviceList(request.query.devices);
       const user = isValidUserId(userId) ? await ctx.store.getUser(userId) : undefined;
       if (!user || user.revokedAt !== null) {
         throw new RelayError(
@@ -203,7 +216,12 @@ export function registerDirectoryRoutes(
           `There is no active user "${userId}" on this relay.`,
         );
       }
-      const bundles = await ctx.store.claimPrekeyBundles(userId);
+      // Never the claimer's own bundle (of no use to it), and only the devices asked
+      // for: a one-time prekey handed out for nothing is one fewer for a real session.
+      const bundles = await ctx.store.claimPrekeyBundles(userId, {
+        devices,
+        except: claimer,
+      });
       for (const b of bundles) {
         if (b.remaining < ctx.config.limits.prekeyLowThreshold) {
           ctx.router.connectionOf(b.device)?.notifyPrekeysLow(b.remaining);

@@ -17,6 +17,7 @@ import type {
   EnrolmentResult,
   OneTimePrekeyRecord,
   PrekeyBundleRecord,
+  PrekeyClaimOptions,
   QueueUsage,
   QueuedEntry,
   RelayStats,
@@ -406,10 +407,17 @@ export class SqliteStore implements RelayStore {
     return row ? toDevice(row) : undefined;
   }
 
-  async claimPrekeyBundles(userId: string): Promise<PrekeyBundleRecord[]> {
+  async claimPrekeyBundles(
+    userId: string,
+    options: PrekeyClaimOptions = {},
+  ): Promise<PrekeyBundleRecord[]> {
+    const wanted = (deviceId: number) =>
+      (!options.devices || options.devices.has(deviceId)) &&
+      !(options.except?.userId === userId && options.except.deviceId === deviceId);
     return this.db
       .transaction(() =>
-        this.statements.activeDevices.all(userId).map((row) => {
+        this.statements.activeDevices.all(userId).flatMap((row) => {
+          if (!wanted(row.device_id)) return [];
           const claimed = this.statements.claimPrekey.get({ user: userId, device: row.device_id });
           return {
             device: toDevice(row),

@@ -156,6 +156,13 @@ export interface RelayStats {
   readonly blobBytes: number;
 }
 
+export interface PrekeyClaimOptions {
+  /** Only these devices of the user (the ones the claimer has no session with). */
+  readonly devices?: ReadonlySet<number>;
+  /** The claiming device itself: its own bundle is of no use to it. */
+  readonly except?: DeviceAddress;
+}
+
 export interface RelayStore {
   // Administration (the CLI, possibly while the server runs).
   inviteUser(
@@ -177,8 +184,11 @@ export interface RelayStore {
   /** Every device of the user, revoked ones included. */
   getDevice(userId: string, deviceId: number): Promise<DeviceRecord | undefined>;
   directory(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]>;
-  /** Hands out one one-time prekey per active device; each is handed out exactly once. */
-  claimPrekeyBundles(userId: string): Promise<PrekeyBundleRecord[]>;
+  /**
+   * Hands out one one-time prekey per active device of the user (only those in
+   * `options.devices` when given, never `options.except`); each is handed out exactly once.
+   */
+  claimPrekeyBundles(userId: string, options?: PrekeyClaimOptions): Promise<PrekeyBundleRecord[]>;
   /** Stores new one-time prekeys (ids already stored are replaced) and optionally a new signed prekey. */
   uploadPrekeys(
     device: DeviceAddress,

@@ -22,8 +22,8 @@ describe('prekey bundles', () => {
   });
   afterAll(() => relay.close());
 
-  const claim = async (userId: string) => {
-    const result = await alice.request('POST', `/v1/users/${userId}/prekey-bundles`);
+  const claim = async (userId: string, by: TestDevice = alice, query = '') => {
+    const result = await by.request('POST', `/v1/users/${userId}/prekey-bundles${query}`);
     expect(result.status).toBe(200);
     return decodeStrict(PrekeyBundlesSchema, result.body, 1 << 20);
   };
@@ -82,7 +82,7 @@ describe('prekey bundles', () => {
       }),
     });
     expect(good.status).toBe(200);
-    const bundle = (await claim('alice')).bundles[0]!;
+    const bundle = (await claim('alice', await relay.newDevice('erin'))).bundles[0]!;
     expect(bundle.signedPrekey?.id).toBe(8);
     expect(bundle.signedPrekey?.publicKey).toEqual(rotated.keyPair.publicKey);
   });
@@ -103,6 +103,36 @@ describe('prekey bundles', () => {
       body: Buffer.from(body),
     });
     expect(result.status).toBe(401);
+  });
+
+  it('hands out only the devices asked for, never the claimer its own bundle', async () => {
+    const f1 = await relay.newDevice('fatou', { oneTimePrekeys: 10 });
+    const f2 = await relay.newDevice('fatou', { oneTimePrekeys: 10 });
+    const f3 = await relay.newDevice('fatou', { oneTimePrekeys: 10 });
+    const remaining = async (device: TestDevice) => {
+      const status = await device.request('GET', '/v1/devices/self/prekeys');
+      return decodeStrict(PrekeyStatusSchema, status.body, 1024).oneTimeRemaining;
+    };
+    // Her second device starts sessions with her other devices: not with itself.
+    const own = await claim('fatou', f2);
+    expect(own.bundles.map((b) => b.certificate?.deviceId)).toEqual([1, 3]);
+    expect(await remaining(f2)).toBe(10);
+    // Someone who already has a session with devices 1 and 2 asks for device 3 only.
+    const only = await claim('fatou', alice, '?devices=3');
+    expect(only.bundles.map((b) => b.certificate?.deviceId)).toEqual([3]);
+    expect([await remaining(f1), await remaining(f2), await remaining(f3)]).toEqual([9, 10, 8]);
+    // Unknown or revoked ids are simply absent.
+    expect((await claim('fatou', alice, '?devices=9')).bundles).toEqual([]);
+    for (const query of [
+      '?devices=',
+      '?devices=a',
+      '?devices=1,,2',
+      `?devices=${'1,'.repeat(100)}1`,
+    ]) {
+      const bad = await alice.request('POST', `/v1/users/fatou/prekey-bundles${query}`);
+      expect(bad.status).toBe(400);
+      expect(bad.json().code).toBe('BAD_REQUEST');
+    }
   });
 
   it('answers an unknown user with USER_NOT_FOUND', async () => {

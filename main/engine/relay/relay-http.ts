@@ -63,11 +63,15 @@ export class RelayHttp {
     return this.call('GET', `/v1/users/${encodeURIComponent(userId)}`, UserProfileSchema);
   }
 
-  /** Claims one bundle per active device of `userId` (each one-time prekey is handed out once). */
-  prekeyBundles(userId: string) {
+  /**
+   * Claims one bundle per active device of `userId`, or only of `devices` (each one-time
+   * prekey is handed out once; the relay never returns this device's own bundle).
+   */
+  prekeyBundles(userId: string, devices?: readonly number[]) {
+    const only = devices && devices.length > 0 ? `?devices=${devices.join(',')}` : '';
     return this.call(
       'POST',
-      `/v1/users/${encodeURIComponent(userId)}/prekey-bundles`,
+      `/v1/users/${encodeURIComponent(userId)}/prekey-bundles${only}`,
       PrekeyBundlesSchema,
       new Uint8Array(0),
     );
