@@ -1,6 +1,6 @@
 // Writes the body of one PATCH into a blob file, from `offset` on.
 //
-// - Gathered into writes of BATCH_BYTES: the socket hands over 64 KiB at a time, and one
+// - Gathered into writes of BATCH_BYTES: the socket hands over 64 KiB or less at a time, and one
 //   file write per piece costs more (a trip to libuv's thread pool each) than the copy.
 //   While one batch is being written the next one fills.
 // - Hashed on the way (upload-hashes.ts), so finalising does not read the blob back.
@@ -16,7 +16,11 @@ import type { IncomingMessage } from 'node:http';
 import { ProgressiveFlush } from '../../shared/util/progressive-flush.js';
 import type { RunningHash } from './upload-hashes.js';
 
-const BATCH_BYTES = 1024 * 1024;
+/**
+ * Two of these per upload in progress (one filling, one being written): small enough
+ * for hundreds of simultaneous uploads, large enough that the writes cost little.
+ */
+const BATCH_BYTES = 256 * 1024;
 
 export interface AppendOutcome {
   /** Bytes of the body now in the file. */
