@@ -183,6 +183,16 @@ function dirSize(dir: string): number {
   return total;
 }
 
+/** Whether the executable embeds our icon: the largest image of build/icon.ico, byte for byte. */
+function exeHasOurIcon(exe: string): boolean {
+  const icon = readFileSync(path.join(root, 'build/icon.ico'));
+  const count = icon.readUInt16LE(4);
+  const entry = 6 + 16 * (count - 1);
+  const length = icon.readUInt32LE(entry + 8);
+  const offset = icon.readUInt32LE(entry + 12);
+  return readFileSync(exe).includes(icon.subarray(offset, offset + length));
+}
+
 /**
  * Starts the bundled attachment worker as the engine does and waits for its 'ready'
  * (code loaded, crypto library initialised): a bundle that cannot load fails here,
@@ -254,6 +264,12 @@ async function main(): Promise<void> {
   ]) {
     check(files.includes(required), `app.asar lacks ${required}`);
   }
+  // The tray needs PNG (Windows shows no SVG there); checked when the real renderer was built.
+  if (files.includes('/dist/renderer/favicon.svg')) {
+    for (const tray of ['/dist/renderer/tray.png', '/dist/renderer/tray@2x.png']) {
+      check(files.includes(tray), `app.asar lacks ${tray} (npm run icons, then npm run build)`);
+    }
+  }
   const allowedModules = [
     `/node_modules/${NATIVE}`,
     '/node_modules/bindings',
@@ -290,6 +306,10 @@ async function main(): Promise<void> {
     }
   }
   const exe = path.join(unpacked, 'COMGOV Messenger.exe');
+  check(
+    exeHasOurIcon(exe),
+    'COMGOV Messenger.exe does not carry build/icon.ico (win.icon in electron-builder.yml)',
+  );
   const fuses = await getCurrentFuseWire(exe);
   const DISABLE = 0x30; // '0'
   const ENABLE = 0x31; // '1'

@@ -147,7 +147,9 @@ function createWindow(): void {
 }
 
 function createTray(): void {
-  const icon = nativeImage.createFromPath(path.join(RENDERER_DIR, 'favicon.svg'));
+  // PNG, not the SVG favicon: Windows cannot show an SVG in the tray. tray@2x.png
+  // beside it is picked on HiDPI screens (npm run icons draws both).
+  const icon = nativeImage.createFromPath(path.join(RENDERER_DIR, 'tray.png'));
   tray = new Tray(icon.isEmpty() ? nativeImage.createEmpty() : icon);
   tray.setToolTip(texts.tooltip);
   tray.setContextMenu(
