@@ -8,6 +8,9 @@ export const MAIN_TEXTS = {
     engineStopped:
       'Le moteur de la messagerie s’est arrêté. Vos messages sont en sécurité ; l’application va redémarrer.',
     saveTitle: 'Enregistrer la pièce jointe',
+    updateReady: 'Mise à jour prête',
+    updateReadyBody: 'Elle sera installée à la fermeture de COMGOV, ou maintenant depuis l’icône.',
+    restartToUpdate: 'Redémarrer pour mettre à jour',
   },
   en: {
     open: 'Open COMGOV',
@@ -16,6 +19,9 @@ export const MAIN_TEXTS = {
     newMessage: 'New message',
     engineStopped: 'The messenger’s engine stopped. Your messages are safe; the app will restart.',
     saveTitle: 'Save the attachment',
+    updateReady: 'Update ready',
+    updateReadyBody: 'It will be installed when COMGOV closes, or now from the tray icon.',
+    restartToUpdate: 'Restart to update',
   },
 } as const;
 

@@ -34,6 +34,7 @@ import { MAIN_TEXTS, type MainTexts, notificationContent } from './main-texts.js
 import { PORT_MESSAGE, REQUEST_PORT } from './bridge-names.js';
 import { createMainWindow } from './window-options.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
+import { type UpdateChecks, startUpdateChecks, updateSettings } from './updater/update-checks.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/main → dist/renderer, dist/engine. */
@@ -76,6 +77,7 @@ let tray: Tray | null = null;
 let quitting = false;
 let texts: MainTexts = MAIN_TEXTS.fr;
 let policy: MachinePolicy | null = null;
+let updates: UpdateChecks | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -152,14 +154,59 @@ function createTray(): void {
   const icon = nativeImage.createFromPath(path.join(RENDERER_DIR, 'tray.png'));
   tray = new Tray(icon.isEmpty() ? nativeImage.createEmpty() : icon);
   tray.setToolTip(texts.tooltip);
-  tray.setContextMenu(
+  setTrayMenu();
+  tray.on('click', () => showWindow());
+}
+
+/** The tray menu; "Restart to update" appears once a verified update is downloaded. */
+function setTrayMenu(updateVersion?: string): void {
+  tray?.setContextMenu(
     Menu.buildFromTemplate([
       { label: texts.open, click: () => showWindow() },
+      ...(updateVersion
+        ? [
+            {
+              label: `${texts.restartToUpdate} (${updateVersion})`,
+              click: () => installUpdateNow(),
+            },
+          ]
+        : []),
       { type: 'separator' },
       { label: texts.quit, click: () => quit() },
     ]),
   );
-  tray.on('click', () => showWindow());
+}
+
+function startUpdates(): void {
+  const settings = updateSettings(policy!, app.isPackaged);
+  if ('off' in settings) {
+    console.info(`COMGOV updates: ${settings.off}`);
+    return;
+  }
+  updates = startUpdateChecks(settings.options, {
+    onReady: (version) => {
+      setTrayMenu(version);
+      if (!Notification.isSupported()) return;
+      const notification = new Notification({
+        title: texts.updateReady,
+        body: texts.updateReadyBody,
+        silent: true,
+      });
+      notification.on('click', () => installUpdateNow());
+      notification.show();
+    },
+    log: (message) => console.warn(`COMGOV updates: ${message}`),
+  });
+}
+
+/** Stops the engine cleanly (its commits finish), then runs the verified installer. */
+function installUpdateNow(): void {
+  const checks = updates;
+  if (!checks) return;
+  quitting = true;
+  if (!engine) return checks.installNow();
+  engine.once('exit', () => checks.installNow());
+  send({ type: 'shutdown' });
 }
 
 function send(message: MainToEngine, ports: MessageChannelMain['port1'][] = []): void {
@@ -258,6 +305,7 @@ async function start(): Promise<void> {
   startEngine();
   createWindow();
   createTray();
+  startUpdates();
 }
 
 function quit(): void {
