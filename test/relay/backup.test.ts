@@ -17,34 +17,14 @@ import { mergeConfig } from '../../relay/config.js';
 import { openStore } from '../../relay/data-dir.js';
 import { startRelay } from '../../relay/server.js';
 import { blake2b } from '../../shared/crypto/index.js';
-import {
-  BlobFinaliseSchema,
-  BlobInfoSchema,
-  decodeStrict,
-  encode,
-} from '../../shared/wire/index.js';
+import { create, finalise, patch } from './blob-requests.js';
 import { runCli } from './cli-process.js';
 import { type TestDevice, TestRelay, text, untext } from './harness.js';
 
-const UPLOAD = 'application/offset+octet-stream';
-
-async function uploadBlob(device: TestDevice, data: Uint8Array, finalise: boolean) {
-  const created = await device.request('POST', '/v1/blobs', {
-    headers: { 'upload-length': String(data.length) },
-  });
-  const { blobId } = decodeStrict(BlobInfoSchema, created.body, 1024);
-  const patched = await device.request('PATCH', `/v1/blobs/${blobId}`, {
-    body: data,
-    contentType: UPLOAD,
-    headers: { 'upload-offset': '0' },
-  });
-  expect(patched.status).toBe(204);
-  if (finalise) {
-    const done = await device.request('POST', `/v1/blobs/${blobId}/finalise`, {
-      body: encode(BlobFinaliseSchema, { blake2b: blake2b(data, 32) }),
-    });
-    expect(done.status).toBe(200);
-  }
+async function uploadBlob(device: TestDevice, data: Uint8Array, complete: boolean) {
+  const blobId = await create(device, data.length);
+  expect((await patch(device, blobId, 0, data)).status).toBe(204);
+  if (complete) expect((await finalise(device, blobId, blake2b(data, 32))).status).toBe(200);
   return blobId;
 }
 

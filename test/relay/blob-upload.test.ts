@@ -11,18 +11,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blake2b } from '../../shared/crypto/index.js';
-import {
-  BlobFinaliseSchema,
-  BlobInfoSchema,
-  decodeStrict,
-  encode,
-  signHttpRequest,
-} from '../../shared/wire/index.js';
+import { BlobInfoSchema, decodeStrict, signHttpRequest } from '../../shared/wire/index.js';
 import { mergeConfig } from '../../relay/config.js';
 import { type RunningRelay, startRelay } from '../../relay/server.js';
+import { UPLOAD, create, finalise, offsetOf, patch } from './blob-requests.js';
 import { type TestDevice, TestRelay, eventually } from './harness.js';
 
-const UPLOAD = 'application/offset+octet-stream';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** The relay cuts a PATCH body that sends nothing for this long (on the idle relay only). */
@@ -39,32 +33,6 @@ function withByteFlipped(data: Uint8Array, index: number): Uint8Array {
   return copy;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function create(device: TestDevice, length: number): Promise<string> {
-  const result = await device.request('POST', '/v1/blobs', {
-    headers: { 'upload-length': String(length) },
-  });
-  expect(result.status).toBe(201);
-  return decodeStrict(BlobInfoSchema, result.body, 1024).blobId;
-}
-
-async function offsetOf(device: TestDevice, id: string): Promise<number> {
-  const head = await device.request('HEAD', `/v1/blobs/${id}`);
-  expect(head.status).toBe(200);
-  return Number(head.headers.get('upload-offset'));
-}
-
-const patch = (device: TestDevice, id: string, offset: number, bytes: Uint8Array) =>
-  device.request('PATCH', `/v1/blobs/${id}`, {
-    body: bytes,
-    contentType: UPLOAD,
-    headers: { 'upload-offset': String(offset) },
-  });
-
-const finalise = (device: TestDevice, id: string, hash: Uint8Array) =>
-  device.request('POST', `/v1/blobs/${id}/finalise`, {
-    body: encode(BlobFinaliseSchema, { blake2b: hash }),
-  });
 
 /** PATCH that retries while an earlier (cut) upload still holds the blob. */
 const patchWhenFree = (device: TestDevice, id: string, offset: number, bytes: Uint8Array) =>

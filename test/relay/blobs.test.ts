@@ -2,16 +2,10 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { blake2b } from '../../shared/crypto/index.js';
-import {
-  BlobInfoSchema,
-  BlobFinaliseSchema,
-  decodeStrict,
-  encode,
-  signHttpRequest,
-} from '../../shared/wire/index.js';
+import { signHttpRequest } from '../../shared/wire/index.js';
+import { UPLOAD, create, finalise, offsetOf, patch } from './blob-requests.js';
 import { type TestDevice, TestRelay, eventually } from './harness.js';
 
-const UPLOAD = 'application/offset+octet-stream';
 /** Test data (libsodium's randombytes_buf is slow for megabytes; this is not key material). */
 const randomBytes = (n: number) => new Uint8Array(nodeRandomBytes(n));
 /** Byte equality without vitest's element-by-element diff (slow on megabytes). */
@@ -30,34 +24,6 @@ describe('blobs', () => {
     bob = await relay.newDevice('bob');
   });
   afterAll(() => relay.close());
-
-  async function create(device: TestDevice, length: number): Promise<string> {
-    const result = await device.request('POST', '/v1/blobs', {
-      headers: { 'upload-length': String(length) },
-    });
-    expect(result.status).toBe(201);
-    const info = decodeStrict(BlobInfoSchema, result.body, 1024);
-    expect(result.headers.get('location')).toBe(`/v1/blobs/${info.blobId}`);
-    return info.blobId;
-  }
-
-  const offsetOf = async (device: TestDevice, id: string) => {
-    const head = await device.request('HEAD', `/v1/blobs/${id}`);
-    expect(head.status).toBe(200);
-    return Number(head.headers.get('upload-offset'));
-  };
-
-  const patch = (device: TestDevice, id: string, offset: number, bytes: Uint8Array) =>
-    device.request('PATCH', `/v1/blobs/${id}`, {
-      body: bytes,
-      contentType: UPLOAD,
-      headers: { 'upload-offset': String(offset) },
-    });
-
-  const finalise = (device: TestDevice, id: string, hash: Uint8Array) =>
-    device.request('POST', `/v1/blobs/${id}/finalise`, {
-      body: encode(BlobFinaliseSchema, { blake2b: hash }),
-    });
 
   /** Sends part of a PATCH body and then cuts the connection, like a dropped link. */
   function interruptedPatch(id: string, offset: number, sent: Uint8Array, declared: number) {
