@@ -223,7 +223,16 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   await stageApp();
   await checkWorkerBundle(path.join(stage, 'dist/engine/crypto-worker.js'));
+  // esbuild empties import.meta in CommonJS; the banner shim must have replaced every use.
+  for (const bundle of ['main/main.js', 'engine/engine.js', 'engine/crypto-worker.js']) {
+    const code = readFileSync(path.join(stage, 'dist', bundle), 'utf8');
+    check(!/var import_meta\d* = \{\};/.test(code), `dist/${bundle} has an empty import.meta`);
+  }
   if (process.argv.includes('--stage-only')) {
+    if (failures.length > 0) {
+      for (const failure of failures) console.error(`FAIL: ${failure}`);
+      process.exit(1);
+    }
     console.log(`staged the app in ${stage}`);
     return;
   }
@@ -372,7 +381,9 @@ async function main(): Promise<void> {
   );
   if (failures.length > 0) {
     for (const failure of failures) console.error(`FAIL: ${failure}`);
-    process.exitCode = 1;
+    // Exit now: electron-builder's temp-file cleanup (async-exit-hook) calls
+    // process.exit(0) on 'beforeExit', which would turn a failed check into a pass.
+    process.exit(1);
   } else {
     console.log('package:check passed');
   }
