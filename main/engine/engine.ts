@@ -455,14 +455,31 @@ export class Engine
 
   listMessages(
     conversationId: string,
-    options: { readonly before?: number; readonly limit?: number } = {},
+    options: {
+      readonly before?: number;
+      readonly beforeMessage?: string;
+      readonly limit?: number;
+    } = {},
   ): Promise<Result<readonly MessageView[]>> {
     return result(() => {
       if (typeof conversationId !== 'string' || !this.messages.conversationExists(conversationId)) {
         throw new EngineError('UNKNOWN_CONVERSATION');
       }
+      const { before, beforeMessage } = options;
+      if (
+        (before !== undefined && (typeof before !== 'number' || !Number.isFinite(before))) ||
+        (beforeMessage !== undefined && typeof beforeMessage !== 'string') ||
+        (options.limit !== undefined && typeof options.limit !== 'number')
+      ) {
+        throw new EngineError('BAD_REQUEST');
+      }
       const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 500);
-      return this.messages.messages(conversationId, options.before, limit);
+      if (beforeMessage !== undefined) {
+        const page = this.messages.messagesBefore(conversationId, beforeMessage, limit);
+        if (!page) throw new EngineError('UNKNOWN_MESSAGE');
+        return page;
+      }
+      return this.messages.messages(conversationId, before, limit);
     });
   }
 

@@ -228,6 +228,26 @@ export class MessageStore {
     return rows.reverse().map((r) => this.view(r));
   }
 
+  /**
+   * The `limit` messages just before message `anchorId` in the conversation's order
+   * (sent_at, then arrival), whatever how many share its millisecond; null when the
+   * anchor is not a message of that conversation.
+   */
+  messagesBefore(conversationId: string, anchorId: string, limit = 50): MessageView[] | null {
+    const anchor = statement(
+      this.db,
+      'SELECT sent_at, seq FROM messages WHERE id = ? AND conversation_id = ?',
+    ).get(anchorId, conversationId) as { sent_at: number; seq: number } | undefined;
+    if (!anchor) return null;
+    const rows = statement(
+      this.db,
+      `SELECT * FROM messages WHERE conversation_id = ?
+         AND (sent_at < ? OR (sent_at = ? AND seq < ?))
+         ORDER BY sent_at DESC, seq DESC LIMIT ?`,
+    ).all(conversationId, anchor.sent_at, anchor.sent_at, anchor.seq, limit) as MessageRow[];
+    return rows.reverse().map((r) => this.view(r));
+  }
+
   conversations(): ConversationView[] {
     const rows = statement(
       this.db,

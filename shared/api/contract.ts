@@ -105,9 +105,18 @@ export type EngineEvent =
 export interface EngineApi {
   account(): Promise<Result<AccountView>>;
   listConversations(): Promise<Result<readonly ConversationView[]>>;
+  /**
+   * The last `limit` messages (default 50, at most 500), oldest first; with `beforeMessage`
+   * (a message id) the ones just before that message, for scrolling back; with `before`
+   * (a time in ms, exclusive) the ones sent before it.
+   */
   listMessages(
     conversationId: string,
-    options?: { readonly before?: number; readonly limit?: number },
+    options?: {
+      readonly before?: number;
+      readonly beforeMessage?: string;
+      readonly limit?: number;
+    },
   ): Promise<Result<readonly MessageView[]>>;
   sendText(
     to: string,

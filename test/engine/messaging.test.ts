@@ -90,6 +90,40 @@ describe('1:1 messaging through a real relay', () => {
     expect(texts).toEqual(ids.map((_, i) => `message ${i}`));
   });
 
+  it('pages back through history by message, even when many share one millisecond', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    bob.start();
+    for (let i = 0; i < 23; i++) unwrap(await alice.sendText('bob', `rafale ${i}`));
+    await alice.whenOutboxEmpty();
+    await eventually(
+      () =>
+        bob.messages.messages('direct:alice', undefined, 100).length === 23 ? true : undefined,
+      'the 23 messages stored',
+    );
+    const all = unwrap(await bob.listMessages('direct:alice', { limit: 100 })).map((m) => m.id);
+    // A burst stamped within one millisecond (a clock's resolution, an import).
+    bob.db
+      .prepare("UPDATE messages SET sent_at = 1700000000000 WHERE conversation_id = 'direct:alice'")
+      .run();
+    let page = unwrap(await bob.listMessages('direct:alice', { limit: 5 }));
+    const seen = page.map((m) => m.id);
+    while (page.length > 0) {
+      page = unwrap(
+        await bob.listMessages('direct:alice', { beforeMessage: page[0]!.id, limit: 5 }),
+      );
+      seen.unshift(...page.map((m) => m.id));
+    }
+    expect(seen).toEqual(all);
+    // A time cursor cannot do that: everything is in the same millisecond.
+    expect(unwrap(await bob.listMessages('direct:alice', { before: 1700000000000 }))).toEqual([]);
+    const unknown = await bob.listMessages('direct:alice', { beforeMessage: 'nope' });
+    expect(unknown.ok ? null : unknown.error.code).toBe('UNKNOWN_MESSAGE');
+    const bad = await bob.listMessages('direct:alice', { before: 'hier' as unknown as number });
+    expect(bad.ok ? null : bad.error.code).toBe('BAD_REQUEST');
+  });
+
   it('messages wait in the outbox while the relay is unreachable, then leave', async () => {
     const alice = await ws.enrol('alice', 'alice-desk');
     const bob = await ws.enrol('bob');

@@ -368,9 +368,9 @@ export class Controller {
     if (!thread || thread.complete || thread.loadingOlder) return false;
     const oldest = thread.messages[0];
     this.setThread(conversationId, { loadingOlder: true });
-    // `before` is exclusive: +1 also fetches messages of the same millisecond (de-duplicated).
+    // Just before the oldest message loaded, however many share its millisecond.
     const result = await this.api.listMessages(conversationId, {
-      ...(oldest ? { before: oldest.sentAt + 1 } : {}),
+      ...(oldest ? { beforeMessage: oldest.id } : {}),
       limit: OLDER_PAGE,
     });
     if (!result.ok) {
@@ -385,7 +385,7 @@ export class Controller {
     this.setThread(conversationId, {
       messages: [...older, ...current.messages],
       firstItemIndex: current.firstItemIndex - older.length,
-      complete: result.value.length < OLDER_PAGE || older.length === 0,
+      complete: result.value.length < OLDER_PAGE,
       loadingOlder: false,
     });
     return older.length > 0;
