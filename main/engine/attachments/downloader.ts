@@ -26,6 +26,7 @@ import {
   type TransferContext,
   isRefusal,
   isTransient,
+  markDone,
   noteWaiting,
   permanentError,
 } from './transfer-context.js';
@@ -85,15 +86,7 @@ export async function runDownload(
       await syncFile(part);
       await rename(part, ctx.folder.encrypted(id));
       meter.flush();
-      const done = ctx.store.update(id, {
-        state: 'done',
-        offset: record.cipherSize,
-        completedAt: ctx.now(),
-        errorCode: null,
-        errorMessage: null,
-      });
-      ctx.changed(done);
-      return done;
+      return markDone(ctx, id, record.cipherSize);
     } catch (error) {
       if (error instanceof AttachmentError) throw error;
       if (signal.aborted) throw stopped();

@@ -62,6 +62,19 @@ export function isRefusal(error: unknown, code: string): error is BlobRefusal {
   return error instanceof RelayRequestError && error.code === code;
 }
 
+/** Records a transfer as complete (every byte there, errors cleared) and tells the UI. */
+export function markDone(ctx: TransferContext, id: string, cipherSize: number): TransferRecord {
+  const done = ctx.store.update(id, {
+    state: 'done',
+    offset: cipherSize,
+    completedAt: ctx.now(),
+    errorCode: null,
+    errorMessage: null,
+  });
+  ctx.changed(done);
+  return done;
+}
+
 /** Records a transient failure on the row (attempts, last error) and tells the UI. */
 export function noteWaiting(ctx: TransferContext, id: string, error: unknown): void {
   const record = ctx.store.get(id);

@@ -37,6 +37,7 @@ import {
   type TransferContext,
   isRefusal,
   isTransient,
+  markDone,
   noteWaiting,
   permanentError,
 } from './transfer-context.js';
@@ -116,15 +117,7 @@ async function uploadOnce(
         throw error;
       }
     }
-    const done = ctx.store.update(id, {
-      state: 'done',
-      offset: record.cipherSize,
-      completedAt: ctx.now(),
-      errorCode: null,
-      errorMessage: null,
-    });
-    ctx.changed(done);
-    return done;
+    return markDone(ctx, id, record.cipherSize);
   } catch (error) {
     inner.abort();
     await encryption.catch(() => undefined);
