@@ -36,12 +36,7 @@ import {
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
 import { Directory } from './directory.js';
-import {
-  type AttachmentInfo,
-  Attachments,
-  BlobClient,
-  isAttachmentError,
-} from './attachments/index.js';
+import { Attachments, BlobClient, isAttachmentError } from './attachments/index.js';
 import { search as searchIndex } from './search/search-index.js';
 import { GroupStore, groupConversationId, groupIdOf, isGroupId } from './groups/group-store.js';
 import {
@@ -854,16 +849,14 @@ export class Engine
     });
   }
 
-  /** Writes a received attachment (downloaded and verified first if needed) to `outPath`. */
+  /** Writes a received attachment to `outPath`, fetching it if needed (verified before it is renamed into place). */
   saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>> {
     return result(async () => {
       if (typeof attachmentId !== 'string' || typeof outPath !== 'string')
         throw new EngineError('BAD_REQUEST');
-      let info: AttachmentInfo;
       try {
-        info = this.attachments.info(attachmentId);
-        if (info.state !== 'done') info = await this.attachments.run(attachmentId);
-        await this.attachments.save(attachmentId, outPath);
+        // A file still arriving is decrypted as it comes, not after its last byte.
+        await this.attachments.fetchAndSave(attachmentId, outPath);
       } catch (error) {
         if (isAttachmentError(error)) throw new EngineError('BAD_REQUEST', error.message);
         throw error;

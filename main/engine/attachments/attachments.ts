@@ -13,6 +13,9 @@
 // - `save(id, path)` and `open(id)` decrypt only a completely received, hash-checked
 //   file; every chunk is authenticated before its plaintext is used, and `save` writes
 //   to a temporary file renamed into place, so a refused file leaves nothing behind.
+// - `fetchAndSave(id, path)` is `save` for a file that may not be there yet: it
+//   decrypts behind the download as the bytes reach the disk (part-watch.ts), and
+//   renames into place only once the download has checked the hash of those bytes.
 // - A failed transfer keeps its code and sentence (`info(id).error`); `run(id)` tries
 //   it again.
 // Events: `progress` (ciphertext bytes done / total, at most every 100 ms per
@@ -35,6 +38,7 @@ import {
   typeFromName,
 } from './descriptor.js';
 import { runDownload } from './downloader.js';
+import { PartWatches } from './part-watch.js';
 import { AttachmentError, type AttachmentErrorCode, isAttachmentError } from './errors.js';
 import { decryptFile, writeFully } from './file-crypto.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
@@ -105,6 +109,7 @@ export class Attachments {
   private readonly chunkSize: number;
   private readonly running = new Map<string, Promise<TransferRecord>>();
   private readonly bytesSent = new Map<string, { bytesSent: number }>();
+  private readonly parts = new PartWatches();
   private readonly listeners: { [K in keyof Events]: Set<Listener<K>> } = {
     progress: new Set(),
     state: new Set(),
@@ -129,6 +134,7 @@ export class Attachments {
           total: record.cipherSize,
         }),
       changed: (record) => this.emit('state', toInfo(record)),
+      partWritten: (id, bytes) => this.parts.written(id, bytes),
     };
   }
 
@@ -277,7 +283,10 @@ export class Attachments {
       .catch(async (error: unknown) => {
         throw await this.fail(id, error);
       })
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        this.running.delete(id);
+        this.parts.ended(id);
+      });
     this.running.set(id, task);
     return task.then(toInfo);
   }
@@ -350,6 +359,72 @@ export class Attachments {
    */
   async save(id: string, outPath: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const record = this.completed(id);
+    await this.writePlaintext(record, outPath, { cipherPath: this.folder.encrypted(id) }, options);
+  }
+
+  /**
+   * `save` for a file that may not be complete yet: runs (or joins) its transfer and,
+   * for a download, decrypts behind it as its bytes reach the disk, a few MiB behind
+   * instead of after its end. The file is renamed into place only once the download
+   * has checked the hash of the very bytes decrypted. Should the part be started over
+   * (a damaged part fetched again) or anything else go wrong while following, the
+   * download's own outcome decides: its error, or a plain `save` of the verified file.
+   */
+  async fetchAndSave(
+    id: string,
+    outPath: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const record = this.record(id);
+    if (record.state !== 'done' && record.direction === 'upload') await this.run(id, options);
+    if (record.state === 'done' || record.direction === 'upload') {
+      return this.save(id, outPath, options);
+    }
+    const watch = this.parts.follow(id);
+    // A run started here stops with `options.signal`; one already under way goes on.
+    const ours = !this.running.has(id);
+    const download = this.run(id, options);
+    download.catch(() => undefined);
+    try {
+      await this.writePlaintext(
+        record,
+        outPath,
+        {
+          cipherPath: this.folder.partial(id),
+          growing: (bytes) => watch.reach(bytes),
+          beforeRename: async () => {
+            await download;
+            if (watch.reset) throw new Error('The part was started over.');
+          },
+        },
+        options,
+      );
+    } catch (error) {
+      if (isAttachmentError(error, 'ATTACHMENT_STOPPED')) {
+        // Stopped means stopped: returns once our run has let go of the part.
+        if (ours) await download.catch(() => undefined);
+        throw error;
+      }
+      if (isAttachmentError(error, 'ATTACHMENT_WRITE_FAILED')) throw error;
+      await download;
+      await this.save(id, outPath, options);
+    }
+  }
+
+  /**
+   * Decrypts `source` to `outPath` through a temporary file beside it, renamed into
+   * place once the whole stream is authenticated (and `beforeRename` agrees).
+   */
+  private async writePlaintext(
+    record: TransferRecord,
+    outPath: string,
+    source: {
+      readonly cipherPath: string;
+      readonly growing?: (bytes: number) => Promise<void>;
+      readonly beforeRename?: () => Promise<void>;
+    },
+    options: { signal?: AbortSignal },
+  ): Promise<void> {
     const target = path.resolve(outPath);
     const temporary = path.join(
       path.dirname(target),
@@ -369,11 +444,12 @@ export class Attachments {
     let pendingWrite: Promise<void> = Promise.resolve();
     try {
       let position = 0;
-      for await (const plain of decryptFile(this.folder.encrypted(id), {
+      for await (const plain of decryptFile(source.cipherPath, {
         key: record.key,
         size: record.size,
         chunkSize: record.chunkSize,
         signal: options.signal,
+        growing: source.growing,
       })) {
         await pendingWrite;
         const file = handle;
@@ -391,6 +467,7 @@ export class Attachments {
       await handle.sync();
       await handle.close();
       handle = undefined;
+      await source.beforeRename?.();
       await rename(temporary, target).catch((error: unknown) => {
         throw writeFailed(target, error);
       });

@@ -116,12 +116,22 @@ export class CryptoThread {
 
   /**
    * A sink appending to `file` from `offset` (the file is created when `offset` is 0);
-   * the digest at the end covers the file's first `offset` bytes too.
+   * the digest at the end covers the file's first `offset` bytes too. `onWritten` is
+   * told the part's length each time more of it is on disk (a save follows it).
    */
-  async openSink(file: string, offset: number): Promise<DownloadSink> {
-    if (!(await this.start())) return LocalSink.open(file, offset);
+  async openSink(
+    file: string,
+    offset: number,
+    onWritten: (bytes: number) => void = () => undefined,
+  ): Promise<DownloadSink> {
+    if (!(await this.start())) return LocalSink.open(file, offset, onWritten);
     const job = this.nextJob++;
-    const sink = new WorkerSink(job, offset, (request, transfer) => this.post(request, transfer));
+    const sink = new WorkerSink(
+      job,
+      offset,
+      (request, transfer) => this.post(request, transfer),
+      onWritten,
+    );
     this.listen(job, (message) => sink.receive(message));
     sink.onClosed = () => this.release(job);
     try {
@@ -248,6 +258,7 @@ class WorkerSink implements DownloadSink {
     private readonly job: number,
     offset: number,
     private readonly post: (request: WorkerRequest, transfer?: ArrayBuffer[]) => void,
+    private readonly onWritten: (bytes: number) => void,
   ) {
     this.position = offset;
     for (let i = 0; i < SINK_BUFFERS; i++) this.free.push(Buffer.alloc(SINK_BUFFER_BYTES));
@@ -273,6 +284,7 @@ class WorkerSink implements DownloadSink {
       case 'written': {
         this.position = message.bytes;
         this.outstanding--;
+        this.onWritten(this.position);
         const buffer = Buffer.from(message.buffer!);
         if (this.waiting) {
           const waiter = this.waiting;
@@ -373,12 +385,17 @@ class LocalSink implements DownloadSink {
     private readonly handle: FileHandle,
     private readonly hasher: StreamHasher,
     private position: number,
+    private readonly onWritten: (bytes: number) => void,
   ) {}
 
-  static async open(file: string, offset: number): Promise<LocalSink> {
+  static async open(
+    file: string,
+    offset: number,
+    onWritten: (bytes: number) => void,
+  ): Promise<LocalSink> {
     const hasher = offset > 0 ? await hashFilePrefix(file, offset) : new StreamHasher();
     try {
-      return new LocalSink(await open(file, offset > 0 ? 'r+' : 'w'), hasher, offset);
+      return new LocalSink(await open(file, offset > 0 ? 'r+' : 'w'), hasher, offset, onWritten);
     } catch (error) {
       hasher.dispose();
       throw error;
@@ -401,6 +418,7 @@ class LocalSink implements DownloadSink {
     this.pending = writeFully(this.handle, buffer, length, at).then(() => {
       this.position = at + length;
       this.free.push(buffer);
+      this.onWritten(this.position);
     });
   }
 

@@ -11,6 +11,9 @@
 // the disk is cheap next to the network).
 // If a resumed download ends with a wrong hash, the part may have been damaged on this
 // disk (a power cut): it is fetched once more from the start before giving up.
+//
+// The part's length is reported as it grows (`ctx.partWritten`): a save started while
+// the file arrives decrypts behind the download (attachments.ts, `fetchAndSave`).
 import { open, rename, rm, truncate } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { bytesEqual } from '../../../shared/util/bytes.js';
@@ -57,7 +60,12 @@ export async function runDownload(
       // Opened before the request, so that the response is read as soon as it comes:
       // a response left without a reader would turn a cut connection into an
       // unhandled error.
-      sink = await CryptoThread.shared().openSink(part, offset);
+      sink = await CryptoThread.shared().openSink(part, offset, (bytes) =>
+        ctx.partWritten?.(id, bytes),
+      );
+      // The part's length now: a save following this download reads up to here (and
+      // learns that the part was cut short, if it was).
+      ctx.partWritten?.(id, offset);
       let blob: BlobBody | undefined;
       if (offset < record.cipherSize) {
         blob = await ctx.blobs.fetch(record.blobId!, offset, signal);
@@ -76,6 +84,7 @@ export async function runDownload(
       }
       const digest = await sink.finish();
       if (!bytesEqual(digest, record.hash!)) {
+        ctx.partWritten?.(id, 0); // first, so that a save following the part lets it go
         await rm(part, { force: true });
         if (resumed && !refetched) {
           refetched = true;

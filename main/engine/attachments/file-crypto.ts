@@ -137,13 +137,21 @@ export interface DecryptOptions {
   readonly size: number;
   readonly chunkSize: number;
   readonly signal?: AbortSignal;
+  /**
+   * The file is still being written (a download in progress): resolves once its first
+   * `bytes` bytes are on disk, rejects if they never will be. Bytes are read only once
+   * they are there, and the file's length is not checked up front (its writer checks
+   * it; the last chunk must still carry the stream's final tag).
+   */
+  readonly growing?: (bytes: number) => Promise<void>;
 }
 
 /**
  * Plaintext of an encrypted file, in batches of up to 4 MiB; a batch's buffer is
- * reused two steps later (use or copy it before asking for the one after). Every chunk is authenticated before it is
- * yielded; a stream cut short, altered, reordered or extended throws
- * ATTACHMENT_CORRUPT, and so does a file whose length does not match `size`.
+ * reused two steps later (use or copy it before asking for the one after). Every
+ * chunk is authenticated before it is yielded; a stream cut short, altered, reordered
+ * or extended throws ATTACHMENT_CORRUPT, and so does a file whose length does not
+ * match `size`.
  */
 export async function* decryptFile(
   cipherPath: string,
@@ -152,13 +160,27 @@ export async function* decryptFile(
   const { chunkSize, size } = options;
   const cipherSize = ciphertextSize(size, chunkSize);
   const chunks = chunkCount(size, chunkSize);
-  const input = await open(cipherPath, 'r');
+  // Waits for a growing file; stops waiting when the reader is closed or aborted.
+  let close = (_: Error) => undefined as void;
+  const closed = new Promise<never>((_, reject) => (close = reject));
+  closed.catch(() => undefined);
+  const onAbort = () => close(stopped());
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const available = (bytes: number): Promise<unknown> | undefined =>
+    options.growing && Promise.race([options.growing(bytes), closed]);
+  let input: FileHandle | undefined;
   let decryptor: StreamDecryptor | undefined;
   let nextRead: Promise<number> | undefined;
   try {
-    const actual = (await input.stat()).size;
-    if (actual < cipherSize) throw corrupt('The encrypted file is shorter than its description.');
-    if (actual > cipherSize) throw corrupt('The encrypted file is longer than its description.');
+    if (options.signal?.aborted) throw stopped();
+    await available(STREAM_HEADER_BYTES);
+    input = await open(cipherPath, 'r');
+    const file = input;
+    if (!options.growing) {
+      const actual = (await input.stat()).size;
+      if (actual < cipherSize) throw corrupt('The encrypted file is shorter than its description.');
+      if (actual > cipherSize) throw corrupt('The encrypted file is longer than its description.');
+    }
     const header = Buffer.allocUnsafe(STREAM_HEADER_BYTES);
     if ((await readFully(input, header, STREAM_HEADER_BYTES, 0)) !== STREAM_HEADER_BYTES) {
       throw corrupt('The encrypted file has no header.');
@@ -172,20 +194,20 @@ export async function* decryptFile(
       Buffer.allocUnsafe(chunkSize * CHUNKS_PER_BATCH),
     ];
     const batches = Math.ceil(chunks / CHUNKS_PER_BATCH);
-    const readBatch = (b: number) => {
+    const readBatch = async (b: number) => {
       const start = STREAM_HEADER_BYTES + b * batchCipher;
       const length = Math.min(batchCipher, cipherSize - start);
-      return readFully(input, inBuffers[b % 2]!, length, start).then((got) => {
-        if (got !== length) throw corrupt('The encrypted file ends early.');
-        return length;
-      });
+      await available(start + length);
+      const got = await readFully(file, inBuffers[b % 2]!, length, start);
+      if (got !== length) throw corrupt('The encrypted file ends early.');
+      return length;
     };
-    nextRead = readBatch(0);
+    nextRead = prefetch(readBatch(0));
     let chunkIndex = 0;
     for (let b = 0; b < batches; b++) {
       if (options.signal?.aborted) throw stopped();
       const length = await nextRead!;
-      nextRead = b + 1 < batches ? readBatch(b + 1) : undefined;
+      nextRead = b + 1 < batches ? prefetch(readBatch(b + 1)) : undefined;
       const cipher = inBuffers[b % 2]!;
       const out = outBuffers[b % 2]!;
       let outLength = 0;
@@ -205,9 +227,11 @@ export async function* decryptFile(
       yield out.subarray(0, outLength);
     }
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    close(stopped());
     await nextRead?.catch(() => undefined);
     decryptor?.dispose();
-    await input.close();
+    await input?.close();
   }
 }
 
@@ -285,6 +309,15 @@ function corrupt(detail: string): AttachmentError {
     'ATTACHMENT_CORRUPT',
     `${detail} The file was refused; nothing was written out.`,
   );
+}
+
+/**
+ * A read started ahead of its use: its failure is seen when it is awaited, not
+ * reported as unhandled while the batch before it is being written.
+ */
+function prefetch<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 export function stopped(): AttachmentError {

@@ -19,6 +19,11 @@ export interface TransferContext {
   progress(record: TransferRecord, done: number): void;
   /** The row changed: a new state, or a transient error being waited out. */
   changed(record: TransferRecord): void;
+  /**
+   * A download's part file holds `bytes` bytes written to disk; a length below the one
+   * reported before means the part was cut short or deleted.
+   */
+  partWritten?(id: string, bytes: number): void;
 }
 
 const EVENT_INTERVAL_MS = 100;
