@@ -26,6 +26,12 @@ export interface RelayLimits {
   blobTtlMs: number;
   /** An upload (PATCH) that receives no byte for this long is cut, freeing the blob. */
   blobIdleTimeoutMs: number;
+  /**
+   * Blob downloads one device may have running at once; more get RATE_LIMITED (the
+   * app waits and tries again), so that one device cannot take the relay's disk and
+   * link from everyone else.
+   */
+  blobDownloadsPerDevice: number;
   /** Enrolment codes expire after this time. */
   enrolmentCodeTtlMs: number;
   /** Per-device WebSocket frames per second (token bucket refill) and burst. */
@@ -69,6 +75,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   blobUploadTtlMs: DAY,
   blobTtlMs: 30 * DAY,
   blobIdleTimeoutMs: 60_000,
+  blobDownloadsPerDevice: 6,
   enrolmentCodeTtlMs: 7 * DAY,
   framesPerSecond: 1000,
   frameBurst: 5000,

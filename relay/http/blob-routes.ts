@@ -80,6 +80,8 @@ export function registerBlobRoutes(
   const limits = ctx.config.limits;
   const busy = new Set<string>();
   const hashes = new UploadHashes();
+  /** Downloads under way, by device. */
+  const downloads = new Map<string, number>();
 
   async function ownBlob(
     request: FastifyRequest<{ Params: { id: string } }>,
@@ -286,7 +288,7 @@ export function registerBlobRoutes(
   });
 
   app.get<{ Params: { id: string } }>('/v1/blobs/:id', async (request, reply: FastifyReply) => {
-    await authenticate(request);
+    const device = await authenticate(request);
     const blob = await findBlob(request.params.id);
     if (blob.finalisedAt === null) {
       throw new RelayError(
@@ -302,6 +304,21 @@ export function registerBlobRoutes(
         `The requested range is outside the blob (${blob.length} bytes).`,
       );
     }
+    // Counted until the response ends, whether completed or cut.
+    const key = `${device.userId}/${device.deviceId}`;
+    const running = downloads.get(key) ?? 0;
+    if (running >= limits.blobDownloadsPerDevice) {
+      throw new RelayError(
+        'RATE_LIMITED',
+        `This device already has ${running} downloads running; try again when one has finished.`,
+      );
+    }
+    downloads.set(key, running + 1);
+    reply.raw.once('close', () => {
+      const left = (downloads.get(key) ?? 1) - 1;
+      if (left > 0) downloads.set(key, left);
+      else downloads.delete(key);
+    });
     const start = range?.start ?? 0;
     const end = range?.end ?? blob.length - 1;
     reply
