@@ -67,7 +67,7 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('run the relay until SIGTERM or SIGINT')
+    .description('run the relay until SIGTERM or SIGINT (SIGHUP reloads the TLS certificate)')
     .addOption(data())
     .option('--host <host>', 'address to listen on (default from relay.json, 127.0.0.1)')
     .option('--port <n>', 'port; 0 picks a free one (default from relay.json, 8443)')
@@ -100,10 +100,23 @@ export function buildProgram(): Command {
         }
         const relay = await startRelay({ dataDir: options.data, config });
         out(`listening ${relay.url}`);
+        // SIGHUP (systemctl reload): a renewed TLS certificate is served from now on.
+        const reload = () => {
+          try {
+            const { validTo } = relay.reloadTls();
+            out(`TLS certificate reloaded; valid until ${validTo.toISOString()}`);
+          } catch (error) {
+            process.stderr.write(
+              `comgov-relay: the TLS certificate was not reloaded: ${(error as Error).message} The relay goes on with the one it had.\n`,
+            );
+          }
+        };
+        process.on('SIGHUP', reload);
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGTERM', stop);
             process.off('SIGINT', stop);
+            process.off('SIGHUP', reload);
             relay.close().then(resolve, resolve);
           };
           process.on('SIGTERM', stop);

@@ -14,6 +14,11 @@ export class RelayMetrics {
     help: 'WebSocket connections open now, authenticated or not.',
     registers: [this.registry],
   });
+  readonly tlsCertificateExpiry = new Gauge({
+    name: 'relay_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the TLS certificate in service expires (Unix time); 0 without TLS.',
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'relay_queue_depth',
     help: 'Envelopes stored and not yet acknowledged, all devices.',

@@ -1,8 +1,8 @@
 // Assembles and runs one relay: HTTP (Fastify) and WebSocket (ws) on one port,
 // the store, the commit batcher, and the periodic jobs (heartbeats, cleanup,
 // noticing revocations made by the CLI in another process).
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import Fastify, {
@@ -31,6 +31,7 @@ import { QueueAccounting } from './queue-accounting.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import { RelayError } from './relay-error.js';
 import { Router } from './router.js';
+import { readTlsPair } from './tls-files.js';
 import { Connection } from './ws/connection.js';
 
 export const WEBSOCKET_PATH = '/v1/ws';
@@ -54,6 +55,12 @@ export interface RunningRelay {
   readonly port: number;
   readonly publicKey: Uint8Array;
   readonly context: RelayContext;
+  /**
+   * Reads the TLS certificate and key files again and serves them to new connections
+   * (SIGHUP in `comgov-relay serve`). Throws with a sentence, the old pair kept, if they
+   * cannot be read or do not go together, or if the relay has no TLS.
+   */
+  reloadTls(): { validTo: Date };
   /** Graceful stop: refuse new work, close sockets (1001), commit what is pending, close the store. */
   close(): Promise<void>;
 }
@@ -123,15 +130,17 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   };
   router.attach(ctx);
 
-  const tls =
+  const tlsFiles =
     config.tlsCertFile && config.tlsKeyFile
-      ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+      ? { cert: config.tlsCertFile, key: config.tlsKeyFile }
       : undefined;
+  const tls = tlsFiles ? readTlsPair(tlsFiles.cert, tlsFiles.key) : undefined;
+  if (tls) metrics.tlsCertificateExpiry.set(tls.validTo.getTime() / 1000);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: WIRE_LIMITS.maxHttpBodyBytes,
-    ...(tls ? { https: tls } : {}),
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_request, body, done) =>
@@ -288,6 +297,17 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     port,
     publicKey: relayKey.publicKey,
     context: ctx,
+    reloadTls() {
+      if (!tlsFiles) {
+        throw new Error('This relay serves plain HTTP: there is no certificate to reload.');
+      }
+      const pair = readTlsPair(tlsFiles.cert, tlsFiles.key);
+      // New connections get the new pair; open ones keep theirs.
+      (app.server as unknown as TlsServer).setSecureContext({ cert: pair.cert, key: pair.key });
+      metrics.tlsCertificateExpiry.set(pair.validTo.getTime() / 1000);
+      log.info({ validTo: pair.validTo.toISOString() }, 'TLS certificate reloaded');
+      return { validTo: pair.validTo };
+    },
     close() {
       closed ??= (async () => {
         closing = true;

@@ -2,7 +2,6 @@
 // certificate made with the openssl CLI), installers that look like installers,
 // blockmaps made by electron-builder's own code, and a stand-in for Electron's
 // `app` so electron-updater's NsisUpdater runs under plain Node.
-import { execFileSync } from 'node:child_process';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -17,38 +16,9 @@ import { mergeConfig } from '../../relay/config.js';
 import { initDataDir } from '../../relay/data-dir.js';
 import { type RunningRelay, startRelay } from '../../relay/server.js';
 import { generateUpdateKey, UPDATE_PRIVATE_KEY_FILE } from '../../relay/release/update-key.js';
+import { makeCertificate } from '../relay/certificate.js';
 
 export const UPDATER_CACHE_DIR_NAME = 'comgov-messenger-updater';
-
-/** Self-signed certificate for 127.0.0.1 (openssl CLI, Debian). */
-export function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=comgov-test-relay',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 /** electron-updater's own download code, over Node https trusting the test CA; counts installer bytes. */
 export class TestHttpExecutor extends ElectronHttpExecutor {

@@ -34,6 +34,7 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
   stderr(): string;
 }
 
@@ -72,7 +73,7 @@ export function serve(dataDir: string, extra: string[] = []): Promise<ServeProce
       const match = /^listening (\S+)$/m.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: match[1]!, exited, stderr: () => stderr });
+        resolve({ child, url: match[1]!, exited, stdout: () => stdout, stderr: () => stderr });
       }
     });
     void exited.then(({ code }) => {
