@@ -107,7 +107,7 @@ export function buildProgram(): Command {
             out(`TLS certificate reloaded; valid until ${validTo.toISOString()}`);
           } catch (error) {
             process.stderr.write(
-              `comgov-relay: the TLS certificate was not reloaded: ${(error as Error).message} The relay goes on with the one it had.\n`,
+              `comgov-relay: the TLS certificate was not reloaded: ${(error as Error).message}\n`,
             );
           }
         };

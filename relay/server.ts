@@ -301,7 +301,15 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       if (!tlsFiles) {
         throw new Error('This relay serves plain HTTP: there is no certificate to reload.');
       }
-      const pair = readTlsPair(tlsFiles.cert, tlsFiles.key);
+      let pair;
+      try {
+        pair = readTlsPair(tlsFiles.cert, tlsFiles.key);
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message} The relay goes on with the certificate it had.`,
+          { cause: error },
+        );
+      }
       // New connections get the new pair; open ones keep theirs.
       (app.server as unknown as TlsServer).setSecureContext({ cert: pair.cert, key: pair.key });
       metrics.tlsCertificateExpiry.set(pair.validTo.getTime() / 1000);
