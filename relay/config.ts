@@ -24,6 +24,11 @@ export interface RelayLimits {
   blobUploadTtlMs: number;
   /** A finalised blob is deleted this long after its upload. */
   blobTtlMs: number;
+  /**
+   * A finalised blob that no submission has named by then is deleted: its message was
+   * never sent (the app crashed, or the person gave up).
+   */
+  blobUnreferencedTtlMs: number;
   /** An upload (PATCH) that receives no byte for this long is cut, freeing the blob. */
   blobIdleTimeoutMs: number;
   /**
@@ -74,6 +79,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   blobQuotaBytes: 20 * GiB,
   blobUploadTtlMs: DAY,
   blobTtlMs: 30 * DAY,
+  blobUnreferencedTtlMs: DAY,
   blobIdleTimeoutMs: 60_000,
   blobDownloadsPerDevice: 6,
   enrolmentCodeTtlMs: 7 * DAY,

@@ -220,6 +220,22 @@ export class Outbox {
     if (job.message_id) this.hooks.messageChanged(job.message_id);
   }
 
+  /**
+   * The relay blobs of the files a job's message carries: named in the submission, so
+   * the relay keeps them (a blob no message names is deleted after a day).
+   */
+  private blobIdsOf(job: JobRow): string[] {
+    if (!job.message_id) return [];
+    return statement(
+      this.db,
+      `SELECT DISTINCT a.blob_id FROM message_attachments m
+         JOIN attachments a ON a.id = m.attachment_id
+         WHERE m.message_id = ? AND a.blob_id IS NOT NULL`,
+    )
+      .pluck()
+      .all(job.message_id) as string[];
+  }
+
   private async deliver(job: JobRow): Promise<void> {
     const recipients = JSON.parse(job.recipients) as JobRecipients;
     if (recipients.group) return this.deliverGroup(job, recipients.group);
@@ -238,7 +254,10 @@ export class Outbox {
           ciphertext: new Uint8Array(s.ciphertext),
         }));
       if (messages.length > 0) {
-        await this.socket.submit({ kind: { case: 'perDevice', value: { messages } } });
+        await this.socket.submit({
+          kind: { case: 'perDevice', value: { messages } },
+          blobIds: this.blobIdsOf(job),
+        });
       }
     });
   }
@@ -493,6 +512,7 @@ export class Outbox {
               recipients: targets.map((t) => ({ userId: t.userId, deviceId: t.deviceId })),
             },
           },
+          blobIds: this.blobIdsOf(job),
         });
       }
     });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Blake2bHasher, randomBytes } from '../../shared/crypto/index.js';
 import { bytesEqual, toHex } from '../../shared/util/bytes.js';
-import { BlobFinaliseSchema, BlobInfoSchema } from '../../shared/wire/index.js';
+import { BlobFinaliseSchema, BlobInfoSchema, isValidBlobId } from '../../shared/wire/index.js';
 import type { RelayContext } from '../context.js';
 import { RelayError } from '../relay-error.js';
 import type { BlobRecord, DeviceAddress } from '../store/store.js';
@@ -26,10 +26,9 @@ import { type AppendOutcome, appendBody } from './blob-append.js';
 import { UploadHashes } from './upload-hashes.js';
 
 export const BLOB_UPLOAD_TYPE = 'application/offset+octet-stream';
-const BLOB_ID = /^[0-9a-f]{32}$/;
 
 export function blobPath(blobDir: string, blobId: string): string {
-  if (!BLOB_ID.test(blobId)) throw new Error('invalid blob id');
+  if (!isValidBlobId(blobId)) throw new Error('invalid blob id');
   return path.join(blobDir, blobId);
 }
 
@@ -100,7 +99,7 @@ export function registerBlobRoutes(
   }
 
   async function findBlob(id: string): Promise<BlobRecord> {
-    const blob = BLOB_ID.test(id) ? await ctx.store.getBlob(id) : undefined;
+    const blob = isValidBlobId(id) ? await ctx.store.getBlob(id) : undefined;
     if (!blob || blob.expiresAt <= ctx.now()) throw notFound();
     return blob;
   }
@@ -136,6 +135,7 @@ export function registerBlobRoutes(
       createdAt: now,
       finalisedAt: null,
       expiresAt: now + limits.blobTtlMs,
+      referencedAt: null,
     });
     await writeFile(blobPath(ctx.blobDir, blobId), new Uint8Array(0), { flag: 'wx', mode: 0o600 });
     reply.header('location', `/v1/blobs/${blobId}`).header('upload-offset', '0');
@@ -369,12 +369,18 @@ async function hashFile(file: string): Promise<Uint8Array> {
   return hasher.digest();
 }
 
-/** Deletes abandoned uploads and expired blobs (rows first, then files). */
+/** Deletes abandoned uploads, blobs no message named, and expired blobs (rows first, then files). */
 export async function cleanUpBlobs(ctx: RelayContext): Promise<number> {
   const now = ctx.now();
   let removed = 0;
   for (;;) {
-    const stale = await ctx.store.staleBlobs(now, now - ctx.config.limits.blobUploadTtlMs, 500);
+    const { blobUploadTtlMs, blobUnreferencedTtlMs } = ctx.config.limits;
+    const stale = await ctx.store.staleBlobs(
+      now,
+      now - blobUploadTtlMs,
+      now - blobUnreferencedTtlMs,
+      500,
+    );
     for (const blob of stale) {
       await ctx.store.deleteBlob(blob.blobId);
       await unlink(blobPath(ctx.blobDir, blob.blobId)).catch(() => undefined);

@@ -93,6 +93,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   INSERT INTO admin_changes (id, counter) VALUES (1, 0);
   `,
+  // 2: when a submission first named a blob (Submit.blob_ids); a finalised blob no
+  // submission names is deleted after limits.blobUnreferencedTtlMs. Blobs finalised
+  // before this version count as named, so that none in use is lost to the upgrade.
+  `
+  ALTER TABLE blobs ADD COLUMN referenced_at INTEGER;
+  UPDATE blobs SET referenced_at = finalised_at WHERE finalised_at IS NOT NULL;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

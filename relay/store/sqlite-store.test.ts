@@ -59,6 +59,61 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore(path.join(dir, 'relay.db'))).toThrow(/newer than this relay/);
   });
 
+  it('counts the blobs finalised before version 2 as named by a message', () => {
+    store.close();
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    const insert = old.prepare(
+      `INSERT INTO blobs (blob_id, owner_user, owner_device, length, hash, created_at, finalised_at, expires_at)
+       VALUES (?, 'alice', 1, 10, NULL, ?, ?, ?)`,
+    );
+    insert.run('a'.repeat(32), now, now + 5, now + 1e9);
+    insert.run('b'.repeat(32), now, null, now + 1e9);
+    old.close();
+    store = new SqliteStore(file);
+    const db = new Database(file, { readonly: true });
+    const rows = db.prepare('SELECT blob_id, referenced_at FROM blobs ORDER BY blob_id').all();
+    db.close();
+    expect(rows).toEqual([
+      { blob_id: 'a'.repeat(32), referenced_at: now + 5 },
+      { blob_id: 'b'.repeat(32), referenced_at: null },
+    ]);
+  });
+
+  it('finds abandoned uploads, blobs no message named, and expired blobs', async () => {
+    const blob = (id: string, finalisedAt: number | null, expiresAt = now + 1e9) =>
+      store.createBlob({
+        blobId: id.repeat(32),
+        ownerUser: 'alice',
+        ownerDevice: 1,
+        length: 10,
+        hash: null,
+        createdAt: now,
+        finalisedAt,
+        expiresAt,
+        referencedAt: null,
+      });
+    await blob('a', now); // finalised, never named
+    await blob('b', now); // finalised, then named
+    await blob('c', null); // upload never finished
+    await blob('d', now, now + 10); // named, then expired
+    await store.referenceBlobs(['b'.repeat(32), 'd'.repeat(32), 'e'.repeat(32)], now + 1);
+    expect((await store.getBlob('b'.repeat(32)))?.referencedAt).toBe(now + 1);
+    const stale = async (at: number, unfinishedBefore: number, unreferencedBefore: number) =>
+      (await store.staleBlobs(at, unfinishedBefore, unreferencedBefore, 10))
+        .map((b) => b.blobId[0])
+        .sort();
+    expect(await stale(now + 5, now, now)).toEqual([]);
+    expect(await stale(now + 5, now + 1, now)).toEqual(['c']);
+    expect(await stale(now + 5, now, now + 1)).toEqual(['a']);
+    expect(await stale(now + 10, now, now)).toEqual(['d']);
+    // Named once is enough: a later reference does not move the date.
+    await store.referenceBlobs(['b'.repeat(32)], now + 100);
+    expect((await store.getBlob('b'.repeat(32)))?.referencedAt).toBe(now + 1);
+  });
+
   it('stores a fan-out once and frees it when the last recipient acknowledges', async () => {
     const a = await device('alice');
     const b = await device('bob');

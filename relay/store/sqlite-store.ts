@@ -60,6 +60,7 @@ interface BlobRow {
   created_at: number;
   finalised_at: number | null;
   expires_at: number;
+  referenced_at: number | null;
 }
 
 function bytes(buffer: Buffer): Uint8Array {
@@ -104,6 +105,7 @@ function toBlob(row: BlobRow): BlobRecord {
     createdAt: row.created_at,
     finalisedAt: row.finalised_at,
     expiresAt: row.expires_at,
+    referencedAt: row.referenced_at,
   };
 }
 
@@ -581,8 +583,8 @@ export class SqliteStore implements RelayStore {
   async createBlob(blob: BlobRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO blobs (blob_id, owner_user, owner_device, length, hash, created_at, finalised_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO blobs (blob_id, owner_user, owner_device, length, hash, created_at, finalised_at, expires_at, referenced_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         blob.blobId,
@@ -593,6 +595,7 @@ export class SqliteStore implements RelayStore {
         blob.createdAt,
         blob.finalisedAt,
         blob.expiresAt,
+        blob.referencedAt,
       );
   }
 
@@ -658,13 +661,30 @@ export class SqliteStore implements RelayStore {
     );
   }
 
-  async staleBlobs(now: number, unfinishedBefore: number, limit: number): Promise<BlobRecord[]> {
+  async referenceBlobs(blobIds: readonly string[], now: number): Promise<void> {
+    const mark = this.db.prepare<[number, string]>(
+      'UPDATE blobs SET referenced_at = ? WHERE blob_id = ? AND referenced_at IS NULL',
+    );
+    this.db.transaction(() => {
+      for (const blobId of blobIds) mark.run(now, blobId);
+    })();
+  }
+
+  async staleBlobs(
+    now: number,
+    unfinishedBefore: number,
+    unreferencedBefore: number,
+    limit: number,
+  ): Promise<BlobRecord[]> {
     return this.db
-      .prepare<[number, number, number], BlobRow>(
-        `SELECT * FROM blobs WHERE (finalised_at IS NULL AND created_at < ?) OR expires_at <= ?
+      .prepare<[number, number, number, number], BlobRow>(
+        `SELECT * FROM blobs
+         WHERE (finalised_at IS NULL AND created_at < ?)
+            OR (finalised_at < ? AND referenced_at IS NULL)
+            OR expires_at <= ?
          LIMIT ?`,
       )
-      .all(unfinishedBefore, now, limit)
+      .all(unfinishedBefore, unreferencedBefore, now, limit)
       .map(toBlob);
   }
 }

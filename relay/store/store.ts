@@ -140,6 +140,8 @@ export interface BlobRecord {
   readonly createdAt: number;
   readonly finalisedAt: number | null;
   readonly expiresAt: number;
+  /** When a submission first named the blob (Submit.blob_ids); null until then. */
+  readonly referencedAt: number | null;
 }
 
 export interface RelayStats {
@@ -212,8 +214,18 @@ export interface RelayStore {
   deleteBlob(blobId: string): Promise<void>;
   /** Declared bytes of every blob of the user (uploading and finalised). */
   blobUsage(userId: string): Promise<number>;
-  /** Blobs whose upload was abandoned before `unfinishedBefore`, or whose expiry passed. */
-  staleBlobs(now: number, unfinishedBefore: number, limit: number): Promise<BlobRecord[]>;
+  /** Records that a submission named these blobs (ids unknown here are ignored). */
+  referenceBlobs(blobIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Blobs whose upload was abandoned before `unfinishedBefore`, finalised before
+   * `unreferencedBefore` and never named by a submission, or whose expiry passed.
+   */
+  staleBlobs(
+    now: number,
+    unfinishedBefore: number,
+    unreferencedBefore: number,
+    limit: number,
+  ): Promise<BlobRecord[]>;
 
   /** Changes after every administrative change (invite, revoke), whoever made it. */
   externalChangeMarker(): number;

@@ -302,6 +302,13 @@ export class Connection {
     // Preparation is serialised per connection so submissions reach the batcher
     // (and get their server ids) in the order the device sent them.
     this.chain = this.chain.then(async () => {
+      if (submit.blobIds.length > 0) {
+        // Before the commit: a blob is kept for any message that may name it, even
+        // one that then fails (it lives to its TTL at worst).
+        await this.ctx.store
+          .referenceBlobs(submit.blobIds, this.ctx.now())
+          .catch((error: unknown) => this.ctx.log.error({ err: error }, 'blob reference failed'));
+      }
       let prepared;
       try {
         prepared = await this.ctx.router.prepare(device, submit, receivedAt);

@@ -110,6 +110,37 @@ describe('client frame decoding', () => {
     });
     expect(codeOf(() => decodeClientFrame(many))).toBe('TOO_MANY_RECIPIENTS');
   });
+
+  it('accepts up to the limit of well-formed blob ids in a submission, and nothing else', () => {
+    const submit = (blobIds: string[]) =>
+      encodeClientFrame({
+        requestId: 1,
+        body: {
+          case: 'submit',
+          value: {
+            kind: {
+              case: 'fanOut',
+              value: {
+                ciphertext: new Uint8Array([1]),
+                recipients: [{ userId: 'b', deviceId: 1 }],
+              },
+            },
+            blobIds,
+          },
+        },
+      });
+    const ids = (n: number) =>
+      Array.from({ length: n }, (_, i) => i.toString(16).padStart(32, '0'));
+    const decoded = decodeClientFrame(submit(ids(WIRE_LIMITS.maxBlobIdsPerSubmission)));
+    expect(decoded.body.case === 'submit' && decoded.body.value.blobIds).toHaveLength(
+      WIRE_LIMITS.maxBlobIdsPerSubmission,
+    );
+    expect(
+      codeOf(() => decodeClientFrame(submit(ids(WIRE_LIMITS.maxBlobIdsPerSubmission + 1)))),
+    ).toBe('BAD_FRAME');
+    expect(codeOf(() => decodeClientFrame(submit(['A'.repeat(32)])))).toBe('BAD_FRAME');
+    expect(codeOf(() => decodeClientFrame(submit(['0'.repeat(31)])))).toBe('BAD_FRAME');
+  });
 });
 
 describe('identifiers and codes', () => {

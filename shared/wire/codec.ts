@@ -19,7 +19,7 @@ import {
   ServerFrameSchema,
 } from './gen/relay_pb.js';
 import { WireError } from './errors.js';
-import { isValidDeviceId, isValidUserId, USER_ID_RULE } from './ids.js';
+import { isValidBlobId, isValidDeviceId, isValidUserId, USER_ID_RULE } from './ids.js';
 import { PROTOCOL_VERSION, WIRE_LIMITS } from './limits.js';
 
 function hasUnknownFields(value: unknown, depth = 0): boolean {
@@ -139,6 +139,13 @@ export function validateClientFrame(frame: ClientFrame): ClientFrame {
       } else {
         throw bad('A submission must be either per-device or fan-out.');
       }
+      const blobIds = body.value.blobIds;
+      if (blobIds.length > WIRE_LIMITS.maxBlobIdsPerSubmission) {
+        throw bad(
+          `A submission names ${blobIds.length} blobs; the limit is ${WIRE_LIMITS.maxBlobIdsPerSubmission}.`,
+        );
+      }
+      if (!blobIds.every(isValidBlobId)) throw bad('A blob id must be 32 lowercase hex digits.');
       return frame;
     }
     case 'ack': {

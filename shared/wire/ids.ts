@@ -11,4 +11,11 @@ export function isValidDeviceId(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 0xffffffff;
 }
 
+const BLOB_ID = /^[0-9a-f]{32}$/;
+
+/** A relay blob's id: 128 random bits as 32 lowercase hex digits. */
+export function isValidBlobId(value: unknown): value is string {
+  return typeof value === 'string' && BLOB_ID.test(value);
+}
+
 export const USER_ID_RULE = '1 to 64 characters among a-z, 0-9, ".", "_" and "-"';

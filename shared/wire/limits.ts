@@ -15,6 +15,8 @@ export const WIRE_LIMITS = {
   maxCiphertextBytes: 256 * KiB,
   /** Most recipient devices in one submission. */
   maxRecipients: 1000,
+  /** Most blob ids one submission names (the files of one message, forwards included). */
+  maxBlobIdsPerSubmission: 64,
   /** Most server ids in one Ack frame. */
   maxAckIds: 1000,
   /** Largest protobuf body of an HTTP request (enrolment, prekey upload, finalise). */

@@ -191,8 +191,14 @@ describe('comgov CLI', () => {
     const bytes = Buffer.alloc(300_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
     writeFileSync(original, bytes);
+    const blobDir = path.join(relay.dataDir, 'blobs');
+    const before = new Set(readdirSync(blobDir));
     const sent = await cli(['send-file', '--data', dirs.alice!, '--to', 'bob', original]);
     expect(sent.code, sent.stderr).toBe(0);
+    // The submission named its blob: the relay keeps it past the unreferenced-blob delay.
+    const uploaded = readdirSync(blobDir).filter((id) => !before.has(id));
+    expect(uploaded).toHaveLength(1);
+    expect((await relay.relay.context.store.getBlob(uploaded[0]!))?.referencedAt).not.toBeNull();
     const synced = await cli(['sync', '--data', dirs.bob!, '--json']);
     expect(synced.code, synced.stderr).toBe(0);
     const line = JSON.parse(synced.stdout.trim().split('\n').at(-1)!) as {

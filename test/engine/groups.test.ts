@@ -1,5 +1,7 @@
 // Groups through a real relay: signed roster, Sender Keys with relay fan-out,
 // rotation on removal, forged roster changes refused.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine/engine.js';
 import { encodeContent } from '../../main/engine/content.js';
@@ -72,6 +74,21 @@ describe('groups', () => {
     const members = unwrap(await bob1.groupMembers(group.id));
     expect(members.map((x) => x.userId).sort()).toEqual(['alice', 'bob', 'carol']);
     expect(members.find((x) => x.userId === 'alice')!.admin).toBe(true);
+
+    // A file to the group: one fan-out that names its blob, so the relay keeps it.
+    const file = path.join(ws.dataDir('files'), 'ordre du jour.txt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'Point 1 : budget. Point 2 : sécurité.');
+    const blobDir = path.join(relay.dataDir, 'blobs');
+    const blobsBefore = new Set(readdirSync(blobDir));
+    const withFile = unwrap(await alice1.sendFile(group.id, file));
+    await eventually(
+      () => carol2.messages.message(withFile.id) ?? undefined,
+      'the file message at carol',
+    );
+    const uploaded = readdirSync(blobDir).filter((id) => !blobsBefore.has(id));
+    expect(uploaded).toHaveLength(1);
+    expect((await relay.relay.context.store.getBlob(uploaded[0]!))?.referencedAt).not.toBeNull();
   });
 
   it('a removed member cannot read what follows (sender keys rotated), the others can', async () => {

@@ -15,13 +15,13 @@ import {
   type DeviceCredentials,
   decodeStrict,
   encode,
+  isValidBlobId,
   signHttpRequest,
 } from '../../../shared/wire/index.js';
 import { RelayRequestError } from '../relay/relay-http.js';
 
 const PROTOBUF = 'application/x-protobuf';
 export const BLOB_UPLOAD_TYPE = 'application/offset+octet-stream';
-const BLOB_ID = /^[0-9a-f]{32}$/;
 /** Replies other than blob bytes are small: protobuf BlobInfo or a JSON error. */
 const MAX_SMALL_REPLY = 64 * 1024;
 
@@ -121,7 +121,7 @@ export class BlobClient {
       headers: { 'upload-length': String(length) },
     });
     const info = decodeStrict(BlobInfoSchema, await readSmall(reply), MAX_SMALL_REPLY);
-    if (!BLOB_ID.test(info.blobId) || Number(info.length) !== length) {
+    if (!isValidBlobId(info.blobId) || Number(info.length) !== length) {
       throw new RelayRequestError('BAD_REPLY', 'The relay answered with an invalid blob.', 502);
     }
     return info.blobId;
@@ -381,6 +381,6 @@ function headerNumber(value: string | string[] | undefined): number | undefined 
 }
 
 function blobPath(blobId: string): string {
-  if (!BLOB_ID.test(blobId)) throw new RelayRequestError('BAD_REQUEST', 'Invalid blob id.', 400);
+  if (!isValidBlobId(blobId)) throw new RelayRequestError('BAD_REQUEST', 'Invalid blob id.', 400);
   return `/v1/blobs/${blobId}`;
 }

@@ -15,6 +15,7 @@
 // The secretstream header is not a field: it is the blob's first 24 bytes, covered by
 // the hash like the rest. Everything here comes from another device, so it is checked
 // (`parseDescriptor`) before anything is downloaded.
+import { isValidBlobId } from '../../../shared/wire/ids.js';
 import { AttachmentError } from './errors.js';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, STREAM_KEY_BYTES } from './secretstream.js';
 
@@ -31,7 +32,6 @@ export interface AttachmentDescriptor {
   readonly chunkSize: number;
 }
 
-const BLOB_ID = /^[0-9a-f]{32}$/;
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 const MAX_NAME_LENGTH = 255;
 export const DEFAULT_TYPE = 'application/octet-stream';
@@ -51,7 +51,7 @@ export interface DescriptorInput {
 export function parseDescriptor(input: DescriptorInput): AttachmentDescriptor {
   const bad = (what: string) =>
     new AttachmentError('ATTACHMENT_BAD_DESCRIPTOR', `The attachment's ${what} is not valid.`);
-  if (!BLOB_ID.test(input.blobId)) throw bad('blob id');
+  if (!isValidBlobId(input.blobId)) throw bad('blob id');
   if (input.key.length !== STREAM_KEY_BYTES) throw bad('key');
   if (input.hash.length !== 32) throw bad('hash');
   const size = Number(input.size);
