@@ -47,7 +47,7 @@ import {
   applyEntry,
   signEntry,
 } from './groups/roster.js';
-import { Inbox, type InboxEffects } from './inbox.js';
+import { Inbox, type InboxEffects, emptyEffects } from './inbox.js';
 import { MessageStore, directConversationId } from './message-store.js';
 import { type JobRecipients, Outbox } from './outbox.js';
 import { RelayHttp } from './relay/relay-http.js';
@@ -353,11 +353,48 @@ export class Engine
     setImmediate(() => {
       this.flushScheduled = false;
       if (this.closed) return;
-      const batch = this.pendingEnvelopes.splice(0);
-      const again = this.inbox.storeRaw(batch);
-      this.socket.ack(again);
+      this.storeAndProcess(this.pendingEnvelopes.splice(0));
       this.kickInbox();
     });
+  }
+
+  /**
+   * Stores envelopes that arrived together and, when no inbox pass is under way and
+   * every sender's key is known, processes them in the same transaction: one commit
+   * (one fsync, which is what a slow disk makes a person wait for) between a message's
+   * arrival and its display and acknowledgement, instead of two. What is left (a long
+   * backlog, a sender to look up first) goes to the inbox pass that follows.
+   */
+  private storeAndProcess(batch: readonly Envelope[]): void {
+    const effects = emptyEffects();
+    let again: bigint[] = [];
+    let done: bigint[] = [];
+    try {
+      this.db.transaction(() => {
+        again = this.inbox.storeRaw(batch);
+        if (!this.processing && this.inbox.unknownSenders().length === 0) {
+          done = this.inbox.processBatch(effects);
+        }
+      })();
+    } catch {
+      // Processing failed as a whole (nothing was committed): store the envelopes on
+      // their own, so that they are not lost until the next connection; the inbox
+      // pass processes them.
+      done = [];
+      again = this.inbox.storeRaw(batch);
+    }
+    this.socket.ack(again);
+    if (done.length > 0) this.afterBatch(done, effects);
+  }
+
+  /** After a processed batch is committed: acknowledge it, then tell the UI and the outbox. */
+  private afterBatch(done: bigint[], effects: InboxEffects): void {
+    this.socket.ack(done);
+    this.processedSinceConnect += done.length;
+    this.emitEffects(effects);
+    const remaining = Math.max(0, this.socket.queuedAtConnect - this.processedSinceConnect);
+    this.emitEvent({ type: 'catchUp', processed: this.processedSinceConnect, remaining });
+    this.outbox.kick();
   }
 
   private kickInbox(): void {
@@ -391,22 +428,10 @@ export class Engine
         }
       }
       if (this.closed) return;
-      const effects: InboxEffects = {
-        newMessages: [],
-        updatedMessages: [],
-        typing: [],
-        failures: [],
-        conversations: [],
-        downloads: [],
-      };
+      const effects = emptyEffects();
       const done = this.inbox.processBatch(effects);
       if (done.length === 0) return;
-      this.socket.ack(done);
-      this.processedSinceConnect += done.length;
-      this.emitEffects(effects);
-      const remaining = Math.max(0, this.socket.queuedAtConnect - this.processedSinceConnect);
-      this.emitEvent({ type: 'catchUp', processed: this.processedSinceConnect, remaining });
-      this.outbox.kick();
+      this.afterBatch(done, effects);
       // Let API calls and UI events through between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -1,7 +1,8 @@
 // The inbox. Envelopes from the relay are stored raw before anything else;
 // then, per batch and in one transaction, each is decrypted, its session's new
 // state and its effect (a message, an edit, a receipt…) are committed together;
-// only after that commit is the relay acknowledged. A client killed at any
+// only after that commit is the relay acknowledged. (The engine may run both steps
+// in one transaction, storeAndProcess in engine.ts: one commit instead of two.) A client killed at any
 // point loses nothing (the raw envelope or the relay's copy remains) and shows
 // nothing twice (server ids and message ids are deduplicated). An envelope that
 // cannot be decrypted is kept with its reason and the others go on.
@@ -60,6 +61,17 @@ export interface InboxEffects {
   readonly conversations: string[];
   /** Received files to fetch once the batch is committed. */
   readonly downloads: string[];
+}
+
+export function emptyEffects(): InboxEffects {
+  return {
+    newMessages: [],
+    updatedMessages: [],
+    typing: [],
+    failures: [],
+    conversations: [],
+    downloads: [],
+  };
 }
 
 class Refusal extends Error {

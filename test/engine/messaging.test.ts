@@ -49,6 +49,41 @@ describe('1:1 messaging through a real relay', () => {
     await status(alice, sent.id, 'read');
   });
 
+  it('a live message from a known sender is stored and processed in one commit', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    bob.start();
+    // The first message makes Bob look Alice's device up first (a pass of its own).
+    unwrap(await alice.sendText('bob', 'Première note'));
+    await received(bob, 'Première note');
+    // From now on: after every commit of Bob's store, is an envelope left stored but
+    // not processed? (It would be with a commit for the raw envelope, then another.)
+    const db = bob.db;
+    const pending = db.prepare(`SELECT count(*) FROM inbox WHERE state = 'pending'`).pluck();
+    const afterCommits: number[] = [];
+    const transaction = db.transaction.bind(db);
+    db.transaction = ((fn: (...args: never[]) => unknown) => {
+      const run = transaction(fn);
+      return Object.assign((...args: never[]) => {
+        const outermost = !db.inTransaction;
+        const result = run(...args);
+        if (outermost) afterCommits.push(pending.get() as number);
+        return result;
+      }, run);
+    }) as typeof db.transaction;
+    try {
+      for (let i = 1; i <= 5; i++) {
+        unwrap(await alice.sendText('bob', `Note ${i}`));
+        await received(bob, `Note ${i}`);
+      }
+    } finally {
+      db.transaction = transaction;
+    }
+    expect(afterCommits.length).toBeGreaterThan(0);
+    expect(afterCommits.every((n) => n === 0)).toBe(true);
+  });
+
   it('edits, deletes and reactions reach the other side', async () => {
     const alice = await ws.enrol('alice');
     const bob = await ws.enrol('bob');
