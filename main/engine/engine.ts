@@ -273,6 +273,7 @@ export class Engine
     if (this.closed) return;
     this.closed = true;
     this.outbox.stop();
+    this.attachments.stopBackground();
     this.socket.stop();
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
     this.db.close();
@@ -447,8 +448,8 @@ export class Engine
       if (message) this.emitEvent({ type: 'messageUpdated', message });
     }
     for (const t of effects.typing) this.emitEvent({ type: 'typing', ...t });
-    for (const id of new Set(effects.downloads)) {
-      void this.attachments.run(id).catch(() => undefined);
+    if (effects.downloads.length > 0) {
+      this.attachments.fetchInBackground([...new Set(effects.downloads)]);
     }
     for (const id of new Set(effects.conversations))
       this.emitEvent({ type: 'conversation', conversationId: id });

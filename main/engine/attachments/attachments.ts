@@ -96,7 +96,7 @@ export interface UploadResult {
   readonly bytesSent: number;
 }
 
-/** Transfers resumed at once by resumePending (the others wait their turn). */
+/** Transfers run at once by resumePending and by fetchInBackground (others wait their turn). */
 const PARALLEL_TRANSFERS = 3;
 
 type Events = { progress: ProgressEvent; state: AttachmentInfo };
@@ -110,6 +110,10 @@ export class Attachments {
   private readonly running = new Map<string, Promise<TransferRecord>>();
   private readonly bytesSent = new Map<string, { bytesSent: number }>();
   private readonly parts = new PartWatches();
+  /** Received files waiting to be fetched in the background, in order. */
+  private readonly background: string[] = [];
+  private backgroundRunning = 0;
+  private backgroundStopped = false;
   private readonly listeners: { [K in keyof Events]: Set<Listener<K>> } = {
     progress: new Set(),
     state: new Set(),
@@ -289,6 +293,40 @@ export class Attachments {
       });
     this.running.set(id, task);
     return task.then(toInfo);
+  }
+
+  /**
+   * Fetches received files in the background, in the order given, PARALLEL_TRANSFERS
+   * at a time: on a poor link each file then arrives sooner than if all shared the
+   * link, and the relay's limit of downloads per device is not hit. A file a person
+   * asks for meanwhile starts at once (`run`, `fetchAndSave`). Failures stay in rows.
+   */
+  fetchInBackground(ids: readonly string[]): void {
+    for (const id of ids) if (!this.background.includes(id)) this.background.push(id);
+    this.pumpBackground();
+  }
+
+  /** Starts no further background fetch (the engine is closing). */
+  stopBackground(): void {
+    this.backgroundStopped = true;
+    this.background.length = 0;
+  }
+
+  private pumpBackground(): void {
+    while (
+      !this.backgroundStopped &&
+      this.backgroundRunning < PARALLEL_TRANSFERS &&
+      this.background.length > 0
+    ) {
+      const id = this.background.shift()!;
+      this.backgroundRunning++;
+      void this.run(id)
+        .catch(() => undefined)
+        .finally(() => {
+          this.backgroundRunning--;
+          this.pumpBackground();
+        });
+    }
   }
 
   /**
