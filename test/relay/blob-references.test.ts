@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanUpBlobs } from '../../relay/http/blob-routes.js';
 import { blake2b } from '../../shared/crypto/index.js';
 import { create, finalise, patch } from './blob-requests.js';
-import { type TestDevice, TestRelay } from './harness.js';
+import { type TestDevice, TestRelay, type TestSocket } from './harness.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -34,10 +34,8 @@ describe('blobs no message names', () => {
 
   const blobFile = (id: string) => path.join(relay.dataDir, 'blobs', id);
 
-  it('keeps the blobs a submission named and deletes, a day later, those none did', async () => {
-    const named = await finalisedBlob();
-    const forgotten = await finalisedBlob();
-    const socket = await alice.connect();
+  /** Sends a small message to Bob whose submission names `blobIds`; its request id. */
+  function submitNaming(socket: TestSocket, blobIds: string[]): number {
     const requestId = socket.requestId();
     socket.send({
       requestId,
@@ -55,11 +53,19 @@ describe('blobs no message names', () => {
               ],
             },
           },
-          // An id the relay does not know is ignored.
-          blobIds: [named, '0'.repeat(32)],
+          blobIds,
         },
       },
     });
+    return requestId;
+  }
+
+  it('keeps the blobs a submission named and deletes, a day later, those none did', async () => {
+    const named = await finalisedBlob();
+    const forgotten = await finalisedBlob();
+    const socket = await alice.connect();
+    // An id the relay does not know is ignored.
+    const requestId = submitNaming(socket, [named, '0'.repeat(32)]);
     expect((await socket.reply(requestId)).body.case).toBe('submitOk');
     const store = relay.relay.context.store;
     expect((await store.getBlob(named))?.referencedAt).not.toBeNull();
@@ -81,27 +87,7 @@ describe('blobs no message names', () => {
 
   it('refuses a submission with a malformed blob id, with a code', async () => {
     const socket = await alice.connect();
-    const requestId = socket.requestId();
-    socket.send({
-      requestId,
-      body: {
-        case: 'submit',
-        value: {
-          kind: {
-            case: 'perDevice',
-            value: {
-              messages: [
-                {
-                  to: { userId: bob.userId, deviceId: bob.deviceId },
-                  ciphertext: new Uint8Array(9),
-                },
-              ],
-            },
-          },
-          blobIds: ['../../etc/passwd'],
-        },
-      },
-    });
+    submitNaming(socket, ['../../etc/passwd']);
     const error = await socket.next('error');
     expect(error.body.value).toMatchObject({ code: 'BAD_FRAME' });
     expect(error.body.value.message).toMatch(/32 lowercase hex/);
