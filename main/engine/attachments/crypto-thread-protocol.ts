@@ -13,18 +13,23 @@ export type WorkerRequest =
       readonly size: number;
     }
   | { readonly op: 'abort'; readonly job: number }
-  /** Opens a part file to append at `offset`; its first `offset` bytes are hashed first. */
+  /**
+   * Opens a part file to append at `offset`; its first `offset` bytes are hashed first.
+   * `buffers` are shared with the worker for the sink's life: a write names one by its
+   * index, so no buffer is copied, transferred or allocated per write.
+   */
   | {
       readonly op: 'sink-open';
       readonly job: number;
       readonly file: string;
       readonly offset: number;
+      readonly buffers: readonly SharedArrayBuffer[];
     }
-  /** The next `length` bytes of the part file (the buffer is transferred, and handed back). */
+  /** The next `length` bytes of the part file, in shared buffer `index` (free again once written). */
   | {
       readonly op: 'sink-write';
       readonly job: number;
-      readonly buffer: ArrayBuffer;
+      readonly index: number;
       readonly length: number;
     }
   | { readonly op: 'sink-close'; readonly job: number; readonly digest: boolean };
@@ -33,12 +38,12 @@ export type WorkerReply =
   /** Sent once, when the worker has loaded its code and the crypto library. */
   | { readonly job: 0; readonly type: 'ready' }
   | { readonly job: number; readonly type: 'header'; readonly header: Uint8Array }
-  /** Bytes now in the target (encryption) or the part file (sink; with its buffer back). */
+  /** Bytes now in the target (encryption) or the part file (sink: buffer `index` is free). */
   | {
       readonly job: number;
       readonly type: 'written';
       readonly bytes: number;
-      readonly buffer?: ArrayBuffer;
+      readonly index?: number;
     }
   | {
       readonly job: number;

@@ -20,6 +20,7 @@ import type { WorkerReply, WorkerRequest } from './crypto-thread-protocol.js';
 
 interface Sink {
   readonly fd: number;
+  readonly buffers: readonly Uint8Array[];
   readonly flush: ProgressiveFlush;
   readonly hasher: StreamHasher;
   position: number;
@@ -89,13 +90,14 @@ async function handle(request: WorkerRequest): Promise<void> {
             fdatasync(fd, (error) => (error ? reject(error) : resolve())),
           ),
       );
-      sinks.set(job, { fd, flush, hasher, position: request.offset });
+      const buffers = request.buffers.map((shared) => new Uint8Array(shared));
+      sinks.set(job, { fd, buffers, flush, hasher, position: request.offset });
       reply({ job, type: 'opened' });
       return;
     }
     case 'sink-write': {
       const sink = sinks.get(job)!;
-      const bytes = new Uint8Array(request.buffer, 0, request.length);
+      const bytes = sink.buffers[request.index]!.subarray(0, request.length);
       // Written first, so the hash covers only bytes that reached the file. A plain
       // blocking write: this thread has nothing else to do meanwhile, and a trip
       // through the thread pool costs two thread switches more.
@@ -105,9 +107,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       sink.flush.wrote(request.length);
       sink.hasher.update(bytes);
       sink.position += request.length;
-      reply({ job, type: 'written', bytes: sink.position, buffer: request.buffer }, [
-        request.buffer,
-      ]);
+      reply({ job, type: 'written', bytes: sink.position, index: request.index });
       return;
     }
     case 'sink-close': {
