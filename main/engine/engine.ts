@@ -56,6 +56,7 @@ import { SessionStore } from './session-store.js';
 import { statement } from './store/statements.js';
 import { createStoreKey, hasKeyFile, unlockStoreKey } from './store/key-file.js';
 import { type Store, openStore } from './store/open-store.js';
+import { type StoreFailure, storeFailure } from './store/store-failure.js';
 
 export const STORE_FILE = 'store.db';
 
@@ -80,6 +81,8 @@ async function result<T>(body: () => T | Promise<T>): Promise<Result<T>> {
   } catch (error) {
     if (error instanceof EngineError)
       return { ok: false, error: { code: error.code, message: error.message } };
+    const failure = storeFailure(error);
+    if (failure) return { ok: false, error: { code: failure, message: (error as Error).message } };
     return {
       ok: false,
       error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
@@ -106,6 +109,12 @@ export class Engine
   private processedSinceConnect = 0;
   private drained = false;
   private closed = false;
+  /** Envelopes the store could not take (full disk): not acknowledged, stored on a retry. */
+  private parked: Envelope[] = [];
+  private storageProblem: StoreFailure | null = null;
+  private storageRetry: NodeJS.Timeout | undefined;
+  private storageRetryMs: number;
+  private readonly retryBounds: { readonly min: number; readonly max: number };
 
   private constructor(
     readonly db: Store,
@@ -113,6 +122,8 @@ export class Engine
     options: OpenOptions,
   ) {
     super();
+    this.retryBounds = { min: options.minRetryMs ?? 1000, max: options.maxRetryMs ?? 30_000 };
+    this.storageRetryMs = this.retryBounds.min;
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
     this.http = new RelayHttp(me.relayUrl, credentialsOf(me));
@@ -275,6 +286,7 @@ export class Engine
     this.outbox.stop();
     this.attachments.stopBackground();
     this.socket.stop();
+    clearTimeout(this.storageRetry);
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
     this.db.close();
   }
@@ -286,10 +298,13 @@ export class Engine
   async whenCaughtUp(): Promise<void> {
     await this.whenOnline();
     for (;;) {
+      // Not caught up while the store refuses writes: say why instead of waiting.
+      if (this.storageProblem) throw new EngineError(this.storageProblem);
       if (
         this.drained &&
         !this.processing &&
         this.pendingEnvelopes.length === 0 &&
+        this.parked.length === 0 &&
         this.inbox.pendingCount() === 0
       ) {
         return;
@@ -353,10 +368,50 @@ export class Engine
     // Envelopes arriving together are stored in one transaction.
     setImmediate(() => {
       this.flushScheduled = false;
-      if (this.closed) return;
-      this.storeAndProcess(this.pendingEnvelopes.splice(0));
-      this.kickInbox();
+      this.receive();
     });
+  }
+
+  /** Stores (and if it can, processes) what arrived, envelopes parked by a failure first. */
+  private receive(): void {
+    if (this.closed) return;
+    const batch = this.parked.concat(this.pendingEnvelopes.splice(0));
+    this.parked = [];
+    if (batch.length > 0) {
+      try {
+        this.storeAndProcess(batch);
+      } catch (error) {
+        // Nothing was stored or acknowledged; the relay's delivery window bounds how
+        // many envelopes wait here.
+        this.parked = batch;
+        this.storageFailed(error);
+        return;
+      }
+      this.storageRecovered();
+    }
+    this.kickInbox();
+  }
+
+  /** The store refused a write: tell the app, and try again later (backing off). */
+  private storageFailed(error: unknown): void {
+    const problem = storeFailure(error) ?? 'STORE_WRITE_FAILED';
+    if (problem !== this.storageProblem) {
+      this.storageProblem = problem;
+      this.emitEvent({ type: 'storage', problem });
+    }
+    if (this.closed || this.storageRetry) return;
+    this.storageRetry = setTimeout(() => {
+      this.storageRetry = undefined;
+      this.receive();
+    }, this.storageRetryMs);
+    this.storageRetryMs = Math.min(this.storageRetryMs * 2, this.retryBounds.max);
+  }
+
+  private storageRecovered(): void {
+    this.storageRetryMs = this.retryBounds.min;
+    if (this.storageProblem === null) return;
+    this.storageProblem = null;
+    this.emitEvent({ type: 'storage', problem: null });
   }
 
   /**
@@ -405,15 +460,17 @@ export class Engine
       return;
     }
     this.processing = true;
-    void this.drainInbox().finally(() => {
-      this.processing = false;
-      if (this.processAgain && !this.closed) {
-        this.processAgain = false;
-        this.kickInbox();
-      } else {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
-      }
-    });
+    void this.drainInbox()
+      .catch((error: unknown) => this.storageFailed(error))
+      .finally(() => {
+        this.processing = false;
+        if (this.processAgain && !this.closed) {
+          this.processAgain = false;
+          this.kickInbox();
+        } else {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+        }
+      });
   }
 
   private async drainInbox(): Promise<void> {
@@ -432,6 +489,7 @@ export class Engine
       const effects = emptyEffects();
       const done = this.inbox.processBatch(effects);
       if (done.length === 0) return;
+      this.storageRecovered();
       this.afterBatch(done, effects);
       // Let API calls and UI events through between batches.
       await new Promise((resolve) => setImmediate(resolve));

@@ -7,6 +7,7 @@
 // nothing twice (server ids and message ids are deduplicated). An envelope that
 // cannot be decrypted is kept with its reason and the others go on.
 import { statement } from './store/statements.js';
+import { storeFailure } from './store/store-failure.js';
 import {
   MessageType,
   acceptSession,
@@ -168,6 +169,8 @@ export class Inbox {
             `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
           ).run(row.server_id);
         } catch (error) {
+          // The disk, not the message: give up the whole batch (nothing is acknowledged).
+          if (storeFailure(error)) throw error;
           const { code, reason } = describe(error);
           if (code === 'DUPLICATE_MESSAGE') {
             // The sender re-sent bytes we already read (its outbox replayed after a crash).

@@ -90,6 +90,12 @@ export type EngineEvent =
     }
   | { readonly type: 'outbox'; readonly waiting: number }
   | { readonly type: 'undecryptable'; readonly senderId: string; readonly reason: string }
+  /**
+   * The store cannot be written (full disk, disk error): what arrives is not acknowledged
+   * and stays on the relay; the engine tries again by itself. `problem: null` once a
+   * write succeeds again.
+   */
+  | { readonly type: 'storage'; readonly problem: 'DISK_FULL' | 'STORE_WRITE_FAILED' | null }
   /** A conversation's title, members or existence changed (groups). */
   | { readonly type: 'conversation'; readonly conversationId: string }
   /** Progress of a file transfer (bytes of ciphertext). */

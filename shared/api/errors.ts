@@ -59,6 +59,14 @@ export const ERROR_TEXTS = {
     en: 'You are not allowed to do this.',
     fr: 'Vous n’êtes pas autorisé à faire cela.',
   },
+  DISK_FULL: {
+    en: 'The disk of this computer is full. Free some space (empty the recycle bin, delete large files you no longer need); messages that arrive meanwhile wait on the relay and come in once there is room.',
+    fr: 'Le disque de cet ordinateur est plein. Libérez de la place (videz la corbeille, supprimez les gros fichiers inutiles) ; les messages qui arrivent entre-temps attendent sur le relais et entreront dès qu’il y aura de la place.',
+  },
+  STORE_WRITE_FAILED: {
+    en: 'The message store could not be written (a disk error). Nothing was lost: messages that arrive wait on the relay. Restart the app, and tell your ICT cell if it happens again.',
+    fr: 'Le coffre des messages n’a pas pu être écrit (erreur du disque). Rien n’a été perdu : les messages reçus attendent sur le relais. Redémarrez l’application et prévenez votre cellule TIC si cela se reproduit.',
+  },
   INTERNAL: {
     en: 'Something went wrong inside the app. Nothing was lost; try again, and tell your ICT cell if it happens again.',
     fr: 'Une erreur interne est survenue. Rien n’a été perdu ; réessayez et prévenez votre cellule TIC si cela se reproduit.',

@@ -1,9 +1,11 @@
 // Connected / reconnecting / offline, with the number of messages waiting in the
-// outbox, and the progress of a catch-up after a long absence.
+// outbox, the progress of a catch-up after a long absence, and a store that cannot
+// be written (full disk): what to do about it, until the engine says it is over.
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
 import { formatNumber } from '../i18n/format.js';
+import { describeError } from '../i18n/i18n.js';
 import { useAppState } from '../state/context.js';
 
 export function ConnectionBanner() {
@@ -11,6 +13,7 @@ export function ConnectionBanner() {
   const connection = useAppState((s) => s.connection);
   const waiting = useAppState((s) => Math.max(s.waiting, s.waitingMessages));
   const catchUp = useAppState((s) => s.catchUp);
+  const storageProblem = useAppState((s) => s.storageProblem);
   const online = connection === 'online';
   const stateText =
     connection === 'online'
@@ -22,6 +25,13 @@ export function ConnectionBanner() {
           : t('banner.connecting');
   return (
     <div className="banners">
+      {storageProblem && (
+        <div className="storage-problem" role="alert" data-problem={storageProblem}>
+          <p>
+            <Icon name="alert" /> {describeError({ code: storageProblem, message: '' })}
+          </p>
+        </div>
+      )}
       <div
         className={online ? 'connection connection-online' : 'connection connection-offline'}
         role="status"

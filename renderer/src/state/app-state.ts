@@ -54,6 +54,8 @@ export interface AppState {
   /** My messages seen waiting in this session (the engine reports its count only after a send). */
   readonly waitingMessages: number;
   readonly catchUp: { readonly processed: number; readonly remaining: number } | null;
+  /** Why the engine cannot write its store (full disk…), as its last `storage` event said. */
+  readonly storageProblem: 'DISK_FULL' | 'STORE_WRITE_FAILED' | null;
   readonly conversations: readonly ConversationView[];
   readonly conversationsLoaded: boolean;
   readonly view: View;
@@ -90,6 +92,7 @@ export const initialState: AppState = {
   waiting: 0,
   waitingMessages: 0,
   catchUp: null,
+  storageProblem: null,
   conversations: [],
   conversationsLoaded: false,
   view: 'conversations',

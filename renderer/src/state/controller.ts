@@ -172,6 +172,9 @@ export class Controller {
       case 'outbox':
         this.store.set({ waiting: event.waiting });
         break;
+      case 'storage':
+        this.store.set({ storageProblem: event.problem });
+        break;
       case 'catchUp':
         this.store.set({
           catchUp:
