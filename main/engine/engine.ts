@@ -21,7 +21,7 @@ import type {
   SettingsView,
   SafetyNumberView,
 } from '../../shared/api/contract.js';
-import { EngineError, type Result } from '../../shared/api/errors.js';
+import { EngineError, type Result, isErrorCode } from '../../shared/api/errors.js';
 import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
 import { concatBytes } from '../../shared/util/bytes.js';
 import type { Envelope } from '../../shared/wire/index.js';
@@ -902,7 +902,7 @@ export class Engine
       try {
         attachmentId = await this.attachments.prepareUpload(filePath);
       } catch (error) {
-        if (isAttachmentError(error)) throw new EngineError('BAD_REQUEST', error.message);
+        if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
       }
       const id = newMessageId();
@@ -942,7 +942,7 @@ export class Engine
         // A file still arriving is decrypted as it comes, not after its last byte.
         await this.attachments.fetchAndSave(attachmentId, outPath);
       } catch (error) {
-        if (isAttachmentError(error)) throw new EngineError('BAD_REQUEST', error.message);
+        if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
       }
     });
@@ -1039,6 +1039,7 @@ export class Engine
             : info.direction === 'upload'
               ? 'uploading'
               : 'downloading';
+      const failure = info.state === 'failed' ? info.error?.code : undefined;
       return {
         id,
         name: info.name,
@@ -1046,6 +1047,7 @@ export class Engine
         size: info.size,
         transferred: info.state === 'done' ? info.size : transferred,
         state,
+        ...(failure !== undefined ? { failure: isErrorCode(failure) ? failure : 'INTERNAL' } : {}),
       };
     });
   }

@@ -1,7 +1,7 @@
 // The engine API: what the desktop app's renderer, the browser harness and the
 // CLI may ask of the engine, and the events it sends back. One contract, typed
 // end to end; every call answers with a Result (errors as values with codes).
-import type { Result } from './errors.js';
+import type { ErrorCode, Result } from './errors.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
 
@@ -152,6 +152,8 @@ export interface AttachmentView {
   /** Bytes uploaded (outgoing) or downloaded (incoming) so far. */
   readonly transferred: number;
   readonly state: 'uploading' | 'uploaded' | 'downloading' | 'available' | 'failed';
+  /** Why a failed transfer stopped (for the sentence to show); absent otherwise. */
+  readonly failure?: ErrorCode;
 }
 
 export interface SearchHit {

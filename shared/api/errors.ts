@@ -2,6 +2,8 @@
 // person can act on, in French (the default) and English. The engine raises
 // `EngineError`; the API layer turns it into `{ ok: false, error }`.
 
+import { ATTACHMENT_ERROR_TEXTS } from './attachment-errors.js';
+
 export const ERROR_TEXTS = {
   BAD_REQUEST: {
     en: 'The request was malformed; nothing was changed.',
@@ -71,6 +73,7 @@ export const ERROR_TEXTS = {
     en: 'Something went wrong inside the app. Nothing was lost; try again, and tell your ICT cell if it happens again.',
     fr: 'Une erreur interne est survenue. Rien n’a été perdu ; réessayez et prévenez votre cellule TIC si cela se reproduit.',
   },
+  ...ATTACHMENT_ERROR_TEXTS,
 } as const satisfies Record<string, { en: string; fr: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TEXTS;

@@ -9,6 +9,7 @@ import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
 import { dayLabel, formatSize, formatTime, startOfDay } from '../i18n/format.js';
+import { describeError } from '../i18n/i18n.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -87,7 +88,10 @@ function Attachment({
                 size: formatSize(attachment.size),
               })
             : formatSize(attachment.size)}{' '}
-          · {t(`message.attachmentState.${state}`)}
+          ·{' '}
+          {attachment.state === 'failed' && attachment.failure
+            ? describeError({ code: attachment.failure, message: '' })
+            : t(`message.attachmentState.${state}`)}
         </span>
         {(moving || attachment.state === 'uploading') && (
           <ProgressBar

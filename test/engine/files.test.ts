@@ -1,0 +1,49 @@
+// Files through the engine API: what a person is told when a file cannot be had.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestRelay, Workspace, eventually, unwrap } from './support.js';
+
+let relay: TestRelay;
+let ws: Workspace;
+
+beforeEach(async () => {
+  relay = await TestRelay.start();
+  ws = new Workspace(relay);
+});
+
+afterEach(async () => {
+  await ws.close();
+  await relay.close();
+});
+
+describe('files through the engine API', () => {
+  it('a file gone from the relay says why, on the message and when saved', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    alice.start();
+    const file = path.join(ws.dataDir('files'), 'note de service.txt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'Réunion reportée à jeudi.');
+    const blobDir = path.join(relay.dataDir, 'blobs');
+    const before = new Set(readdirSync(blobDir));
+    const sent = unwrap(await alice.sendFile('bob', file));
+    await eventually(
+      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      'the file message sent',
+    );
+    // The blob expires on the relay before Bob comes online.
+    const [blobId] = readdirSync(blobDir).filter((id) => !before.has(id));
+    await relay.relay.context.store.deleteBlob(blobId!);
+
+    bob.start();
+    const attachment = await eventually(() => {
+      const view = bob.messages.message(sent.id)?.attachments?.[0];
+      return view?.state === 'failed' ? view : undefined;
+    }, 'the attachment failed at Bob');
+    expect(attachment.failure).toBe('ATTACHMENT_UNAVAILABLE');
+    mkdirSync(ws.dataDir('out'));
+    const saved = await bob.saveAttachment(attachment.id, path.join(ws.dataDir('out'), 'note.txt'));
+    expect(saved).toMatchObject({ ok: false, error: { code: 'ATTACHMENT_UNAVAILABLE' } });
+  });
+});
