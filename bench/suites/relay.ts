@@ -170,7 +170,14 @@ function connectDevice(
   });
 }
 
-async function echoBaseline(log: (line: string) => void): Promise<number> {
+interface EchoFigures {
+  readonly perSecond: number;
+  /** CPU time of the echo server and of this process per message echoed (µs). */
+  readonly serverUsPerMessage: number;
+  readonly clientUsPerMessage: number;
+}
+
+async function echoBaseline(log: (line: string) => void): Promise<EchoFigures> {
   const server = spawn(
     process.execPath,
     [
@@ -210,12 +217,17 @@ async function echoBaseline(log: (line: string) => void): Promise<number> {
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     counting = true;
     const start = performance.now();
+    const serverCpu = cpuSeconds(server.pid!);
+    const ownCpu = process.cpuUsage();
     await new Promise((r) => setTimeout(r, ECHO_PHASE_MS));
     const rate = echoed / ((performance.now() - start) / 1000);
+    const serverUs = ((cpuSeconds(server.pid!) - serverCpu) * 1e6) / echoed;
+    const own = process.cpuUsage(ownCpu);
+    const clientUs = (own.user + own.system) / echoed;
     running = false;
     for (const ws of sockets) ws.terminate();
     log(`ws echo: ${Math.round(rate)} messages/s over ${sockets.length} connections`);
-    return rate;
+    return { perSecond: rate, serverUsPerMessage: serverUs, clientUsPerMessage: clientUs };
   } finally {
     server.kill('SIGKILL');
   }
@@ -234,7 +246,8 @@ async function run(log: (line: string) => void): Promise<BenchFigures> {
       { prefix: 'r', users: PAIRS, devicesPerUser: 1 },
       { prefix: 'idle', users: IDLE_DEVICES / 10, devicesPerUser: 10 },
     ]);
-    const echoPerS = await echoBaseline(log);
+    const echo = await echoBaseline(log);
+    const echoPerS = echo.perSecond;
 
     relay = spawn(
       process.execPath,
@@ -468,6 +481,12 @@ async function run(log: (line: string) => void): Promise<BenchFigures> {
       envelopes_total: seq,
       ws_echo_per_s: Math.round(echoPerS),
       ratio: Math.round((maxRate / echoPerS) * 1000) / 1000,
+      // Where the ratio's ceiling comes from: CPU time per message on each side, in
+      // the maximum-rate phase and in the echo baseline (both share the same 2 cores).
+      relay_cpu_us_per_envelope: Math.round((relayCpu / maxRate) * 1e6 * 10) / 10,
+      load_generator_cpu_us_per_envelope: Math.round((clientCpu / maxRate) * 1e6 * 10) / 10,
+      echo_server_cpu_us_per_message: Math.round(echo.serverUsPerMessage * 10) / 10,
+      echo_client_cpu_us_per_message: Math.round(echo.clientUsPerMessage * 10) / 10,
       idle_connections: health.connectedDevices,
       idle_rss_mb: idleRss,
       rss_before_idle_mb: rssBeforeIdle,
