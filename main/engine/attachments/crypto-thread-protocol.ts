@@ -58,5 +58,7 @@ export type WorkerReply =
       readonly job: number;
       readonly type: 'failed';
       readonly code: string | undefined;
+      /** The system error's code (ENOSPC, EACCES…), which a structured clone would drop. */
+      readonly errno?: string;
       readonly message: string;
     };

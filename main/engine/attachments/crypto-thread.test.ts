@@ -126,6 +126,8 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
   it('fails a sink whose file cannot be written, with the reason', async () => {
     const missing = path.join(dir, 'no-such-folder', 'x.part');
     await expect(thread.openSink(missing, 0)).rejects.toThrow(/ENOENT/);
+    // The system error's code survives the trip from the worker (a full disk is ENOSPC).
+    await expect(thread.openSink(missing, 0)).rejects.toMatchObject({ code: 'ENOENT' });
     // The thread still serves the next job.
     const part = path.join(dir, 'after.part');
     const sink = await thread.openSink(part, 0);

@@ -233,10 +233,16 @@ function spawnWorker(): Worker {
   );
 }
 
-function workerError(message: { code: string | undefined; message: string }): Error {
+function workerError(message: {
+  code: string | undefined;
+  errno?: string;
+  message: string;
+}): Error {
   if (message.code)
     return new AttachmentError(message.code as AttachmentErrorCode, message.message);
-  return new Error(message.message);
+  // As on this thread: a full disk stays ENOSPC, so it is reported as a write failure
+  // ("check the free space"), not as an internal error.
+  return Object.assign(new Error(message.message), message.errno ? { code: message.errno } : {});
 }
 
 /**

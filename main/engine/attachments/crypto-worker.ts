@@ -41,10 +41,12 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
 }
 
 function fail(job: number, error: unknown): void {
+  const errno = (error as NodeJS.ErrnoException).code;
   reply({
     job,
     type: 'failed',
     code: isAttachmentError(error) ? error.code : undefined,
+    ...(!isAttachmentError(error) && typeof errno === 'string' ? { errno } : {}),
     message: (error as Error).message,
   });
 }
