@@ -34,9 +34,22 @@ const HTTP_STATUS: Partial<Record<RelayErrorCode, number>> = {
   RANGE_NOT_SATISFIABLE: 416,
   BLOB_HASH_MISMATCH: 422,
   BLOB_QUOTA_EXCEEDED: 507,
+  STORAGE_FULL: 507,
   RATE_LIMITED: 429,
   SHUTTING_DOWN: 503,
 };
+
+/**
+ * What a client is told when the relay's disk is full. Clients wait and try again
+ * (it is not a refusal of what they sent); the operator sees the code in the logs and
+ * in relay_errors_total.
+ */
+export function storageFullError(): RelayError {
+  return new RelayError(
+    'STORAGE_FULL',
+    "The relay's disk is full: nothing was stored. Try again later; the relay operator must free space.",
+  );
+}
 
 export class RelayError extends Error {
   readonly code: RelayErrorCode;

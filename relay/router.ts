@@ -5,7 +5,8 @@ import type { Submit } from '../shared/wire/gen/relay_pb.js';
 import type { StaleDevices } from '../shared/wire/index.js';
 import type { RelayContext } from './context.js';
 import { deviceKey } from './queue-accounting.js';
-import { RelayError } from './relay-error.js';
+import { RelayError, storageFullError } from './relay-error.js';
+import { isDiskFull } from '../shared/util/disk-full.js';
 import type { DeviceAddress, EnvelopeWrite, QueuedEntry, SubmissionResult } from './store/store.js';
 import type { Connection } from './ws/connection.js';
 
@@ -179,6 +180,10 @@ export class Router {
     } catch (error) {
       for (const r of prepared.reservations) {
         ctx.accounting.adjust(r.userId, r.deviceId, -r.count, -r.bytes);
+      }
+      if (isDiskFull(error)) {
+        ctx.log.error({ err: error }, 'disk full: free space on the relay');
+        throw storageFullError();
       }
       ctx.log.error({ err: error }, 'commit failed');
       throw new RelayError(

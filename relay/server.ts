@@ -29,7 +29,8 @@ import { registerUpdateRoutes } from './http/update-routes.js';
 import { RelayMetrics } from './metrics.js';
 import { QueueAccounting } from './queue-accounting.js';
 import { KeyedRateLimiter } from './rate-limit.js';
-import { RelayError } from './relay-error.js';
+import { RelayError, storageFullError } from './relay-error.js';
+import { isDiskFull } from '../shared/util/disk-full.js';
 import { Router } from './router.js';
 import { readTlsPair } from './tls-files.js';
 import { Connection } from './ws/connection.js';
@@ -67,6 +68,7 @@ export interface RunningRelay {
 
 function httpError(error: FastifyError | RelayError): RelayError {
   if (error instanceof RelayError) return error;
+  if (isDiskFull(error)) return storageFullError();
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new RelayError(
@@ -153,6 +155,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     const relayError = httpError(error);
     if (relayError.code === 'INTERNAL')
       log.error({ err: error, url: request.url }, 'request failed');
+    if (relayError.code === 'STORAGE_FULL')
+      log.error({ err: error, url: request.url }, 'disk full: free space on the relay');
     metrics.errors.inc({ code: relayError.code });
     return reply
       .status(relayError.httpStatus)

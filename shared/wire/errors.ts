@@ -12,6 +12,8 @@ export const RELAY_ERROR_CODES = [
   'RATE_LIMITED',
   'INTERNAL',
   'SHUTTING_DOWN',
+  /** The relay's disk is full: nothing more is stored until its operator frees space. */
+  'STORAGE_FULL',
   // Authentication
   'NOT_AUTHENTICATED',
   'ALREADY_AUTHENTICATED',

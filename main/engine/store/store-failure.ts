@@ -3,6 +3,8 @@
 // the disk was full when it arrived: such a failure aborts the whole batch, nothing is
 // acknowledged, and the relay keeps the envelopes until the store can take them.
 
+import { isDiskFull } from '../../../shared/util/disk-full.js';
+
 export type StoreFailure = 'DISK_FULL' | 'STORE_WRITE_FAILED';
 
 /** SQLite result codes (extended codes keep the primary one as a prefix) of a store failure. */
@@ -18,11 +20,9 @@ const WRITE_FAILURES = [
 ];
 
 export function storeFailure(error: unknown): StoreFailure | undefined {
+  if (isDiskFull(error)) return 'DISK_FULL';
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
-  // SQLite reports a full disk as SQLITE_FULL (or an I/O error naming ENOSPC's errno
-  // text); a plain file write says ENOSPC.
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'DISK_FULL';
   if (WRITE_FAILURES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`))) {
     return 'STORE_WRITE_FAILED';
   }
