@@ -345,6 +345,9 @@ export class Engine
   private onConnection(state: ConnectionState): void {
     this.emitEvent({ type: 'connection', state });
     if (state === 'online') {
+      // Envelopes parked by a failed write were never acknowledged: the new connection
+      // pushes them again, so holding both copies would only double the memory.
+      this.parked = [];
       this.processedSinceConnect = 0;
       this.drained = false;
       this.outbox.kick();
