@@ -1,24 +1,14 @@
 // Files through the engine API: what a person is told when a file cannot be had.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestRelay, Workspace, eventually, unwrap } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, freshRelayPerTest, unwrap } from './support.js';
 
-let relay: TestRelay;
-let ws: Workspace;
-
-beforeEach(async () => {
-  relay = await TestRelay.start();
-  ws = new Workspace(relay);
-});
-
-afterEach(async () => {
-  await ws.close();
-  await relay.close();
-});
+const env = freshRelayPerTest();
 
 describe('files through the engine API', () => {
   it('a file gone from the relay says why, on the message and when saved', async () => {
+    const { relay, ws } = env;
     const alice = await ws.enrol('alice');
     const bob = await ws.enrol('bob');
     alice.start();

@@ -2,23 +2,12 @@
 // unreadable, the app is told, and everything comes in once there is room again.
 // The full disk is SQLite's own: `max_page_count` caps the real encrypted store, and
 // SQLite then fails exactly as on a full disk (SQLITE_FULL).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/api/contract.js';
 import type { Engine } from '../../main/engine/engine.js';
-import { TestRelay, Workspace, eventually, nextEvent, received, unwrap } from './support.js';
+import { eventually, freshRelayPerTest, nextEvent, received, unwrap } from './support.js';
 
-let relay: TestRelay;
-let ws: Workspace;
-
-beforeEach(async () => {
-  relay = await TestRelay.start();
-  ws = new Workspace(relay);
-});
-
-afterEach(async () => {
-  await ws.close();
-  await relay.close();
-});
+const env = freshRelayPerTest();
 
 /** Leaves the store room for `spare` more pages (none free inside it). */
 function capStore(engine: Engine, spare: number): void {
@@ -38,21 +27,26 @@ const storageEvent =
     e.type === 'storage' && e.problem === problem;
 
 async function queuedOnRelay(): Promise<number> {
-  return (await relay.relay.context.store.stats()).queuedEnvelopes;
+  return (await env.relay.relay.context.store.stats()).queuedEnvelopes;
+}
+
+/** Alice and Bob online, Bob having received a first message (and Alice's keys). */
+async function pairThatTalked(): Promise<{ alice: Engine; bob: Engine; events: EngineEvent[] }> {
+  const alice = await env.ws.enrol('alice');
+  const bob = await env.ws.enrol('bob');
+  alice.start();
+  bob.start();
+  unwrap(await alice.sendText('bob', 'Première note'));
+  await received(bob, 'Première note');
+  await eventually(async () => ((await queuedOnRelay()) === 0 ? true : undefined), 'no queue');
+  const events: EngineEvent[] = [];
+  bob.on('event', (e) => events.push(e));
+  return { alice, bob, events };
 }
 
 describe('a full disk', () => {
   it('leaves what arrives on the relay, says so, and takes it in once there is room', async () => {
-    const alice = await ws.enrol('alice');
-    const bob = await ws.enrol('bob');
-    alice.start();
-    bob.start();
-    unwrap(await alice.sendText('bob', 'Première note'));
-    await received(bob, 'Première note');
-    await eventually(async () => ((await queuedOnRelay()) === 0 ? true : undefined), 'no queue');
-
-    const events: EngineEvent[] = [];
-    bob.on('event', (e) => events.push(e));
+    const { alice, bob, events } = await pairThatTalked();
     capStore(bob, 0);
     const long = `Note longue : ${'é'.repeat(20_000)}`;
     const full = nextEvent(bob, storageEvent('DISK_FULL'), 'a storage event');
@@ -73,14 +67,7 @@ describe('a full disk', () => {
   });
 
   it('never marks a message unreadable because the store failed while reading it', async () => {
-    const alice = await ws.enrol('alice');
-    const bob = await ws.enrol('bob');
-    alice.start();
-    bob.start();
-    unwrap(await alice.sendText('bob', 'Première note'));
-    await received(bob, 'Première note');
-    const events: EngineEvent[] = [];
-    bob.on('event', (e) => events.push(e));
+    const { alice, bob, events } = await pairThatTalked();
 
     // Room for the envelope as it came, not for the message it holds (and its index).
     const long = `Note longue : ${'é'.repeat(20_000)}`;

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { Engine } from '../../main/engine/engine.js';
 import { TestRelay, eventually } from '../relay/harness.js';
@@ -51,6 +52,20 @@ export class Workspace {
     for (const engine of this.engines) await engine.close();
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A fresh relay (port 0) and workspace for each test of the calling file, closed after it. */
+export function freshRelayPerTest(): { readonly relay: TestRelay; readonly ws: Workspace } {
+  const current = {} as { relay: TestRelay; ws: Workspace };
+  beforeEach(async () => {
+    current.relay = await TestRelay.start();
+    current.ws = new Workspace(current.relay);
+  });
+  afterEach(async () => {
+    await current.ws.close();
+    await current.relay.close();
+  });
+  return current;
 }
 
 /** Resolves with the first event matching `match`, within the deadline. */
