@@ -2,7 +2,7 @@
 // folder; invite, revoke, users and stats work while `serve` runs (SQLite WAL:
 // the running relay notices revocations within externalChangePollMs).
 import { Command, CommanderError, Option } from 'commander';
-import { ready } from '../shared/crypto/index.js';
+import { ready, sign } from '../shared/crypto/index.js';
 import { toHex } from '../shared/util/bytes.js';
 import {
   USER_ID_RULE,
@@ -12,7 +12,9 @@ import {
   isValidUserId,
   normaliseEnrolmentCode,
 } from '../shared/wire/index.js';
+import { userInfo } from 'node:os';
 import { backupDataDir } from './backup.js';
+import { type AdminLogEntry, adminLogHeadBytes, verifyAdminLog } from './store/admin-log.js';
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
 import { hashEnrolmentCode } from './http/directory-routes.js';
@@ -41,6 +43,26 @@ function checkProfileField(value: string, what: string): string {
     );
   }
   return trimmed;
+}
+
+/** Who runs this command, as the admin log records it. */
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/** `<seq>:<hash>` as printed by `audit` (the head an ICT cell keeps in its register). */
+function parseHead(text: string): { seq: number; hash: string } {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text.trim().toLowerCase());
+  if (!match) {
+    throw new UsageError(
+      '--head takes the head as "audit" printed it: the entry number, a colon, and 64 hexadecimal digits.',
+    );
+  }
+  return { seq: Number(match[1]), hash: match[2]! };
 }
 
 function formatTime(ms: number | null): string {
@@ -171,6 +193,7 @@ export function buildProgram(): Command {
               hashEnrolmentCode(normaliseEnrolmentCode(code)!),
               now,
               now + ttl,
+              cliActor(),
             );
           } catch (error) {
             if ((error as { code?: string }).code === 'USER_REVOKED') {
@@ -213,7 +236,7 @@ export function buildProgram(): Command {
             `User "${userId}" has no device ${deviceId}; list them with "comgov-relay users".`,
           );
         }
-        const revoked = await store.revoke(userId, deviceId, Date.now());
+        const revoked = await store.revoke(userId, deviceId, Date.now(), cliActor());
         const what = deviceId === undefined ? `user ${userId}` : `device ${userId}/${deviceId}`;
         out(
           revoked.length === 0 && deviceId !== undefined
@@ -283,6 +306,78 @@ export function buildProgram(): Command {
         for (const [key, value] of Object.entries(stats)) out(`${key.padEnd(width)}  ${value}`);
       } finally {
         store.close();
+      }
+    });
+
+  program
+    .command('audit')
+    .description(
+      'print the admin log (invitations, enrolments, revocations), check that no entry was altered, removed or inserted, and print its head signed by the relay key',
+    )
+    .addOption(data())
+    .option('--json', 'one JSON document')
+    .option('--head <seq:hash>', 'a head kept in your register: check that the log still holds it')
+    .action(async (options: { data: string; json?: boolean; head?: string }) => {
+      const expected = options.head === undefined ? undefined : parseHead(options.head);
+      const relayKey = await loadRelayKey(options.data);
+      const store = openStore(options.data);
+      let entries: AdminLogEntry[];
+      try {
+        entries = await store.adminLog();
+      } finally {
+        store.close();
+      }
+      const verdict = verifyAdminLog(entries);
+      const head = verdict.ok ? verdict.head : undefined;
+      const headSignature = head
+        ? toHex(sign(relayKey.secretKey, adminLogHeadBytes(head.seq, head.hash)))
+        : undefined;
+      if (options.json) {
+        out(
+          JSON.stringify({
+            intact: verdict.ok,
+            ...(verdict.ok ? {} : { alteredAt: verdict.seq, reason: verdict.reason }),
+            head: head ? { seq: head.seq, hash: toHex(head.hash), signature: headSignature } : null,
+            entries: entries.map((e) => ({
+              seq: e.seq,
+              at: e.at,
+              actor: e.actor,
+              action: e.action,
+              subject: e.subject,
+              details: JSON.parse(e.details) as unknown,
+              hash: toHex(e.hash),
+            })),
+          }),
+        );
+      } else {
+        if (entries.length === 0) out('The admin log is empty: nobody has been invited yet.');
+        for (const e of entries) {
+          out(
+            `#${e.seq}  ${formatTime(e.at)}  ${e.actor}  ${e.action}  ${e.subject}  ${e.details}`,
+          );
+        }
+      }
+      if (!verdict.ok) {
+        throw new UsageError(
+          `The admin log was altered at entry ${verdict.seq}: ${verdict.reason}. Leave the data folder as it is, compare with the heads in your register, and tell your security officer.`,
+        );
+      }
+      if (expected) {
+        const kept = entries[expected.seq - 1];
+        if (!kept || toHex(kept.hash) !== expected.hash) {
+          throw new UsageError(
+            kept
+              ? `Entry ${expected.seq} of the admin log is not the one in your register: the log was rewritten. Leave the data folder as it is and tell your security officer.`
+              : `The admin log has no entry ${expected.seq} any more (it ends at ${entries.length}): entries were removed. Leave the data folder as it is and tell your security officer.`,
+          );
+        }
+      }
+      if (!options.json && head) {
+        out(
+          `Intact: ${entries.length} entries.${expected ? ` Entry ${expected.seq} matches your register.` : ''}`,
+        );
+        out(`Head (copy it into your register): ${head.seq}:${toHex(head.hash)}`);
+        out(`Head signed by the relay key: ${headSignature}`);
       }
     });
 

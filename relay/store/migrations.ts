@@ -100,6 +100,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE blobs ADD COLUMN referenced_at INTEGER;
   UPDATE blobs SET referenced_at = finalised_at WHERE finalised_at IS NOT NULL;
   `,
+  // 3: the tamper-evident log of administrative changes (store/admin-log.ts).
+  `
+  CREATE TABLE admin_log (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    details   TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

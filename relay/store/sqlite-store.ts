@@ -6,7 +6,15 @@
 // lose acknowledged envelopes on power loss. The cost is one fsync per commit,
 // which the CommitBatcher (relay/commit-batcher.ts) spreads over many envelopes.
 import Database from 'better-sqlite3';
+import { ready } from '../../shared/crypto/index.js';
+import { toHex } from '../../shared/util/bytes.js';
 import { migrate } from './migrations.js';
+import {
+  ADMIN_LOG_GENESIS,
+  type AdminLogEntry,
+  type AdminLogFields,
+  adminLogHash,
+} from './admin-log.js';
 import type {
   BlobRecord,
   CommitBatch,
@@ -206,12 +214,68 @@ export class SqliteStore implements RelayStore {
     if (this.db.open) this.db.close();
   }
 
+  /** Appends to the admin log; called inside the transaction of the change it records. */
+  private appendAdminLog(fields: AdminLogFields): void {
+    const last = this.db
+      .prepare<[], { seq: number; hash: Buffer }>(
+        'SELECT seq, hash FROM admin_log ORDER BY seq DESC LIMIT 1',
+      )
+      .get();
+    const seq = (last?.seq ?? 0) + 1;
+    const prevHash = last ? bytes(last.hash) : ADMIN_LOG_GENESIS;
+    const hash = adminLogHash(prevHash, { ...fields, seq });
+    this.db
+      .prepare(
+        'INSERT INTO admin_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        seq,
+        fields.at,
+        fields.actor,
+        fields.action,
+        fields.subject,
+        fields.details,
+        prevHash,
+        hash,
+      );
+  }
+
+  async adminLog(): Promise<AdminLogEntry[]> {
+    return this.db
+      .prepare<
+        [],
+        {
+          seq: number;
+          at: number;
+          actor: string;
+          action: AdminLogEntry['action'];
+          subject: string;
+          details: string;
+          prev_hash: Buffer;
+          hash: Buffer;
+        }
+      >('SELECT * FROM admin_log ORDER BY seq')
+      .all()
+      .map((row) => ({
+        seq: row.seq,
+        at: row.at,
+        actor: row.actor,
+        action: row.action,
+        subject: row.subject,
+        details: row.details,
+        prevHash: bytes(row.prev_hash),
+        hash: bytes(row.hash),
+      }));
+  }
+
   async inviteUser(
     profile: UserProfileFields,
     codeHash: Uint8Array,
     now: number,
     expiresAt: number,
+    actor = 'cli',
   ): Promise<void> {
+    await ready(); // the admin log's hash
     this.db
       .transaction(() => {
         const existing = this.statements.getUser.get(profile.userId);
@@ -241,6 +305,18 @@ export class SqliteStore implements RelayStore {
             'INSERT INTO enrolment_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
           )
           .run(codeHash, profile.userId, now, expiresAt);
+        this.appendAdminLog({
+          at: now,
+          actor,
+          action: 'invite',
+          subject: profile.userId,
+          details: JSON.stringify({
+            displayName: profile.displayName,
+            institution: profile.institution,
+            title: profile.title,
+            codeExpiresAt: expiresAt,
+          }),
+        });
         this.bumpAdminCounter();
       })
       .immediate();
@@ -271,7 +347,9 @@ export class SqliteStore implements RelayStore {
     userId: string,
     deviceId: number | undefined,
     now: number,
+    actor = 'cli',
   ): Promise<DeviceAddress[]> {
+    await ready(); // the admin log's hash
     return this.db
       .transaction(() => {
         const targets = this.db
@@ -305,6 +383,13 @@ export class SqliteStore implements RelayStore {
             this.statements.dropMessage.run(message_id);
           }
         }
+        this.appendAdminLog({
+          at: now,
+          actor,
+          action: 'revoke',
+          subject: deviceId === undefined ? userId : `${userId}/${deviceId}`,
+          details: JSON.stringify({ devices: targets.map((t) => t.device_id) }),
+        });
         this.bumpAdminCounter();
         return targets.map((t) => ({ userId, deviceId: t.device_id }));
       })
@@ -345,6 +430,7 @@ export class SqliteStore implements RelayStore {
   }
 
   async enrol(input: EnrolmentInput): Promise<EnrolmentResult> {
+    await ready(); // the admin log's hash
     return this.db
       .transaction((): EnrolmentResult => {
         const code = this.db
@@ -386,6 +472,14 @@ export class SqliteStore implements RelayStore {
         this.db
           .prepare('UPDATE enrolment_codes SET used_at = ?, used_by_device = ? WHERE code_hash = ?')
           .run(input.now, deviceId, input.codeHash);
+        this.appendAdminLog({
+          at: input.now,
+          actor: 'enrolment',
+          action: 'enrol',
+          subject: `${code.user_id}/${deviceId}`,
+          // The identity key the relay certified (public), for a later check against the device.
+          details: JSON.stringify({ identityKey: toHex(input.identityKey) }),
+        });
         return {
           ok: true,
           user: toUser(userRow),

@@ -4,6 +4,8 @@
 // the promise resolves, or none are. Methods are async so that a networked
 // backend fits without changing callers.
 
+import type { AdminLogEntry } from './admin-log.js';
+
 export interface UserProfileFields {
   readonly userId: string;
   readonly displayName: string;
@@ -167,15 +169,24 @@ export interface PrekeyClaimOptions {
 
 export interface RelayStore {
   // Administration (the CLI, possibly while the server runs).
+  /** `actor` is who invites, for the admin log (default `cli`). */
   inviteUser(
     profile: UserProfileFields,
     codeHash: Uint8Array,
     now: number,
     expiresAt: number,
+    actor?: string,
   ): Promise<void>;
   listUsers(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]>;
   /** Revokes a user (all devices) or one device; purges their queues and prekeys. Returns the devices revoked. */
-  revoke(userId: string, deviceId: number | undefined, now: number): Promise<DeviceAddress[]>;
+  revoke(
+    userId: string,
+    deviceId: number | undefined,
+    now: number,
+    actor?: string,
+  ): Promise<DeviceAddress[]>;
+  /** The admin log, oldest first (invitations, enrolments, revocations). */
+  adminLog(): Promise<AdminLogEntry[]>;
   stats(): Promise<RelayStats>;
 
   // Enrolment and directory.
