@@ -267,6 +267,7 @@ export class Engine
     this.outbox.kick();
     this.kickInbox();
     void this.attachments.resumePending().catch(() => undefined);
+    void this.attachments.removeInterruptedSaves().catch(() => undefined);
     this.resumeFileSends();
     this.emitEvent({ type: 'outbox', waiting: this.outbox.waiting() });
   }

@@ -28,6 +28,10 @@ import { CutLink } from './cut-link.js';
 import { type Device, fileDigest, openDevice, storeKey, writeTestFile } from './support.js';
 
 const MiB = 1024 * 1024;
+
+/** Temporary files a device has recorded as saves under way. */
+const pendingSaves = (device: Device) =>
+  device.db.prepare('SELECT count(*) FROM pending_saves').pluck().get() as number;
 const FILE_SIZE = 12 * MiB;
 /** Slow enough for the save to be seen working before the last byte arrives. */
 const LINK_RATE = 24 * MiB;
@@ -120,6 +124,8 @@ describe('fetchAndSave: a file saved while it arrives', () => {
     // Plaintext was being written before the download ended, never to the final name.
     expect(seen.some((s) => s.partial > 0)).toBe(true);
     expect(seen.every((s) => !s.final)).toBe(true);
+    // The temporary file was recorded while it existed, and is forgotten now.
+    expect(pendingSaves(device)).toBe(0);
     // The encrypted copy is kept, as after download().
     expect(existsSync(path.join(device.dataDir, 'attachments', `${id}.bin`))).toBe(true);
   });
@@ -135,6 +141,7 @@ describe('fetchAndSave: a file saved while it arrives', () => {
     );
     expect(isAttachmentError(error, 'ATTACHMENT_CORRUPT'), String(error)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
+    expect(pendingSaves(device)).toBe(0);
     expect(device.attachments.info(id)).toMatchObject({
       state: 'failed',
       error: { code: 'ATTACHMENT_CORRUPT' },

@@ -8,6 +8,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Attachments } from '../../main/engine/attachments/attachments.js';
 import { BlobClient } from '../../main/engine/attachments/blob-client.js';
+import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../../main/engine/attachments/pending-saves.js';
 import { ATTACHMENT_MIGRATION_STATEMENTS } from '../../main/engine/attachments/schema.js';
 import { type Store, openStore } from '../../main/engine/store/open-store.js';
 import type { DeviceCredentials } from '../../shared/wire/index.js';
@@ -23,6 +24,7 @@ export function openTestStore(dataDir: string, key: Uint8Array): Store {
   if (!exists) {
     db.transaction(() => {
       for (const statement of ATTACHMENT_MIGRATION_STATEMENTS) db.exec(statement);
+      for (const statement of PENDING_SAVES_MIGRATION_STATEMENTS) db.exec(statement);
     })();
   }
   return db;

@@ -1,5 +1,5 @@
 // Files through the engine API: what a person is told when a file cannot be had.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, freshRelayPerTest, unwrap } from './support.js';
@@ -35,5 +35,21 @@ describe('files through the engine API', () => {
     mkdirSync(ws.dataDir('out'));
     const saved = await bob.saveAttachment(attachment.id, path.join(ws.dataDir('out'), 'note.txt'));
     expect(saved).toMatchObject({ ok: false, error: { code: 'ATTACHMENT_UNAVAILABLE' } });
+  });
+
+  it('at start, deletes the temporary file of a save that a previous run left', async () => {
+    const { ws } = env;
+    const bob = await ws.enrol('bob');
+    const folder = ws.dataDir('Téléchargements');
+    mkdirSync(folder);
+    const left = path.join(folder, '.rapport.pdf.0a1b2c.partial');
+    writeFileSync(left, 'la moitié du rapport');
+    // As recorded by a run that stopped mid-save (a process that no longer exists).
+    bob.db
+      .prepare('INSERT INTO pending_saves (path, pid, created_at) VALUES (?, ?, ?)')
+      .run(left, 2_147_483_646, Date.now());
+    bob.start();
+    await eventually(() => (existsSync(left) ? undefined : true), 'the leftover deleted');
+    expect(readdirSync(folder)).toEqual([]);
   });
 });

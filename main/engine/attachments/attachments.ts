@@ -39,6 +39,7 @@ import {
 } from './descriptor.js';
 import { runDownload } from './downloader.js';
 import { PartWatches } from './part-watch.js';
+import { PendingSaves } from './pending-saves.js';
 import { AttachmentError, type AttachmentErrorCode, isAttachmentError } from './errors.js';
 import { decryptFile, writeFully } from './file-crypto.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
@@ -110,6 +111,7 @@ export class Attachments {
   private readonly running = new Map<string, Promise<TransferRecord>>();
   private readonly bytesSent = new Map<string, { bytesSent: number }>();
   private readonly parts = new PartWatches();
+  private readonly pendingSaves: PendingSaves;
   /** Received files waiting to be fetched in the background, in order. */
   private readonly background: string[] = [];
   private backgroundRunning = 0;
@@ -123,6 +125,7 @@ export class Attachments {
     const now = options.now ?? Date.now;
     this.folder = new AttachmentFolder(options.dataDir);
     this.store = new TransferStore(options.db, now);
+    this.pendingSaves = new PendingSaves(options.db);
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.ctx = {
       store: this.store,
@@ -140,6 +143,14 @@ export class Attachments {
       changed: (record) => this.emit('state', toInfo(record)),
       partWritten: (id, bytes) => this.parts.written(id, bytes),
     };
+  }
+
+  /**
+   * Deletes the temporary files of saves cut short by a previous run (see
+   * pending-saves.ts); the engine calls it once at start. Returns how many.
+   */
+  removeInterruptedSaves(): Promise<number> {
+    return this.pendingSaves.sweep();
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
@@ -469,9 +480,11 @@ export class Attachments {
       `.${path.basename(target)}.${toHex(randomBytes(6))}.partial`,
     );
     let handle;
+    this.pendingSaves.begin(temporary);
     try {
       handle = await open(temporary, 'wx', 0o600);
     } catch (error) {
+      this.pendingSaves.end(temporary);
       throw writeFailed(target, error);
     }
     let complete = false;
@@ -515,6 +528,7 @@ export class Attachments {
       await flush.settle();
       await handle?.close().catch(() => undefined);
       if (!complete) await rm(temporary, { force: true });
+      this.pendingSaves.end(temporary);
     }
   }
 

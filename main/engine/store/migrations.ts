@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { EngineError } from '../../../shared/api/errors.js';
 import { SEARCH_INDEX_MIGRATION } from '../search/search-schema.js';
 import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
+import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves.js';
 
 export interface Migration {
   readonly version: number;
@@ -214,6 +215,11 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX message_attachments_by_attachment ON message_attachments (attachment_id)`,
     ],
+  },
+  {
+    version: 5,
+    name: 'saves under way: temporary files to delete if the app stopped before renaming them',
+    statements: PENDING_SAVES_MIGRATION_STATEMENTS,
   },
 ];
 
