@@ -66,8 +66,8 @@ export const ERROR_TEXTS = {
     fr: 'Le disque de cet ordinateur est plein. Libérez de la place (videz la corbeille, supprimez les gros fichiers inutiles) ; les messages qui arrivent entre-temps attendent sur le relais et entreront dès qu’il y aura de la place.',
   },
   STORE_WRITE_FAILED: {
-    en: 'The message store could not be written (a disk error). Nothing was lost: messages that arrive wait on the relay. Restart the app, and tell your ICT cell if it happens again.',
-    fr: 'Le coffre des messages n’a pas pu être écrit (erreur du disque). Rien n’a été perdu : les messages reçus attendent sur le relais. Redémarrez l’application et prévenez votre cellule TIC si cela se reproduit.',
+    en: 'The message store could not be written. Nothing was lost: messages that arrive wait on the relay. Restart the app, and tell your ICT cell if it happens again.',
+    fr: 'Le coffre des messages n’a pas pu être écrit. Rien n’a été perdu : les messages reçus attendent sur le relais. Redémarrez l’application et prévenez votre cellule TIC si cela se reproduit.',
   },
   INTERNAL: {
     en: 'Something went wrong inside the app. Nothing was lost; try again, and tell your ICT cell if it happens again.',
