@@ -82,6 +82,9 @@ async function init(message: EngineInit): Promise<void> {
   engineHost.onEvent((event) => {
     if (event.type === 'hostStatus') port.postMessage({ type: 'status', status: event.status });
     if (event.type === 'message' && !event.message.outgoing) void notify(engineHost, event.message);
+    if (event.type === 'storage' && event.problem) {
+      port.postMessage({ type: 'storageProblem', problem: event.problem });
+    }
   });
   host = engineHost;
   port.postMessage({ type: 'status', status: engineHost.status() });

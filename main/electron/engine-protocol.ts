@@ -39,4 +39,6 @@ export type EngineToMain =
       readonly text: string | null;
       readonly showText: boolean;
     }
+  /** The store cannot be written (full disk…): main tells the person even when the window is hidden. */
+  | { readonly type: 'storageProblem'; readonly problem: 'DISK_FULL' | 'STORE_WRITE_FAILED' }
   | { readonly type: 'closed' };

@@ -11,6 +11,7 @@ export const MAIN_TEXTS = {
     updateReady: 'Mise à jour prête',
     updateReadyBody: 'Elle sera installée à la fermeture de COMGOV, ou maintenant depuis l’icône.',
     restartToUpdate: 'Redémarrer pour mettre à jour',
+    storageProblem: 'COMGOV ne peut plus enregistrer',
   },
   en: {
     open: 'Open COMGOV',
@@ -22,6 +23,7 @@ export const MAIN_TEXTS = {
     updateReady: 'Update ready',
     updateReadyBody: 'It will be installed when COMGOV closes, or now from the tray icon.',
     restartToUpdate: 'Restart to update',
+    storageProblem: 'COMGOV cannot store anything',
   },
 } as const;
 

@@ -35,6 +35,7 @@ import { PORT_MESSAGE, REQUEST_PORT } from './bridge-names.js';
 import { createMainWindow } from './window-options.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 import { type UpdateChecks, startUpdateChecks, updateSettings } from './updater/update-checks.js';
+import { errorText } from '../../shared/api/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/main → dist/renderer, dist/engine. */
@@ -276,6 +277,17 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
       if (window?.isFocused() || !Notification.isSupported()) break;
       const content = notificationContent(texts, message.sender, message.text, message.showText);
       const notification = new Notification({ ...content, silent: false });
+      notification.on('click', () => showWindow());
+      notification.show();
+      break;
+    }
+    case 'storageProblem': {
+      // The banner in the window says it too; a hidden window must not hide it.
+      if (window?.isFocused() || !Notification.isSupported()) break;
+      const notification = new Notification({
+        title: texts.storageProblem,
+        body: errorText(message.problem, policy?.defaultLanguage === 'en' ? 'en' : 'fr'),
+      });
       notification.on('click', () => showWindow());
       notification.show();
       break;
