@@ -21,7 +21,7 @@ import type {
   SettingsView,
   SafetyNumberView,
 } from '../../shared/api/contract.js';
-import { EngineError, type Result, isErrorCode } from '../../shared/api/errors.js';
+import { EngineError, type Result, errorText, isErrorCode } from '../../shared/api/errors.js';
 import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
 import { concatBytes } from '../../shared/util/bytes.js';
 import type { Envelope } from '../../shared/wire/index.js';
@@ -960,7 +960,23 @@ export class Engine
     )
       .pluck()
       .all(messageId) as string[];
-    for (const id of ids) await this.attachments.run(id);
+    try {
+      for (const id of ids) await this.attachments.run(id);
+    } catch (error) {
+      // A file that can never leave (too large for the relay, over the quota, no longer
+      // readable): its message says why instead of waiting for ever. Anything else (a
+      // stop at close) leaves it waiting, to be finished at the next start.
+      if (this.closed || !isAttachmentError(error)) throw error;
+      if (!ids.some((id) => this.attachments.info(id).state === 'failed')) throw error;
+      const reason = errorText(error.code, this.readSettings().language);
+      statement(
+        this.db,
+        `UPDATE messages SET status = 'refused', refusal_reason = ? WHERE id = ? AND status = 'waiting'`,
+      ).run(reason, messageId);
+      const message = this.messages.message(messageId);
+      if (message) this.emitEvent({ type: 'messageUpdated', message });
+      return;
+    }
     if (this.closed) return;
     const row = this.messages.messageRow(messageId);
     if (!row) return;

@@ -55,3 +55,30 @@ test('a file sent and downloaded with identical bytes', async ({ people }, testI
   ).toBeVisible();
   await screenshot(amina.page, 'conversation-file-reply-reaction');
 });
+
+test('a file the relay refuses says why, where the file is shown', async ({
+  people,
+  relay,
+}, testInfo) => {
+  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
+  await people.enrolled('bernard', 'Bernard Niyonzima');
+  // This relay takes files up to 1 MiB only.
+  await relay.stop();
+  await relay.start({ blobMaxBytes: 1024 * 1024 });
+  await writeTo(amina.page, 'Bernard Niyonzima');
+  await send(amina.page, 'Je vous envoie les annexes.');
+  const file = testInfo.outputPath('annexes.zip');
+  writeFileSync(file, randomBytes(2 * 1024 * 1024));
+  await amina.page.locator('.composer input[type=file]').setInputFiles(file);
+  const attachment = amina.page.locator('.attachment', { hasText: 'annexes.zip' });
+  await expect(attachment).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+  await expect(attachment).toContainText('Ce fichier dépasse la taille acceptée par le relais');
+  // The message cannot leave: it says so, and is no longer counted as waiting.
+  const refused = amina.page.locator('article.message', { has: attachment });
+  await expect(refused.getByTestId('status')).toHaveAttribute(
+    'title',
+    /^Refusé : Ce fichier dépasse/,
+  );
+  await expect(amina.page.locator('.connection')).toHaveAttribute('data-waiting', '0');
+  await screenshot(amina.page, 'file-refused-by-relay');
+});

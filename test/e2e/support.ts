@@ -16,7 +16,7 @@ import {
 import { pino } from 'pino';
 import { EngineHost } from '../../main/harness/engine-host.js';
 import { type RunningHarness, startHarness } from '../../main/harness/harness.js';
-import { mergeConfig } from '../../relay/config.js';
+import { type RelayLimits, mergeConfig } from '../../relay/config.js';
 import { initDataDir, openStore } from '../../relay/data-dir.js';
 import { hashEnrolmentCode } from '../../relay/http/directory-routes.js';
 import { type RunningRelay, startRelay } from '../../relay/server.js';
@@ -50,10 +50,11 @@ export class E2eRelay {
     return relay;
   }
 
-  async start(): Promise<void> {
+  /** Starts (again) on the same port; `limits` overrides the defaults until the next start. */
+  async start(limits: Partial<RelayLimits> = {}): Promise<void> {
     this.running = await startRelay({
       dataDir: this.dataDir,
-      config: mergeConfig({}),
+      config: mergeConfig({ limits }),
       host: '127.0.0.1',
       port: this.port,
       logger: pino({ level: process.env.RELAY_LOG ?? 'silent' }),

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, freshRelayPerTest, unwrap } from './support.js';
 
-const env = freshRelayPerTest();
-
 describe('files through the engine API', () => {
+  const env = freshRelayPerTest();
+
   it('a file gone from the relay says why, on the message and when saved', async () => {
     const { relay, ws } = env;
     const alice = await ws.enrol('alice');
@@ -51,5 +51,28 @@ describe('files through the engine API', () => {
     bob.start();
     await eventually(() => (existsSync(left) ? undefined : true), 'the leftover deleted');
     expect(readdirSync(folder)).toEqual([]);
+  });
+});
+
+describe('a file the relay will never take', () => {
+  const small = freshRelayPerTest({ blobMaxBytes: 64 * 1024 });
+
+  it('refuses its message with the reason, instead of leaving it waiting', async () => {
+    const alice = await small.ws.enrol('alice');
+    await small.ws.enrol('bob');
+    alice.start();
+    const file = path.join(small.ws.dataDir('files'), 'annexes.zip');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.alloc(200 * 1024, 7));
+    const sent = unwrap(await alice.sendFile('bob', file));
+    const refused = await eventually(() => {
+      const message = alice.messages.message(sent.id);
+      return message?.status === 'refused' ? message : undefined;
+    }, 'the message refused');
+    expect(refused.refusalReason).toMatch(/^Ce fichier dépasse la taille acceptée par le relais/);
+    expect(refused.attachments?.[0]).toMatchObject({
+      state: 'failed',
+      failure: 'ATTACHMENT_TOO_LARGE',
+    });
   });
 });

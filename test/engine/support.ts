@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { Engine } from '../../main/engine/engine.js';
+import type { RelayLimits } from '../../relay/config.js';
 import { TestRelay, eventually } from '../relay/harness.js';
 
 export { TestRelay, eventually };
@@ -55,10 +56,13 @@ export class Workspace {
 }
 
 /** A fresh relay (port 0) and workspace for each test of the calling file, closed after it. */
-export function freshRelayPerTest(): { readonly relay: TestRelay; readonly ws: Workspace } {
+export function freshRelayPerTest(limits: Partial<RelayLimits> = {}): {
+  readonly relay: TestRelay;
+  readonly ws: Workspace;
+} {
   const current = {} as { relay: TestRelay; ws: Workspace };
   beforeEach(async () => {
-    current.relay = await TestRelay.start();
+    current.relay = await TestRelay.start(limits);
     current.ws = new Workspace(current.relay);
   });
   afterEach(async () => {
