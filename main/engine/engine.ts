@@ -20,6 +20,7 @@ import type {
   SearchHit,
   SettingsView,
   SafetyNumberView,
+  SendFileOptions,
 } from '../../shared/api/contract.js';
 import { EngineError, type Result, errorText, isErrorCode } from '../../shared/api/errors.js';
 import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
@@ -36,7 +37,15 @@ import {
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
 import { Directory } from './directory.js';
-import { Attachments, BlobClient, isAttachmentError } from './attachments/index.js';
+import {
+  Attachments,
+  BlobClient,
+  MAX_PREVIEW_BYTES,
+  Previews,
+  isAttachmentError,
+  previewDataUrl,
+  previewFromDataUrl,
+} from './attachments/index.js';
 import { search as searchIndex } from './search/search-index.js';
 import { GroupStore, groupConversationId, groupIdOf, isGroupId } from './groups/group-store.js';
 import {
@@ -103,6 +112,7 @@ export class Engine
   private readonly inbox: Inbox;
   readonly groups: GroupStore;
   readonly attachments: Attachments;
+  private readonly previews: Previews;
   private processing = false;
   private processAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -142,6 +152,7 @@ export class Engine
       dataDir: options.dataDir,
       blobs: new BlobClient(me.relayUrl, credentialsOf(me)),
     });
+    this.previews = new Previews(db);
     this.attachments.on('progress', (p) =>
       this.emitEvent({
         type: 'transfer',
@@ -190,6 +201,7 @@ export class Engine
       this.messages,
       this.outbox,
       this.groups,
+      this.previews,
     );
     this.socket.on('state', (state) => this.onConnection(state));
     this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
@@ -885,10 +897,25 @@ export class Engine
    * the file is encrypted and uploaded (resumable, across restarts); only then is
    * the message queued, so texts never wait behind a big file.
    */
-  sendFile(to: string, filePath: string): Promise<Result<MessageView>> {
+  sendFile(
+    to: string,
+    filePath: string,
+    options: SendFileOptions = {},
+  ): Promise<Result<MessageView>> {
     return result(async () => {
       if (typeof filePath !== 'string' || filePath.length === 0) {
         throw new EngineError('BAD_REQUEST', 'Choose a file to send.');
+      }
+      if (typeof options !== 'object' || options === null) throw new EngineError('BAD_REQUEST');
+      let preview: Uint8Array | null = null;
+      if (options.preview !== undefined) {
+        preview = typeof options.preview === 'string' ? previewFromDataUrl(options.preview) : null;
+        if (!preview) {
+          throw new EngineError(
+            'BAD_REQUEST',
+            `The preview of a file must be a JPEG, PNG or WebP picture of at most ${MAX_PREVIEW_BYTES / 1024} KiB, as a data: URL.`,
+          );
+        }
       }
       const groupId = typeof to === 'string' ? groupIdOf(to) : null;
       let conversationId: string;
@@ -929,6 +956,7 @@ export class Engine
           this.db,
           'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, 0)',
         ).run(id, attachmentId);
+        if (preview) this.previews.keep(attachmentId, preview);
       })();
       const message = this.messages.message(id)!;
       this.emitEvent({ type: 'message', message });
@@ -995,7 +1023,7 @@ export class Engine
           value: {
             body: '',
             replyTo: '',
-            attachments: descriptors.map((d) => ({
+            attachments: descriptors.map((d, i) => ({
               blobId: d.blobId,
               key: d.key,
               blake2b: d.hash,
@@ -1003,6 +1031,7 @@ export class Engine
               type: d.type,
               size: BigInt(d.size),
               chunkSize: d.chunkSize,
+              preview: this.previews.get(ids[i]!) ?? new Uint8Array(),
             })),
           },
         },
@@ -1060,6 +1089,7 @@ export class Engine
               ? 'uploading'
               : 'downloading';
       const failure = info.state === 'failed' ? info.error?.code : undefined;
+      const preview = this.previews.get(id);
       return {
         id,
         name: info.name,
@@ -1067,6 +1097,7 @@ export class Engine
         size: info.size,
         transferred: info.state === 'done' ? info.size : transferred,
         state,
+        ...(preview ? { preview: previewDataUrl(preview) } : {}),
         ...(failure !== undefined ? { failure: isErrorCode(failure) ? failure : 'INTERNAL' } : {}),
       };
     });

@@ -39,7 +39,7 @@ import {
   isMessageId,
 } from './content.js';
 import type { Directory } from './directory.js';
-import type { Attachments } from './attachments/index.js';
+import type { Attachments, Previews } from './attachments/index.js';
 import { type MessageStore, directConversationId } from './message-store.js';
 import type { Outbox } from './outbox.js';
 import type { SessionStore } from './session-store.js';
@@ -97,6 +97,7 @@ export class Inbox {
     private readonly messages: MessageStore,
     private readonly outbox: Outbox,
     private readonly groups: GroupStore,
+    private readonly previews: Previews,
   ) {}
 
   /**
@@ -543,6 +544,8 @@ export class Inbox {
                 error instanceof Error ? error.message : 'Bad attachment.',
               );
             }
+            // A preview that fails its checks is dropped; the file itself is fine.
+            if (a.preview.length > 0) this.previews.keep(attachmentId, a.preview);
             statement(
               this.db,
               'INSERT OR IGNORE INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',

@@ -264,7 +264,12 @@ export class EngineHost {
       case 'sendFile': {
         const staged = typeof args[1] === 'string' ? this.staged.get(args[1]) : undefined;
         if (!staged) return fail('BAD_REQUEST', 'Send a file staged by this app.');
-        const sent = await this.engineCall(engine, 'sendFile', [args[0], staged.path]);
+        const sent = await this.engineCall(engine, 'sendFile', [
+          args[0],
+          staged.path,
+          // Options, if any (a JSON transport turns a missing argument into null).
+          ...(args[2] !== undefined && args[2] !== null ? [args[2]] : []),
+        ]);
         if (sent.ok) {
           this.staged.delete(staged.id);
           this.uploading.set((sent.value as { id: string }).id, path.dirname(staged.path));

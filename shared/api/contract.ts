@@ -154,6 +154,8 @@ export interface AttachmentView {
   readonly state: 'uploading' | 'uploaded' | 'downloading' | 'available' | 'failed';
   /** Why a failed transfer stopped (for the sentence to show); absent otherwise. */
   readonly failure?: ErrorCode;
+  /** A small picture of the file sent with it, as a `data:` URL (JPEG, PNG or WebP); absent if none. */
+  readonly preview?: string;
 }
 
 export interface SearchHit {
@@ -194,9 +196,21 @@ export interface GroupsApi {
   /** Sends text to a group conversation (`sendText` takes a user id or `group:<id>`). */
 }
 
+/** Bytes of a file's preview picture at most (SendFileOptions.preview). */
+export const MAX_PREVIEW_BYTES = 32 * 1024;
+
+export interface SendFileOptions {
+  /**
+   * A small picture of the file (a photo's thumbnail) as a `data:` URL: JPEG, PNG or
+   * WebP, at most 32 KiB. It travels in the message, so the recipient sees it before
+   * the file is fetched.
+   */
+  readonly preview?: string;
+}
+
 export interface FilesApi {
   /** Sends a file from a local path (Electron gives paths; the harness uploads to a temp path first). */
-  sendFile(to: string, filePath: string): Promise<Result<MessageView>>;
+  sendFile(to: string, filePath: string, options?: SendFileOptions): Promise<Result<MessageView>>;
   /** Writes a received (verified) attachment to `outPath`. */
   saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>>;
 }

@@ -38,6 +38,8 @@ test('a file sent and downloaded with identical bytes', async ({ people }, testI
   const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   expect(hash(readFileSync(saved))).toBe(hash(bytes));
   await expect(atBernard).toHaveAttribute('data-state', 'available');
+  // A document has no preview: only pictures do.
+  await expect(bernard.page.locator('.attachment-preview')).toHaveCount(0);
 
   // Bernard answers the file and reacts to it: a conversation with a reply, a reaction and a file.
   const fileMessage = bernard.page.locator('article.message', { has: atBernard });
@@ -81,4 +83,68 @@ test('a file the relay refuses says why, where the file is shown', async ({
   );
   await expect(amina.page.locator('.connection')).toHaveAttribute('data-waiting', '0');
   await screenshot(amina.page, 'file-refused-by-relay');
+});
+
+test('a photo shows its preview, and a click on it fetches the file', async ({
+  people,
+}, testInfo) => {
+  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
+  const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
+  await writeTo(amina.page, 'Bernard Niyonzima');
+  await send(amina.page, 'La photo du tableau de la réunion.');
+  // A 1600 × 1200 picture drawn by Chromium, as a camera or a scanner would give.
+  const png = Buffer.from(
+    await amina.page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(1600, 1200);
+      const context = canvas.getContext('2d')!;
+      const gradient = context.createLinearGradient(0, 0, 1600, 1200);
+      gradient.addColorStop(0, '#1a5fb4');
+      gradient.addColorStop(1, '#f6d32d');
+      context.fillStyle = gradient;
+      context.fillRect(0, 0, 1600, 1200);
+      context.fillStyle = '#ffffff';
+      context.font = 'bold 120px sans-serif';
+      context.fillText('Ordre du jour', 200, 600);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      return btoa(binary);
+    }),
+    'base64',
+  );
+  const file = testInfo.outputPath('tableau réunion.png');
+  writeFileSync(file, png);
+  await amina.page.locator('.composer input[type=file]').setInputFiles(file);
+
+  // Amina sees her own photo's preview: 320 pixels wide at most, a JPEG.
+  const own = amina.page.locator('.attachment-with-preview', { hasText: 'tableau réunion.png' });
+  const ownPicture = own.locator('img.attachment-preview');
+  await expect(ownPicture).toHaveAttribute('src', /^data:image\/jpeg;base64,/, {
+    timeout: 30_000,
+  });
+  await expect(ownPicture).toHaveAttribute('alt', 'Aperçu de tableau réunion.png');
+  const size = (picture: typeof ownPicture) =>
+    picture.evaluate((img: HTMLImageElement) =>
+      img.complete ? [img.naturalWidth, img.naturalHeight] : null,
+    );
+  await expect.poll(() => size(ownPicture)).toEqual([320, 240]);
+
+  // Bernard sees it before fetching anything, and fetches the file by clicking it.
+  await bernard.page.locator('.conversation-row', { hasText: 'Amina' }).click();
+  const atBernard = bernard.page.locator('.attachment-with-preview', {
+    hasText: 'tableau réunion.png',
+  });
+  const picture = atBernard.locator('img.attachment-preview');
+  await expect(picture).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => size(picture)).toEqual([320, 240]);
+  await screenshot(bernard.page, 'conversation-photo-preview');
+  const [download] = await Promise.all([
+    bernard.page.waitForEvent('download'),
+    atBernard.getByRole('button', { name: 'Télécharger tableau réunion.png' }).first().click(),
+  ]);
+  const saved = testInfo.outputPath(path.join('downloaded', download.suggestedFilename()));
+  await download.saveAs(saved);
+  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  expect(hash(readFileSync(saved))).toBe(hash(png));
 });

@@ -54,6 +54,78 @@ describe('files through the engine API', () => {
   });
 });
 
+describe('previews of files', () => {
+  const env = freshRelayPerTest();
+  // A tiny JPEG (the app makes real ones with Chromium, test/e2e/files.e2e.ts).
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 1)]);
+  const preview = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+
+  const sendPhoto = async (name: string) => {
+    const alice = await env.ws.enrol('alice');
+    const bob = await env.ws.enrol('bob');
+    alice.start();
+    bob.start();
+    const file = path.join(env.ws.dataDir('files'), name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, Buffer.alloc(300 * 1024, 9));
+    return { alice, bob, file };
+  };
+
+  it('travel in the message: the recipient sees the picture before the file is fetched', async () => {
+    const { alice, bob, file } = await sendPhoto('photo.jpg');
+    const sent = unwrap(await alice.sendFile('bob', file, { preview }));
+    expect(sent.attachments?.[0]?.preview).toBe(preview);
+    const received = await eventually(
+      () => bob.messages.message(sent.id)?.attachments?.[0],
+      'the file message at Bob',
+    );
+    expect(received.preview).toBe(preview);
+    expect(received.name).toBe('photo.jpg');
+  });
+
+  it('a preview that is not a small JPEG, PNG or WebP is refused at the API', async () => {
+    const { alice, file } = await sendPhoto('photo.jpg');
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>');
+    for (const bad of [
+      `data:image/svg+xml;base64,${svg.toString('base64')}`,
+      `data:image/jpeg;base64,${svg.toString('base64')}`,
+      `data:image/jpeg;base64,${Buffer.concat([jpeg, Buffer.alloc(40 * 1024)]).toString('base64')}`,
+      'file:///C:/Windows/win.ini',
+      42 as unknown as string,
+    ]) {
+      const result = await alice.sendFile('bob', file, { preview: bad });
+      expect(result).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    expect(await alice.sendFile('bob', file, null as never)).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+  });
+
+  it('a received preview that fails the checks is dropped; the file is kept', async () => {
+    const { alice, bob, file } = await sendPhoto('scan.png');
+    const sent = unwrap(await alice.sendFile('bob', file, { preview }));
+    // What a modified client would send: script in place of the picture. The upload
+    // has not finished yet (it needs the network; this runs first), so the message
+    // goes out with these bytes.
+    const [attachment] = sent.attachments!;
+    alice.db
+      .prepare('UPDATE attachment_previews SET image = ? WHERE attachment_id = ?')
+      .run(Buffer.from('<svg onload="alert(1)"/>'), attachment!.id);
+    const received = await eventually(
+      () => bob.messages.message(sent.id)?.attachments?.[0],
+      'the file message at Bob',
+    );
+    expect(received.preview).toBeUndefined();
+    expect(received.name).toBe('scan.png');
+    const available = await eventually(() => {
+      const view = bob.messages.message(sent.id)?.attachments?.[0];
+      return view?.state === 'available' ? view : undefined;
+    }, 'the file fetched at Bob');
+    expect(available.size).toBe(300 * 1024);
+  });
+});
+
 describe('a file the relay will never take', () => {
   const small = freshRelayPerTest({ blobMaxBytes: 64 * 1024 });
 

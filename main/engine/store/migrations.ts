@@ -7,6 +7,7 @@ import { EngineError } from '../../../shared/api/errors.js';
 import { SEARCH_INDEX_MIGRATION } from '../search/search-schema.js';
 import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
 import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves.js';
+import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
 
 export interface Migration {
   readonly version: number;
@@ -220,6 +221,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'saves under way: temporary files to delete if the app stopped before renaming them',
     statements: PENDING_SAVES_MIGRATION_STATEMENTS,
+  },
+  {
+    version: 6,
+    name: 'previews: the small picture of a file that travels with it in the message',
+    statements: PREVIEW_MIGRATION_STATEMENTS,
   },
 ];
 

@@ -76,7 +76,7 @@ function Attachment({
     transferred < attachment.size;
   const state =
     incoming && attachment.state === 'downloading' && !moving ? 'ready' : attachment.state;
-  return (
+  const row = (
     <div className="attachment" data-attachment-id={attachment.id} data-state={attachment.state}>
       <Icon name="file" />
       <div className="attachment-main">
@@ -110,6 +110,35 @@ function Attachment({
         />
       )}
     </div>
+  );
+  if (!attachment.preview) return row;
+  // The picture sent with the file: seen at once, before the file is fetched. A
+  // received one opens the download like the button beside the name.
+  const picture = (
+    <img
+      className="attachment-preview"
+      src={attachment.preview}
+      alt={t('message.previewOf', { name: attachment.name })}
+      draggable={false}
+    />
+  );
+  return (
+    <figure className="attachment-with-preview">
+      {incoming && attachment.state !== 'uploading' ? (
+        <button
+          type="button"
+          className="attachment-preview-button"
+          onClick={onDownload}
+          tabIndex={tabIndex}
+          title={t('message.download', { name: attachment.name })}
+        >
+          {picture}
+        </button>
+      ) : (
+        picture
+      )}
+      {row}
+    </figure>
   );
 }
 

@@ -137,6 +137,7 @@ export const en: Translation = {
     deleteBody: 'It will be erased for everyone in the conversation.',
     deleteConfirm: 'Delete for everyone',
     download: 'Download {{name}}',
+    previewOf: 'Preview of {{name}}',
     transfer: '{{done}} of {{size}}',
     attachmentState: {
       uploading: 'Uploading',

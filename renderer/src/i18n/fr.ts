@@ -138,6 +138,7 @@ export const fr = {
     deleteBody: 'Il sera effacé pour tous les participants de la conversation.',
     deleteConfirm: 'Supprimer pour tous',
     download: 'Télécharger {{name}}',
+    previewOf: 'Aperçu de {{name}}',
     transfer: '{{done}} sur {{size}}',
     attachmentState: {
       uploading: 'Envoi en cours',

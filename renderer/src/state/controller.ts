@@ -20,6 +20,7 @@ import {
   destinationOf,
   initialState,
 } from './app-state.js';
+import { makePreview } from '../media/preview.js';
 import { Store } from './store.js';
 
 /** Messages fetched when a conversation opens, and per older page. */
@@ -545,13 +546,20 @@ export class Controller {
     const to = destinationOf(conversationId, this.state);
     if (!to) return;
     this.store.set({ staging: { name: file.name, sent: 0, size: file.size } });
+    // A picture's preview is made while its bytes go to the engine.
+    const previewing = makePreview(file).catch(() => null);
     const staged = await this.client.stageFile(file, (sent) =>
       this.store.set({ staging: { name: file.name, sent, size: file.size } }),
     );
+    const preview = await previewing;
     this.store.set({ staging: null });
     const stagedFile = this.value(staged);
     if (!stagedFile) return;
-    const message = this.value(await this.api.sendFile(to, stagedFile.id));
+    const message = this.value(
+      await (preview
+        ? this.api.sendFile(to, stagedFile.id, { preview })
+        : this.api.sendFile(to, stagedFile.id)),
+    );
     if (message) this.putMessage(message);
   }
 
