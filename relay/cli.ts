@@ -202,11 +202,14 @@ export function buildProgram(): Command {
 
   program
     .command('revoke')
-    .description('revoke a user (all devices) or one device; their sockets are closed')
+    .description(
+      'revoke a user (all devices) or one device; their sockets are closed. With --wipe, the devices also erase their data the next time they connect (a lost or stolen computer)',
+    )
     .addOption(data())
     .requiredOption('--user <id>', 'user id')
     .option('--device <id>', 'device number (default: the whole user)')
-    .action(async (options: { data: string; user: string; device?: string }) => {
+    .option('--wipe', 'order the devices to erase their messages, files and keys')
+    .action(async (options: { data: string; user: string; device?: string; wipe?: boolean }) => {
       const userId = checkUserId(options.user);
       const deviceId = options.device === undefined ? undefined : Number(options.device);
       if (deviceId !== undefined && !isValidDeviceId(deviceId)) {
@@ -225,13 +228,30 @@ export function buildProgram(): Command {
             `User "${userId}" has no device ${deviceId}; list them with "comgov-relay users".`,
           );
         }
-        const revoked = await store.revoke(userId, deviceId, Date.now(), cliActor());
+        const revoked = await store.revoke(userId, deviceId, Date.now(), cliActor(), {
+          wipe: options.wipe === true,
+        });
         const what = deviceId === undefined ? `user ${userId}` : `device ${userId}/${deviceId}`;
         out(
           revoked.length === 0 && deviceId !== undefined
             ? `${what} was already revoked.`
             : `Revoked ${what} (${revoked.length} device${revoked.length === 1 ? '' : 's'}).`,
         );
+        if (options.wipe) {
+          const all = (await store.listUsers()).find((u) => u.user.userId === userId)?.devices;
+          const waiting = (all ?? []).filter(
+            (d) =>
+              (deviceId === undefined || d.deviceId === deviceId) &&
+              d.wipeRequestedAt !== null &&
+              d.wipeDeliveredAt === null,
+          );
+          const names = waiting.map((d) => `device ${d.deviceId}`).join(', ');
+          out(
+            waiting.length === 0
+              ? 'Every device concerned has already received its wipe order.'
+              : `Wipe ordered (${names}): erases messages, files and keys at the next connection; "comgov-relay users" shows when.`,
+          );
+        }
       } finally {
         store.close();
       }
@@ -256,6 +276,8 @@ export function buildProgram(): Command {
                   identityKey: toHex(d.identityKey),
                   createdAt: d.createdAt,
                   revokedAt: d.revokedAt,
+                  wipeRequestedAt: d.wipeRequestedAt,
+                  wipeDeliveredAt: d.wipeDeliveredAt,
                 })),
               })),
             ),
@@ -267,7 +289,14 @@ export function buildProgram(): Command {
           const state = user.revokedAt === null ? '' : ` [revoked ${formatTime(user.revokedAt)}]`;
           out(`${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${state}`);
           for (const d of devices) {
-            const dState = d.revokedAt === null ? 'active' : `revoked ${formatTime(d.revokedAt)}`;
+            const wipe =
+              d.wipeDeliveredAt !== null
+                ? `, wiped ${formatTime(d.wipeDeliveredAt)}`
+                : d.wipeRequestedAt !== null
+                  ? ', wipe ordered (not connected since)'
+                  : '';
+            const dState =
+              d.revokedAt === null ? 'active' : `revoked ${formatTime(d.revokedAt)}${wipe}`;
             out(
               `  device ${d.deviceId}  ${dState}  enrolled ${formatTime(d.createdAt)}  key ${toHex(d.identityKey).slice(0, 16)}…`,
             );

@@ -1,5 +1,6 @@
 // The tamper-evident log of administrative changes: every invitation, enrolment and
-// revocation appends one entry, in the same transaction as the change. Each entry's
+// revocation (with or without a wipe order), and the delivery of a wipe order to its
+// device, appends one entry, in the same transaction as the change. Each entry's
 // hash covers the previous entry's hash, so an entry altered, removed or inserted
 // afterwards breaks the chain from that point on (`verifyAdminLog`). What a chain
 // cannot show is its own tail cut off, or the whole chain rewritten by someone who
@@ -13,9 +14,12 @@ export interface AdminLogEntry {
   readonly seq: number;
   /** Milliseconds since the epoch. */
   readonly at: number;
-  /** Who made the change: `cli:<operating-system user>`, or `enrolment` for a device enrolling. */
+  /**
+   * Who made the change: `cli:<operating-system user>`, `enrolment` for a device
+   * enrolling, `relay` for a wipe order handed to its device.
+   */
   readonly actor: string;
-  readonly action: 'invite' | 'enrol' | 'revoke';
+  readonly action: 'invite' | 'enrol' | 'revoke' | 'wipe-delivered';
   /** The user, or `user/device`, concerned. */
   readonly subject: string;
   /** JSON object with the change's particulars (never a code, a key's secret, or content). */

@@ -113,6 +113,12 @@ export const MIGRATIONS: readonly string[] = [
     hash      BLOB NOT NULL
   ) STRICT;
   `,
+  // 4: remote wipe: when the ICT cell ordered a device's data erased, and when the
+  // relay first handed that order to the device (comgov-relay revoke --wipe).
+  `
+  ALTER TABLE devices ADD COLUMN wipe_requested_at INTEGER;
+  ALTER TABLE devices ADD COLUMN wipe_delivered_at INTEGER;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

@@ -57,6 +57,8 @@ interface DeviceRow {
   signed_prekey_signature: Buffer;
   created_at: number;
   revoked_at: number | null;
+  wipe_requested_at: number | null;
+  wipe_delivered_at: number | null;
 }
 
 interface BlobRow {
@@ -100,6 +102,8 @@ function toDevice(row: DeviceRow): DeviceRecord {
     },
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    wipeRequestedAt: row.wipe_requested_at,
+    wipeDeliveredAt: row.wipe_delivered_at,
   };
 }
 
@@ -348,6 +352,7 @@ export class SqliteStore implements RelayStore {
     deviceId: number | undefined,
     now: number,
     actor = 'cli',
+    options: { readonly wipe?: boolean } = {},
   ): Promise<DeviceAddress[]> {
     await ready(); // the admin log's hash
     return this.db
@@ -383,15 +388,54 @@ export class SqliteStore implements RelayStore {
             this.statements.dropMessage.run(message_id);
           }
         }
+        // A wipe order goes to revoked devices too: a laptop reported lost after its
+        // revocation still erases its data when it next connects.
+        const wiped = options.wipe
+          ? this.db
+              .prepare<[number, string, number | null, number | null], { device_id: number }>(
+                `UPDATE devices SET wipe_requested_at = ?
+                 WHERE user_id = ? AND wipe_requested_at IS NULL AND (? IS NULL OR device_id = ?)
+                 RETURNING device_id`,
+              )
+              .all(now, userId, deviceId ?? null, deviceId ?? null)
+              .map((row) => row.device_id)
+              .sort((a, b) => a - b)
+          : [];
         this.appendAdminLog({
           at: now,
           actor,
           action: 'revoke',
           subject: deviceId === undefined ? userId : `${userId}/${deviceId}`,
-          details: JSON.stringify({ devices: targets.map((t) => t.device_id) }),
+          details: JSON.stringify({
+            devices: targets.map((t) => t.device_id),
+            ...(options.wipe ? { wipe: wiped } : {}),
+          }),
         });
         this.bumpAdminCounter();
         return targets.map((t) => ({ userId, deviceId: t.device_id }));
+      })
+      .immediate();
+  }
+
+  async markWipeDelivered(device: DeviceAddress, now: number): Promise<void> {
+    await ready(); // the admin log's hash
+    this.db
+      .transaction(() => {
+        const first = this.db
+          .prepare(
+            `UPDATE devices SET wipe_delivered_at = ?
+             WHERE user_id = ? AND device_id = ? AND wipe_requested_at IS NOT NULL
+               AND wipe_delivered_at IS NULL`,
+          )
+          .run(now, device.userId, device.deviceId);
+        if (first.changes === 0) return;
+        this.appendAdminLog({
+          at: now,
+          actor: 'relay',
+          action: 'wipe-delivered',
+          subject: `${device.userId}/${device.deviceId}`,
+          details: '{}',
+        });
       })
       .immediate();
   }

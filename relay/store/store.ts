@@ -38,6 +38,10 @@ export interface DeviceRecord {
   readonly signedPrekey: SignedPrekeyRecord;
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /** When the ICT cell ordered this device's data erased (revoke --wipe); null if never. */
+  readonly wipeRequestedAt: number | null;
+  /** When the relay first handed the order to the device, which then erases its data. */
+  readonly wipeDeliveredAt: number | null;
 }
 
 export interface EnrolmentInput {
@@ -178,13 +182,20 @@ export interface RelayStore {
     actor?: string,
   ): Promise<void>;
   listUsers(): Promise<{ user: UserRecord; devices: DeviceRecord[] }[]>;
-  /** Revokes a user (all devices) or one device; purges their queues and prekeys. Returns the devices revoked. */
+  /**
+   * Revokes a user (all devices) or one device; purges their queues and prekeys. Returns
+   * the devices revoked. With `wipe`, also orders those devices (revoked before or now)
+   * to erase their data the next time they connect; in the same transaction.
+   */
   revoke(
     userId: string,
     deviceId: number | undefined,
     now: number,
     actor?: string,
+    options?: { readonly wipe?: boolean },
   ): Promise<DeviceAddress[]>;
+  /** Records that a device was handed its wipe order (the first time only; admin log). */
+  markWipeDelivered(device: DeviceAddress, now: number): Promise<void>;
   /** The admin log, oldest first (invitations, enrolments, revocations). */
   adminLog(): Promise<AdminLogEntry[]>;
   stats(): Promise<RelayStats>;

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
-import { asEd25519PublicKey, randomBytes, verify } from '../../shared/crypto/index.js';
+import { asEd25519PublicKey, randomBytes, sign, verify } from '../../shared/crypto/index.js';
 import type { ClientFrame, Submit } from '../../shared/wire/gen/relay_pb.js';
 import {
   CHALLENGE_NONCE_BYTES,
@@ -15,6 +15,7 @@ import {
   WIRE_LIMITS,
   WireError,
   challengeSignedBytes,
+  wipeOrderSignedBytes,
   decodeClientFrame,
   encodeEnvelopeFrame,
   encodeServerFrame,
@@ -264,6 +265,11 @@ export class Connection {
       return;
     }
     if (!active) {
+      // The device has just proved itself: if the ICT cell ordered its data erased,
+      // this is where it learns it (a stranger without its key never gets the order).
+      if (record.wipeRequestedAt !== null) {
+        this.sendWipeOrder(requestId, auth, record.wipeRequestedAt);
+      }
       this.closeWithError(
         'DEVICE_REVOKED',
         'This device has been revoked by the ICT cell; ask them for a new enrolment code.',
@@ -289,6 +295,32 @@ export class Connection {
     void this.drain();
     const remaining = await ctx.store.countOneTimePrekeys(this.device);
     if (remaining < ctx.config.limits.prekeyLowThreshold) this.notifyPrekeysLow(remaining);
+  }
+
+  /** The signed order to erase the device's data, bound to this connection's challenge. */
+  private sendWipeOrder(requestId: number, device: DeviceAddress, requestedAt: number): void {
+    const { ctx } = this;
+    const signed = wipeOrderSignedBytes(
+      ctx.relayKey.publicKey,
+      this.nonce,
+      device.userId,
+      device.deviceId,
+      requestedAt,
+    );
+    this.send({
+      requestId,
+      body: {
+        case: 'wipe',
+        value: {
+          requestedAt: BigInt(requestedAt),
+          signature: sign(ctx.relayKey.secretKey, signed),
+        },
+      },
+    });
+    ctx.log.info({ userId: device.userId, deviceId: device.deviceId }, 'wipe order delivered');
+    ctx.store
+      .markWipeDelivered({ userId: device.userId, deviceId: device.deviceId }, ctx.now())
+      .catch((error: unknown) => ctx.log.error({ err: error }, 'recording a wipe failed'));
   }
 
   notifyPrekeysLow(remaining: number): void {

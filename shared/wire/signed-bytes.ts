@@ -10,6 +10,7 @@ const CERTIFICATE_CONTEXT = utf8('COMGOV-DeviceCertificate-v1');
 const CHALLENGE_CONTEXT = utf8('COMGOV-RelayChallenge-v1');
 const HTTP_REQUEST_CONTEXT = utf8('COMGOV-RelayHttpRequest-v1');
 const ENROL_PROOF_CONTEXT = utf8('COMGOV-RelayEnrolment-v1');
+const WIPE_ORDER_CONTEXT = utf8('COMGOV-WipeOrder-v1');
 
 function text(writer: ByteWriter, value: string): ByteWriter {
   const bytes = utf8(value);
@@ -91,4 +92,22 @@ export function enrolProofSignedBytes(
 ): Uint8Array {
   const w = new ByteWriter(160).bytes(ENROL_PROOF_CONTEXT).bytes(relayPublicKey).bytes(identityKey);
   return text(w, normalisedCode).finish();
+}
+
+/**
+ * What the relay key signs in an order to erase a device's data:
+ * "COMGOV-WipeOrder-v1" ‖ relayPublicKey[32] ‖ nonce[32] ‖ str(userId) ‖ u32 deviceId
+ * ‖ u64 requestedAt. The nonce is the challenge the device has just answered on the
+ * same connection, so an order seen once cannot be replayed.
+ */
+export function wipeOrderSignedBytes(
+  relayPublicKey: Uint8Array,
+  nonce: Uint8Array,
+  userId: string,
+  deviceId: number,
+  requestedAt: number,
+): Uint8Array {
+  const w = new ByteWriter(160).bytes(WIPE_ORDER_CONTEXT).bytes(relayPublicKey).bytes(nonce);
+  text(w, userId).u32(deviceId);
+  return u64(w, requestedAt).finish();
 }

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file relay.proto.
  */
 export const file_relay: GenFile = /*@__PURE__*/
-  fileDesc("CgtyZWxheS5wcm90bxIPY29tZ292LnJlbGF5LnYxIuABCgtDbGllbnRGcmFtZRIPCgd2ZXJzaW9uGAEgASgNEhIKCnJlcXVlc3RfaWQYAiABKA0SLQoEYXV0aBgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5BdXRoUmVzcG9uc2VIABIpCgZzdWJtaXQYBCABKAsyFy5jb21nb3YucmVsYXkudjEuU3VibWl0SAASIwoDYWNrGAUgASgLMhQuY29tZ292LnJlbGF5LnYxLkFja0gAEiUKBHBpbmcYBiABKAsyFS5jb21nb3YucmVsYXkudjEuUGluZ0gAQgYKBGJvZHkitwMKC1NlcnZlckZyYW1lEg8KB3ZlcnNpb24YASABKA0SEgoKcmVxdWVzdF9pZBgCIAEoDRIvCgljaGFsbGVuZ2UYAyABKAsyGi5jb21nb3YucmVsYXkudjEuQ2hhbGxlbmdlSAASKgoHYXV0aF9vaxgEIAEoCzIXLmNvbWdvdi5yZWxheS52MS5BdXRoT2tIABItCghlbnZlbG9wZRgFIAEoCzIZLmNvbWdvdi5yZWxheS52MS5FbnZlbG9wZUgAEi4KCXN1Ym1pdF9vaxgGIAEoCzIZLmNvbWdvdi5yZWxheS52MS5TdWJtaXRPa0gAEiwKBWVycm9yGAcgASgLMhsuY29tZ292LnJlbGF5LnYxLkVycm9yRnJhbWVIABIyCgtwcmVrZXlzX2xvdxgIIAEoCzIbLmNvbWdvdi5yZWxheS52MS5QcmVrZXlzTG93SAASJQoEcG9uZxgJIAEoCzIVLmNvbWdvdi5yZWxheS52MS5Qb25nSAASNgoNcXVldWVfZHJhaW5lZBgKIAEoCzIdLmNvbWdvdi5yZWxheS52MS5RdWV1ZURyYWluZWRIAEIGCgRib2R5IkkKCUNoYWxsZW5nZRINCgVub25jZRgBIAEoDBITCgtzZXJ2ZXJfdGltZRgCIAEoBBIYChByZWxheV9wdWJsaWNfa2V5GAMgASgMIkUKDEF1dGhSZXNwb25zZRIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDRIRCglzaWduYXR1cmUYAyABKAwiLQoGQXV0aE9rEhMKC3NlcnZlcl90aW1lGAEgASgEEg4KBnF1ZXVlZBgCIAEoDSIvCglSZWNpcGllbnQSDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKA0iSwoNRGV2aWNlTWVzc2FnZRImCgJ0bxgBIAEoCzIaLmNvbWdvdi5yZWxheS52MS5SZWNpcGllbnQSEgoKY2lwaGVydGV4dBgCIAEoDCI9CglQZXJEZXZpY2USMAoIbWVzc2FnZXMYASADKAsyHi5jb21nb3YucmVsYXkudjEuRGV2aWNlTWVzc2FnZSJMCgZGYW5PdXQSEgoKY2lwaGVydGV4dBgBIAEoDBIuCgpyZWNpcGllbnRzGAIgAygLMhouY29tZ292LnJlbGF5LnYxLlJlY2lwaWVudCKAAQoGU3VibWl0EjAKCnBlcl9kZXZpY2UYASABKAsyGi5jb21nb3YucmVsYXkudjEuUGVyRGV2aWNlSAASKgoHZmFuX291dBgCIAEoCzIXLmNvbWdvdi5yZWxheS52MS5GYW5PdXRIABIQCghibG9iX2lkcxgDIAMoCUIGCgRraW5kIjMKCFN1Ym1pdE9rEhIKCm1lc3NhZ2VfaWQYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQicgoIRW52ZWxvcGUSEQoJc2VydmVyX2lkGAEgASgEEhMKC3NlcnZlcl90aW1lGAIgASgEEhMKC3NlbmRlcl91c2VyGAMgASgJEhUKDXNlbmRlcl9kZXZpY2UYBCABKA0SEgoKY2lwaGVydGV4dBgFIAEoDCIZCgNBY2sSEgoKc2VydmVyX2lkcxgBIAMoBCIGCgRQaW5nIhsKBFBvbmcSEwoLc2VydmVyX3RpbWUYASABKAQiHwoKUHJla2V5c0xvdxIRCglyZW1haW5pbmcYASABKA0iDgoMUXVldWVEcmFpbmVkIlAKDFN0YWxlRGV2aWNlcxIPCgd1c2VyX2lkGAEgASgJEg8KB21pc3NpbmcYAiADKA0SDQoFZXh0cmEYAyADKA0SDwoHY3VycmVudBgEIAMoDSJoCgpFcnJvckZyYW1lEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRINCgVmYXRhbBgDIAEoCBIsCgVzdGFsZRgEIAMoCzIdLmNvbWdvdi5yZWxheS52MS5TdGFsZURldmljZXMiQQoMU2lnbmVkUHJla2V5EgoKAmlkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMIi8KDU9uZVRpbWVQcmVrZXkSCgoCaWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDCKxAQoMRW5yb2xSZXF1ZXN0EgwKBGNvZGUYASABKAkSFAoMaWRlbnRpdHlfa2V5GAIgASgMEjQKDXNpZ25lZF9wcmVrZXkYAyABKAsyHS5jb21nb3YucmVsYXkudjEuU2lnbmVkUHJla2V5EjgKEG9uZV90aW1lX3ByZWtleXMYBCADKAsyHi5jb21nb3YucmVsYXkudjEuT25lVGltZVByZWtleRINCgVwcm9vZhgFIAEoDCJzChFEZXZpY2VDZXJ0aWZpY2F0ZRIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDRIUCgxpZGVudGl0eV9rZXkYAyABKAwSEQoJaXNzdWVkX2F0GAQgASgEEhEKCXNpZ25hdHVyZRgFIAEoDCKNAQoLVXNlclByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEwoLaW5zdGl0dXRpb24YAyABKAkSDQoFdGl0bGUYBCABKAkSMwoHZGV2aWNlcxgFIAMoCzIiLmNvbWdvdi5yZWxheS52MS5EZXZpY2VDZXJ0aWZpY2F0ZSKhAQoNRW5yb2xSZXNwb25zZRIqCgR1c2VyGAEgASgLMhwuY29tZ292LnJlbGF5LnYxLlVzZXJQcm9maWxlEhEKCWRldmljZV9pZBgCIAEoDRI3CgtjZXJ0aWZpY2F0ZRgDIAEoCzIiLmNvbWdvdi5yZWxheS52MS5EZXZpY2VDZXJ0aWZpY2F0ZRIYChByZWxheV9wdWJsaWNfa2V5GAQgASgMIjgKCURpcmVjdG9yeRIrCgV1c2VycxgBIAMoCzIcLmNvbWdvdi5yZWxheS52MS5Vc2VyUHJvZmlsZSK2AQoMUHJla2V5QnVuZGxlEjcKC2NlcnRpZmljYXRlGAEgASgLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlEjQKDXNpZ25lZF9wcmVrZXkYAiABKAsyHS5jb21nb3YucmVsYXkudjEuU2lnbmVkUHJla2V5EjcKD29uZV90aW1lX3ByZWtleRgDIAEoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5IlAKDVByZWtleUJ1bmRsZXMSDwoHdXNlcl9pZBgBIAEoCRIuCgdidW5kbGVzGAIgAygLMh0uY29tZ292LnJlbGF5LnYxLlByZWtleUJ1bmRsZSJ+CgxQcmVrZXlVcGxvYWQSNAoNc2lnbmVkX3ByZWtleRgBIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSOAoQb25lX3RpbWVfcHJla2V5cxgCIAMoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5IkQKDFByZWtleVN0YXR1cxIaChJvbmVfdGltZV9yZW1haW5pbmcYASABKA0SGAoQc2lnbmVkX3ByZWtleV9pZBgCIAEoDSIfCgxCbG9iRmluYWxpc2USDwoHYmxha2UyYhgBIAEoDCI8CghCbG9iSW5mbxIPCgdibG9iX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBBIPCgdibGFrZTJiGAMgASgMYgZwcm90bzM");
+  fileDesc("CgtyZWxheS5wcm90bxIPY29tZ292LnJlbGF5LnYxIuABCgtDbGllbnRGcmFtZRIPCgd2ZXJzaW9uGAEgASgNEhIKCnJlcXVlc3RfaWQYAiABKA0SLQoEYXV0aBgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5BdXRoUmVzcG9uc2VIABIpCgZzdWJtaXQYBCABKAsyFy5jb21nb3YucmVsYXkudjEuU3VibWl0SAASIwoDYWNrGAUgASgLMhQuY29tZ292LnJlbGF5LnYxLkFja0gAEiUKBHBpbmcYBiABKAsyFS5jb21nb3YucmVsYXkudjEuUGluZ0gAQgYKBGJvZHki4wMKC1NlcnZlckZyYW1lEg8KB3ZlcnNpb24YASABKA0SEgoKcmVxdWVzdF9pZBgCIAEoDRIvCgljaGFsbGVuZ2UYAyABKAsyGi5jb21nb3YucmVsYXkudjEuQ2hhbGxlbmdlSAASKgoHYXV0aF9vaxgEIAEoCzIXLmNvbWdvdi5yZWxheS52MS5BdXRoT2tIABItCghlbnZlbG9wZRgFIAEoCzIZLmNvbWdvdi5yZWxheS52MS5FbnZlbG9wZUgAEi4KCXN1Ym1pdF9vaxgGIAEoCzIZLmNvbWdvdi5yZWxheS52MS5TdWJtaXRPa0gAEiwKBWVycm9yGAcgASgLMhsuY29tZ292LnJlbGF5LnYxLkVycm9yRnJhbWVIABIyCgtwcmVrZXlzX2xvdxgIIAEoCzIbLmNvbWdvdi5yZWxheS52MS5QcmVrZXlzTG93SAASJQoEcG9uZxgJIAEoCzIVLmNvbWdvdi5yZWxheS52MS5Qb25nSAASNgoNcXVldWVfZHJhaW5lZBgKIAEoCzIdLmNvbWdvdi5yZWxheS52MS5RdWV1ZURyYWluZWRIABIqCgR3aXBlGAsgASgLMhouY29tZ292LnJlbGF5LnYxLldpcGVPcmRlckgAQgYKBGJvZHkiSQoJQ2hhbGxlbmdlEg0KBW5vbmNlGAEgASgMEhMKC3NlcnZlcl90aW1lGAIgASgEEhgKEHJlbGF5X3B1YmxpY19rZXkYAyABKAwiRQoMQXV0aFJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhEKCXNpZ25hdHVyZRgDIAEoDCItCgZBdXRoT2sSEwoLc2VydmVyX3RpbWUYASABKAQSDgoGcXVldWVkGAIgASgNIi8KCVJlY2lwaWVudBIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDSJLCg1EZXZpY2VNZXNzYWdlEiYKAnRvGAEgASgLMhouY29tZ292LnJlbGF5LnYxLlJlY2lwaWVudBISCgpjaXBoZXJ0ZXh0GAIgASgMIj0KCVBlckRldmljZRIwCghtZXNzYWdlcxgBIAMoCzIeLmNvbWdvdi5yZWxheS52MS5EZXZpY2VNZXNzYWdlIkwKBkZhbk91dBISCgpjaXBoZXJ0ZXh0GAEgASgMEi4KCnJlY2lwaWVudHMYAiADKAsyGi5jb21nb3YucmVsYXkudjEuUmVjaXBpZW50IoABCgZTdWJtaXQSMAoKcGVyX2RldmljZRgBIAEoCzIaLmNvbWdvdi5yZWxheS52MS5QZXJEZXZpY2VIABIqCgdmYW5fb3V0GAIgASgLMhcuY29tZ292LnJlbGF5LnYxLkZhbk91dEgAEhAKCGJsb2JfaWRzGAMgAygJQgYKBGtpbmQiMwoIU3VibWl0T2sSEgoKbWVzc2FnZV9pZBgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCJyCghFbnZlbG9wZRIRCglzZXJ2ZXJfaWQYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQSEwoLc2VuZGVyX3VzZXIYAyABKAkSFQoNc2VuZGVyX2RldmljZRgEIAEoDRISCgpjaXBoZXJ0ZXh0GAUgASgMIhkKA0FjaxISCgpzZXJ2ZXJfaWRzGAEgAygEIgYKBFBpbmciGwoEUG9uZxITCgtzZXJ2ZXJfdGltZRgBIAEoBCIfCgpQcmVrZXlzTG93EhEKCXJlbWFpbmluZxgBIAEoDSIOCgxRdWV1ZURyYWluZWQiNAoJV2lwZU9yZGVyEhQKDHJlcXVlc3RlZF9hdBgBIAEoBBIRCglzaWduYXR1cmUYAiABKAwiUAoMU3RhbGVEZXZpY2VzEg8KB3VzZXJfaWQYASABKAkSDwoHbWlzc2luZxgCIAMoDRINCgVleHRyYRgDIAMoDRIPCgdjdXJyZW50GAQgAygNImgKCkVycm9yRnJhbWUSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZhdGFsGAMgASgIEiwKBXN0YWxlGAQgAygLMh0uY29tZ292LnJlbGF5LnYxLlN0YWxlRGV2aWNlcyJBCgxTaWduZWRQcmVrZXkSCgoCaWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwiLwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMIrEBCgxFbnJvbFJlcXVlc3QSDAoEY29kZRgBIAEoCRIUCgxpZGVudGl0eV9rZXkYAiABKAwSNAoNc2lnbmVkX3ByZWtleRgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSOAoQb25lX3RpbWVfcHJla2V5cxgEIAMoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5Eg0KBXByb29mGAUgASgMInMKEURldmljZUNlcnRpZmljYXRlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhQKDGlkZW50aXR5X2tleRgDIAEoDBIRCglpc3N1ZWRfYXQYBCABKAQSEQoJc2lnbmF0dXJlGAUgASgMIo0BCgtVc2VyUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtpbnN0aXR1dGlvbhgDIAEoCRINCgV0aXRsZRgEIAEoCRIzCgdkZXZpY2VzGAUgAygLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlIqEBCg1FbnJvbFJlc3BvbnNlEioKBHVzZXIYASABKAsyHC5jb21nb3YucmVsYXkudjEuVXNlclByb2ZpbGUSEQoJZGV2aWNlX2lkGAIgASgNEjcKC2NlcnRpZmljYXRlGAMgASgLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlEhgKEHJlbGF5X3B1YmxpY19rZXkYBCABKAwiOAoJRGlyZWN0b3J5EisKBXVzZXJzGAEgAygLMhwuY29tZ292LnJlbGF5LnYxLlVzZXJQcm9maWxlIrYBCgxQcmVrZXlCdW5kbGUSNwoLY2VydGlmaWNhdGUYASABKAsyIi5jb21nb3YucmVsYXkudjEuRGV2aWNlQ2VydGlmaWNhdGUSNAoNc2lnbmVkX3ByZWtleRgCIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSNwoPb25lX3RpbWVfcHJla2V5GAMgASgLMh4uY29tZ292LnJlbGF5LnYxLk9uZVRpbWVQcmVrZXkiUAoNUHJla2V5QnVuZGxlcxIPCgd1c2VyX2lkGAEgASgJEi4KB2J1bmRsZXMYAiADKAsyHS5jb21nb3YucmVsYXkudjEuUHJla2V5QnVuZGxlIn4KDFByZWtleVVwbG9hZBI0Cg1zaWduZWRfcHJla2V5GAEgASgLMh0uY29tZ292LnJlbGF5LnYxLlNpZ25lZFByZWtleRI4ChBvbmVfdGltZV9wcmVrZXlzGAIgAygLMh4uY29tZ292LnJlbGF5LnYxLk9uZVRpbWVQcmVrZXkiRAoMUHJla2V5U3RhdHVzEhoKEm9uZV90aW1lX3JlbWFpbmluZxgBIAEoDRIYChBzaWduZWRfcHJla2V5X2lkGAIgASgNIh8KDEJsb2JGaW5hbGlzZRIPCgdibGFrZTJiGAEgASgMIjwKCEJsb2JJbmZvEg8KB2Jsb2JfaWQYASABKAkSDgoGbGVuZ3RoGAIgASgEEg8KB2JsYWtlMmIYAyABKAxiBnByb3RvMw");
 
 /**
  * @generated from message comgov.relay.v1.ClientFrame
@@ -142,6 +142,12 @@ export type ServerFrame = Message<"comgov.relay.v1.ServerFrame"> & {
      */
     value: QueueDrained;
     case: "queueDrained";
+  } | {
+    /**
+     * @generated from field: comgov.relay.v1.WipeOrder wipe = 11;
+     */
+    value: WipeOrder;
+    case: "wipe";
   } | { case: undefined; value?: undefined };
 };
 
@@ -510,6 +516,36 @@ export const QueueDrainedSchema: GenMessage<QueueDrained> = /*@__PURE__*/
   messageDesc(file_relay, 16);
 
 /**
+ * The ICT cell revoked this device and ordered its data erased (comgov-relay revoke
+ * --wipe). Sent only to a device that has just answered the challenge with its
+ * identity key, before the DEVICE_REVOKED error. The relay key signs
+ * wipeOrderSignedBytes() (shared/wire/signed-bytes.ts), which binds the challenge's
+ * nonce: an order cannot be replayed to another connection or another device.
+ *
+ * @generated from message comgov.relay.v1.WipeOrder
+ */
+export type WipeOrder = Message<"comgov.relay.v1.WipeOrder"> & {
+  /**
+   * When the ICT cell ordered it (ms since the epoch).
+   *
+   * @generated from field: uint64 requested_at = 1;
+   */
+  requestedAt: bigint;
+
+  /**
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message comgov.relay.v1.WipeOrder.
+ * Use `create(WipeOrderSchema)` to create a new message.
+ */
+export const WipeOrderSchema: GenMessage<WipeOrder> = /*@__PURE__*/
+  messageDesc(file_relay, 17);
+
+/**
  * @generated from message comgov.relay.v1.StaleDevices
  */
 export type StaleDevices = Message<"comgov.relay.v1.StaleDevices"> & {
@@ -539,7 +575,7 @@ export type StaleDevices = Message<"comgov.relay.v1.StaleDevices"> & {
  * Use `create(StaleDevicesSchema)` to create a new message.
  */
 export const StaleDevicesSchema: GenMessage<StaleDevices> = /*@__PURE__*/
-  messageDesc(file_relay, 17);
+  messageDesc(file_relay, 18);
 
 /**
  * @generated from message comgov.relay.v1.ErrorFrame
@@ -579,7 +615,7 @@ export type ErrorFrame = Message<"comgov.relay.v1.ErrorFrame"> & {
  * Use `create(ErrorFrameSchema)` to create a new message.
  */
 export const ErrorFrameSchema: GenMessage<ErrorFrame> = /*@__PURE__*/
-  messageDesc(file_relay, 18);
+  messageDesc(file_relay, 19);
 
 /**
  * @generated from message comgov.relay.v1.SignedPrekey
@@ -606,7 +642,7 @@ export type SignedPrekey = Message<"comgov.relay.v1.SignedPrekey"> & {
  * Use `create(SignedPrekeySchema)` to create a new message.
  */
 export const SignedPrekeySchema: GenMessage<SignedPrekey> = /*@__PURE__*/
-  messageDesc(file_relay, 19);
+  messageDesc(file_relay, 20);
 
 /**
  * @generated from message comgov.relay.v1.OneTimePrekey
@@ -628,7 +664,7 @@ export type OneTimePrekey = Message<"comgov.relay.v1.OneTimePrekey"> & {
  * Use `create(OneTimePrekeySchema)` to create a new message.
  */
 export const OneTimePrekeySchema: GenMessage<OneTimePrekey> = /*@__PURE__*/
-  messageDesc(file_relay, 20);
+  messageDesc(file_relay, 21);
 
 /**
  * POST /v1/enrol
@@ -669,7 +705,7 @@ export type EnrolRequest = Message<"comgov.relay.v1.EnrolRequest"> & {
  * Use `create(EnrolRequestSchema)` to create a new message.
  */
 export const EnrolRequestSchema: GenMessage<EnrolRequest> = /*@__PURE__*/
-  messageDesc(file_relay, 21);
+  messageDesc(file_relay, 22);
 
 /**
  * Relay-signed binding of (user, device, identity key); see certificateSignedBytes().
@@ -708,7 +744,7 @@ export type DeviceCertificate = Message<"comgov.relay.v1.DeviceCertificate"> & {
  * Use `create(DeviceCertificateSchema)` to create a new message.
  */
 export const DeviceCertificateSchema: GenMessage<DeviceCertificate> = /*@__PURE__*/
-  messageDesc(file_relay, 22);
+  messageDesc(file_relay, 23);
 
 /**
  * @generated from message comgov.relay.v1.UserProfile
@@ -747,7 +783,7 @@ export type UserProfile = Message<"comgov.relay.v1.UserProfile"> & {
  * Use `create(UserProfileSchema)` to create a new message.
  */
 export const UserProfileSchema: GenMessage<UserProfile> = /*@__PURE__*/
-  messageDesc(file_relay, 23);
+  messageDesc(file_relay, 24);
 
 /**
  * @generated from message comgov.relay.v1.EnrolResponse
@@ -779,7 +815,7 @@ export type EnrolResponse = Message<"comgov.relay.v1.EnrolResponse"> & {
  * Use `create(EnrolResponseSchema)` to create a new message.
  */
 export const EnrolResponseSchema: GenMessage<EnrolResponse> = /*@__PURE__*/
-  messageDesc(file_relay, 24);
+  messageDesc(file_relay, 25);
 
 /**
  * GET /v1/directory
@@ -798,7 +834,7 @@ export type Directory = Message<"comgov.relay.v1.Directory"> & {
  * Use `create(DirectorySchema)` to create a new message.
  */
 export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
-  messageDesc(file_relay, 25);
+  messageDesc(file_relay, 26);
 
 /**
  * @generated from message comgov.relay.v1.PrekeyBundle
@@ -827,7 +863,7 @@ export type PrekeyBundle = Message<"comgov.relay.v1.PrekeyBundle"> & {
  * Use `create(PrekeyBundleSchema)` to create a new message.
  */
 export const PrekeyBundleSchema: GenMessage<PrekeyBundle> = /*@__PURE__*/
-  messageDesc(file_relay, 26);
+  messageDesc(file_relay, 27);
 
 /**
  * POST /v1/users/{userId}/prekey-bundles
@@ -851,7 +887,7 @@ export type PrekeyBundles = Message<"comgov.relay.v1.PrekeyBundles"> & {
  * Use `create(PrekeyBundlesSchema)` to create a new message.
  */
 export const PrekeyBundlesSchema: GenMessage<PrekeyBundles> = /*@__PURE__*/
-  messageDesc(file_relay, 27);
+  messageDesc(file_relay, 28);
 
 /**
  * PUT /v1/devices/self/prekeys
@@ -875,7 +911,7 @@ export type PrekeyUpload = Message<"comgov.relay.v1.PrekeyUpload"> & {
  * Use `create(PrekeyUploadSchema)` to create a new message.
  */
 export const PrekeyUploadSchema: GenMessage<PrekeyUpload> = /*@__PURE__*/
-  messageDesc(file_relay, 28);
+  messageDesc(file_relay, 29);
 
 /**
  * @generated from message comgov.relay.v1.PrekeyStatus
@@ -897,7 +933,7 @@ export type PrekeyStatus = Message<"comgov.relay.v1.PrekeyStatus"> & {
  * Use `create(PrekeyStatusSchema)` to create a new message.
  */
 export const PrekeyStatusSchema: GenMessage<PrekeyStatus> = /*@__PURE__*/
-  messageDesc(file_relay, 29);
+  messageDesc(file_relay, 30);
 
 /**
  * POST /v1/blobs/{id}/finalise
@@ -918,7 +954,7 @@ export type BlobFinalise = Message<"comgov.relay.v1.BlobFinalise"> & {
  * Use `create(BlobFinaliseSchema)` to create a new message.
  */
 export const BlobFinaliseSchema: GenMessage<BlobFinalise> = /*@__PURE__*/
-  messageDesc(file_relay, 30);
+  messageDesc(file_relay, 31);
 
 /**
  * @generated from message comgov.relay.v1.BlobInfo
@@ -945,5 +981,5 @@ export type BlobInfo = Message<"comgov.relay.v1.BlobInfo"> & {
  * Use `create(BlobInfoSchema)` to create a new message.
  */
 export const BlobInfoSchema: GenMessage<BlobInfo> = /*@__PURE__*/
-  messageDesc(file_relay, 31);
+  messageDesc(file_relay, 32);
 
