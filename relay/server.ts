@@ -265,10 +265,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
         if (!device) continue;
         if (!(await ctx.directory.activeDevice(device.userId, device.deviceId))) {
           log.info(device, 'revoked device disconnected');
-          connection.closeWithError(
-            'DEVICE_REVOKED',
-            'This device has been revoked by the ICT cell; ask them for a new enrolment code.',
-          );
+          const record = await store.getDevice(device.userId, device.deviceId);
+          if (record) connection.refuseRevoked(record);
         }
       }
     })()

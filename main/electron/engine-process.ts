@@ -85,6 +85,7 @@ async function init(message: EngineInit): Promise<void> {
     if (event.type === 'storage' && event.problem) {
       port.postMessage({ type: 'storageProblem', problem: event.problem });
     }
+    if (event.type === 'revoked') port.postMessage({ type: 'deviceRevoked', wiped: event.wiped });
   });
   host = engineHost;
   port.postMessage({ type: 'status', status: engineHost.status() });

@@ -41,4 +41,6 @@ export type EngineToMain =
     }
   /** The store cannot be written (full disk…): main tells the person even when the window is hidden. */
   | { readonly type: 'storageProblem'; readonly problem: 'DISK_FULL' | 'STORE_WRITE_FAILED' }
+  /** The ICT cell revoked this device (and, if `wiped`, had its data erased): said even when hidden. */
+  | { readonly type: 'deviceRevoked'; readonly wiped: boolean }
   | { readonly type: 'closed' };

@@ -12,6 +12,8 @@ export const MAIN_TEXTS = {
     updateReadyBody: 'Elle sera installée à la fermeture de COMGOV, ou maintenant depuis l’icône.',
     restartToUpdate: 'Redémarrer pour mettre à jour',
     storageProblem: 'COMGOV ne peut plus enregistrer',
+    deviceRevoked: 'Appareil révoqué',
+    deviceWiped: 'Données de l’appareil effacées',
   },
   en: {
     open: 'Open COMGOV',
@@ -24,6 +26,8 @@ export const MAIN_TEXTS = {
     updateReadyBody: 'It will be installed when COMGOV closes, or now from the tray icon.',
     restartToUpdate: 'Restart to update',
     storageProblem: 'COMGOV cannot store anything',
+    deviceRevoked: 'Device revoked',
+    deviceWiped: 'Device data erased',
   },
 } as const;
 

@@ -292,6 +292,19 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
       notification.show();
       break;
     }
+    case 'deviceRevoked': {
+      if (window?.isFocused() || !Notification.isSupported()) break;
+      const notification = new Notification({
+        title: message.wiped ? texts.deviceWiped : texts.deviceRevoked,
+        body: errorText(
+          message.wiped ? 'DEVICE_WIPED' : 'DEVICE_REVOKED',
+          policy?.defaultLanguage === 'en' ? 'en' : 'fr',
+        ),
+      });
+      notification.on('click', () => showWindow());
+      notification.show();
+      break;
+    }
     case 'status':
     case 'closed':
       break;

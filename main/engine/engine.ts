@@ -63,6 +63,7 @@ import { RelayHttp } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
 import { SessionStore } from './session-store.js';
 import { statement } from './store/statements.js';
+import { wipeDataDir } from './store/wipe.js';
 import { createStoreKey, hasKeyFile, unlockStoreKey } from './store/key-file.js';
 import { type Store, openStore } from './store/open-store.js';
 import { type StoreFailure, storeFailure } from './store/store-failure.js';
@@ -113,6 +114,9 @@ export class Engine
   readonly groups: GroupStore;
   readonly attachments: Attachments;
   private readonly previews: Previews;
+  private readonly dataDir: string;
+  /** Why the relay refuses this device for good (the ICT cell revoked it, or wiped it). */
+  private refusal: 'DEVICE_REVOKED' | 'DEVICE_WIPED' | null = null;
   private processing = false;
   private processAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -153,6 +157,7 @@ export class Engine
       blobs: new BlobClient(me.relayUrl, credentialsOf(me)),
     });
     this.previews = new Previews(db);
+    this.dataDir = options.dataDir;
     this.attachments.on('progress', (p) =>
       this.emitEvent({
         type: 'transfer',
@@ -215,9 +220,15 @@ export class Engine
     this.socket.on('prekeysLow', () => {
       void topUpOneTimePrekeys(this.db, this.http).catch(() => undefined);
     });
-    this.socket.on('fatal', (error) =>
-      this.emitEvent({ type: 'undecryptable', senderId: 'relay', reason: error.message }),
-    );
+    this.socket.on('fatal', (error) => {
+      if (error.code === 'DEVICE_REVOKED') {
+        this.refusal = 'DEVICE_REVOKED';
+        this.emitEvent({ type: 'revoked', wiped: false });
+      } else {
+        this.emitEvent({ type: 'undecryptable', senderId: 'relay', reason: error.message });
+      }
+    });
+    this.socket.on('wipe', () => void this.wipeOrdered());
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -292,6 +303,17 @@ export class Engine
     return this.socket.whenOnline();
   }
 
+  /**
+   * The ICT cell ordered this device's data erased (a computer lost or stolen): stop
+   * everything, close the store, erase the data folder (store/wipe.ts), then say so.
+   */
+  private async wipeOrdered(): Promise<void> {
+    this.refusal = 'DEVICE_WIPED';
+    await this.close();
+    await wipeDataDir(this.dataDir);
+    this.emitEvent({ type: 'revoked', wiped: true });
+  }
+
   /** Stops the connection and the workers, then closes the store. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -309,7 +331,9 @@ export class Engine
    * connected and all of it is processed and acknowledged (the CLI's `sync`).
    */
   async whenCaughtUp(): Promise<void> {
-    await this.whenOnline();
+    await this.whenOnline().catch((error: unknown) => {
+      throw this.refusal ? new EngineError(this.refusal) : error;
+    });
     for (;;) {
       // Not caught up while the store refuses writes: say why instead of waiting.
       if (this.storageProblem) throw new EngineError(this.storageProblem);

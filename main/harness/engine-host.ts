@@ -20,6 +20,7 @@ import {
 import { fromHex } from '../../shared/util/bytes.js';
 import { Engine, STORE_FILE } from '../engine/engine.js';
 import { hasKeyFile, keyFilePath, unlockStoreKey } from '../engine/store/key-file.js';
+import { wipeDataDir } from '../engine/store/wipe.js';
 import {
   type ClientEvent,
   type ClientFrame,
@@ -94,6 +95,8 @@ export class EngineHost {
   private engine: Engine | null = null;
   private phase: HostPhase = 'enrol';
   private unlockReason: HostStatus['unlockReason'] = null;
+  /** The profile was erased on the ICT cell's order while the app ran (until a new enrolment). */
+  private wiped = false;
   private readonly senders = new Set<(frame: HostFrame) => void>();
   /** Last value of each state event, replayed to a renderer that connects later. */
   private readonly lastState = new Map<string, EngineEvent>();
@@ -175,6 +178,7 @@ export class EngineHost {
       relayFixedByPolicy: relay?.fixedByPolicy ?? false,
       unlockReason: this.phase === 'unlock' ? this.unlockReason : null,
       profile: this.options.profile,
+      wiped: this.phase === 'enrol' && this.wiped,
     };
   }
 
@@ -382,16 +386,42 @@ export class EngineHost {
 
   private adopt(engine: Engine): void {
     this.engine = engine;
+    this.wiped = false;
     this.phase = 'ready';
     this.unlockReason = null;
     engine.on('event', (event) => {
       if (event.type === 'messageUpdated') this.releaseStaged(event.message);
-      if (event.type === 'connection' || event.type === 'outbox' || event.type === 'catchUp') {
+      if (
+        event.type === 'connection' ||
+        event.type === 'outbox' ||
+        event.type === 'catchUp' ||
+        event.type === 'revoked'
+      ) {
         this.lastState.set(event.type, event);
       }
       this.broadcast(event);
+      if (event.type === 'revoked' && event.wiped) void this.afterWipe(engine);
     });
     engine.start();
+    this.broadcast({ type: 'hostStatus', status: this.status() });
+  }
+
+  /**
+   * The engine has erased the profile on the ICT cell's order (it closed first): drop
+   * what the host holds, erase what it kept beside (staged copies, downloads), and go
+   * back to the enrolment screen, which says what happened.
+   */
+  private async afterWipe(engine: Engine): Promise<void> {
+    if (this.engine !== engine) return;
+    this.engine = null;
+    for (const upload of this.uploads.values()) upload.fd.destroy();
+    this.uploads.clear();
+    this.staged.clear();
+    this.uploading.clear();
+    this.lastState.clear();
+    await wipeDataDir(this.options.dataDir).catch(() => undefined);
+    this.phase = 'enrol';
+    this.wiped = true;
     this.broadcast({ type: 'hostStatus', status: this.status() });
   }
 

@@ -25,7 +25,7 @@ import type { RelayContext } from '../context.js';
 import { TokenBucket } from '../rate-limit.js';
 import { RelayError } from '../relay-error.js';
 import { StaleDevicesError } from '../router.js';
-import type { DeviceAddress, StoredEnvelope } from '../store/store.js';
+import type { DeviceAddress, DeviceRecord, StoredEnvelope } from '../store/store.js';
 
 export interface Pushed extends StoredEnvelope {
   /** performance.now() when the submission arrived (live pushes only). */
@@ -265,16 +265,7 @@ export class Connection {
       return;
     }
     if (!active) {
-      // The device has just proved itself: if the ICT cell ordered its data erased,
-      // this is where it learns it (a stranger without its key never gets the order).
-      if (record.wipeRequestedAt !== null) {
-        this.sendWipeOrder(requestId, auth, record.wipeRequestedAt);
-      }
-      this.closeWithError(
-        'DEVICE_REVOKED',
-        'This device has been revoked by the ICT cell; ask them for a new enrolment code.',
-        requestId,
-      );
+      this.refuseRevoked(record, requestId);
       return;
     }
     clearTimeout(this.authTimer);
@@ -295,6 +286,23 @@ export class Connection {
     void this.drain();
     const remaining = await ctx.store.countOneTimePrekeys(this.device);
     if (remaining < ctx.config.limits.prekeyLowThreshold) this.notifyPrekeysLow(remaining);
+  }
+
+  /**
+   * Closes the connection of a revoked device (one that has proved itself with its
+   * identity key: at authentication, or already connected). If the ICT cell ordered its
+   * data erased, this is where it learns it; a stranger without its key never does.
+   */
+  refuseRevoked(record: DeviceRecord, requestId = 0): void {
+    if (this.state === 'closed') return;
+    if (record.wipeRequestedAt !== null) {
+      this.sendWipeOrder(requestId, record, record.wipeRequestedAt);
+    }
+    this.closeWithError(
+      'DEVICE_REVOKED',
+      'This device has been revoked by the ICT cell; ask them for a new enrolment code.',
+      requestId,
+    );
   }
 
   /** The signed order to erase the device's data, bound to this connection's challenge. */

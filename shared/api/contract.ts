@@ -96,6 +96,11 @@ export type EngineEvent =
    * write succeeds again.
    */
   | { readonly type: 'storage'; readonly problem: 'DISK_FULL' | 'STORE_WRITE_FAILED' | null }
+  /**
+   * The ICT cell revoked this device: the relay refuses it for good. `wiped`: it also
+   * ordered the device's data erased; the engine has closed and erased its data folder.
+   */
+  | { readonly type: 'revoked'; readonly wiped: boolean }
   /** A conversation's title, members or existence changed (groups). */
   | { readonly type: 'conversation'; readonly conversationId: string }
   /** Progress of a file transfer (bytes of ciphertext). */

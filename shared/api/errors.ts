@@ -25,6 +25,14 @@ export const ERROR_TEXTS = {
     en: 'This message store was written by a newer version of the app. Update the app.',
     fr: 'Ce coffre a été écrit par une version plus récente de l’application. Mettez l’application à jour.',
   },
+  DEVICE_REVOKED: {
+    en: 'Your ICT cell has revoked this device: it no longer sends or receives messages. Ask them for a new enrolment code.',
+    fr: 'Votre cellule TIC a révoqué cet appareil : il n’envoie et ne reçoit plus de messages. Demandez-lui un nouveau code d’inscription.',
+  },
+  DEVICE_WIPED: {
+    en: 'At the request of your ICT cell (a device lost or stolen), the messages, files and keys of this device have been erased. To use it again, ask them for a new enrolment code.',
+    fr: 'À la demande de votre cellule TIC (appareil perdu ou volé), les messages, fichiers et clés de cet appareil ont été effacés. Pour l’utiliser de nouveau, demandez-lui un nouveau code d’inscription.',
+  },
   NOT_ENROLLED: {
     en: 'This device is not enrolled yet. Enrol it with the code given by your ICT cell.',
     fr: 'Cet appareil n’est pas encore inscrit. Inscrivez-le avec le code remis par votre cellule TIC.',

@@ -19,6 +19,11 @@ export interface HostStatus {
   readonly unlockReason: 'start' | 'recovery' | null;
   /** The profile's name (several profiles may run side by side in development). */
   readonly profile: string;
+  /**
+   * True on the enrolment screen when this profile was just erased on the ICT cell's
+   * order (remote wipe of a lost or stolen device): the screen says so.
+   */
+  readonly wiped: boolean;
 }
 
 export interface EnrolRequest {

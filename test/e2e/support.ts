@@ -94,6 +94,16 @@ export class E2eRelay {
     }
   }
 
+  /** Like `comgov-relay revoke [--device] [--wipe]`, as the ICT cell does while the relay runs. */
+  async revoke(userId: string, deviceId?: number, options: { wipe?: boolean } = {}): Promise<void> {
+    const store = openStore(this.dataDir);
+    try {
+      await store.revoke(userId, deviceId, Date.now(), 'cli:e2e', options);
+    } finally {
+      store.close();
+    }
+  }
+
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.root, { recursive: true, force: true });

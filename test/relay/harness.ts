@@ -209,11 +209,11 @@ export class TestRelay implements RelayEndpoint {
     }
   }
 
-  /** Like `comgov-relay revoke`, from a second database connection. */
-  async revoke(userId: string, deviceId?: number): Promise<void> {
+  /** Like `comgov-relay revoke [--wipe]`, from a second database connection. */
+  async revoke(userId: string, deviceId?: number, options: { wipe?: boolean } = {}): Promise<void> {
     const store = openStore(this.dataDir);
     try {
-      await store.revoke(userId, deviceId, Date.now());
+      await store.revoke(userId, deviceId, Date.now(), 'cli', options);
     } finally {
       store.close();
     }

@@ -71,41 +71,43 @@ describe('comgov-relay revoke --wipe', () => {
     expect(revoke.code).toBe(0);
     expect(revoke.stdout).toContain(`Revoked device chantal/${laptop.deviceId} (1 device).`);
     expect(revoke.lastLine).toMatch(/^Wipe ordered \(device 1\): erases messages, files and keys/);
-    // The open socket is closed like any revoked device's.
+    const ordered = (await users()).find((u) => u.userId === 'chantal')!.devices[0]!;
+    expect(ordered.wipeRequestedAt).toEqual(expect.any(Number));
+    const relayKey = asEd25519PublicKey(relay.publicKey);
+    const signed = (nonce: Uint8Array, deviceId = laptop.deviceId) =>
+      wipeOrderSignedBytes(relay.publicKey, nonce, 'chantal', deviceId, ordered.wipeRequestedAt!);
+
+    // Connected when the ICT cell acts: the order on the open socket, then the refusal.
+    const live = await socket.next('wipe');
+    expect(Number(live.body.value.requestedAt)).toBe(ordered.wipeRequestedAt);
+    const challenge = socket.frames[0]!.body;
+    if (challenge.case !== 'challenge') throw new Error('no challenge');
+    expect(verify(relayKey, signed(challenge.value.nonce), live.body.value.signature)).toBe(true);
     expect((await socket.next('error')).body.value.code).toBe('DEVICE_REVOKED');
     await socket.closed;
-    const before = (await users()).find((u) => u.userId === 'chantal')!.devices[0]!;
-    expect(before.wipeRequestedAt).toEqual(expect.any(Number));
-    expect(before.wipeDeliveredAt).toBeNull();
+    const delivered = await eventually(async () => {
+      const device = (await users()).find((u) => u.userId === 'chantal')!.devices[0]!;
+      return device.wipeDeliveredAt !== null ? device : undefined;
+    }, 'the delivery recorded');
+    expect(delivered.wipeDeliveredAt).toBeGreaterThanOrEqual(ordered.wipeRequestedAt!);
 
     // A stranger claiming to be the laptop, without its key, learns nothing.
     const stranger = await authenticate(relay, laptop, desktop);
     expect(stranger.frames.map((f) => f.body.case)).toEqual(['error']);
     expect(stranger.frames[0]!.body.value).toMatchObject({ code: 'AUTH_FAILED' });
 
-    // The laptop connects: the order, then the refusal.
+    // Connecting again (it had not erased yet: a crash), it gets the order again,
+    // bound to the new challenge: useless on another connection or for another device.
     const { nonce, frames } = await authenticate(relay, laptop);
     expect(frames.map((f) => f.body.case)).toEqual(['wipe', 'error']);
     const order = frames[0]!.body;
     if (order.case !== 'wipe') throw new Error('no wipe order');
-    expect(Number(order.value.requestedAt)).toBe(before.wipeRequestedAt);
-    const signed = (n: Uint8Array, deviceId = laptop.deviceId) =>
-      wipeOrderSignedBytes(relay.publicKey, n, 'chantal', deviceId, before.wipeRequestedAt!);
-    const relayKey = asEd25519PublicKey(relay.publicKey);
     expect(verify(relayKey, signed(nonce), order.value.signature)).toBe(true);
-    // Bound to this challenge and this device: useless on another connection or device.
-    expect(verify(relayKey, signed(new Uint8Array(32)), order.value.signature)).toBe(false);
+    expect(verify(relayKey, signed(challenge.value.nonce), order.value.signature)).toBe(false);
     expect(verify(relayKey, signed(nonce, desktop.deviceId), order.value.signature)).toBe(false);
     expect(frames[1]!.body.value).toMatchObject({ code: 'DEVICE_REVOKED' });
 
-    // The ICT cell sees when it was delivered, once, in `users` and in the admin log.
-    const after = await eventually(async () => {
-      const device = (await users()).find((u) => u.userId === 'chantal')!.devices[0]!;
-      return device.wipeDeliveredAt !== null ? device : undefined;
-    }, 'the delivery recorded');
-    expect(after.wipeDeliveredAt).toBeGreaterThanOrEqual(before.wipeRequestedAt!);
-    const again = await authenticate(relay, laptop);
-    expect(again.frames.map((f) => f.body.case)).toEqual(['wipe', 'error']);
+    // The ICT cell sees it in `users` and, once, in the admin log.
     const text = await runCli(['users', '--data', relay.dataDir]);
     expect(text.stdout).toMatch(/device 1 {2}revoked .*, wiped /);
     const log = JSON.parse(
@@ -116,11 +118,11 @@ describe('comgov-relay revoke --wipe', () => {
     };
     expect(log.intact).toBe(true);
     const chantal = log.entries.filter((e) => e.subject.startsWith('chantal/'));
-    expect(chantal.map((e) => [e.action, e.subject, e.details])).toEqual([
-      ['enrol', 'chantal/1', expect.anything()],
-      ['enrol', 'chantal/2', expect.anything()],
-      ['revoke', 'chantal/1', { devices: [1], wipe: [1] }],
-      ['wipe-delivered', 'chantal/1', {}],
+    expect(chantal.map((e) => [e.actor, e.action, e.subject, e.details])).toEqual([
+      ['enrolment', 'enrol', 'chantal/1', expect.anything()],
+      ['enrolment', 'enrol', 'chantal/2', expect.anything()],
+      [expect.stringMatching(/^cli:/), 'revoke', 'chantal/1', { devices: [1], wipe: [1] }],
+      ['relay', 'wipe-delivered', 'chantal/1', {}],
     ]);
 
     // The other device was not concerned: it still connects.
@@ -137,6 +139,11 @@ describe('comgov-relay revoke --wipe', () => {
     const wipe = await runCli(['revoke', '--data', relay.dataDir, '--user', 'didier', '--wipe']);
     expect(wipe.code).toBe(0);
     expect(wipe.lastLine).toMatch(/^Wipe ordered \(device 1\)/);
+    const waiting = (await users()).find((u) => u.userId === 'didier')!.devices[0]!;
+    expect(waiting).toMatchObject({ wipeRequestedAt: expect.any(Number), wipeDeliveredAt: null });
+    expect((await runCli(['users', '--data', relay.dataDir])).stdout).toContain(
+      'wipe ordered (not connected since)',
+    );
     expect((await authenticate(relay, lost)).frames.map((f) => f.body.case)).toEqual([
       'wipe',
       'error',

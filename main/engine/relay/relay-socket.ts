@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import WebSocket from 'ws';
+import { asEd25519PublicKey, verify } from '../../../shared/crypto/index.js';
 import { bytesEqual } from '../../../shared/util/bytes.js';
 import {
   type DeviceCredentials,
@@ -18,6 +19,7 @@ import {
   decodeServerFrame,
   encodeClientFrame,
   signChallenge,
+  wipeOrderSignedBytes,
 } from '../../../shared/wire/index.js';
 
 /** The relay's WebSocket endpoint (relay/server.ts WEBSOCKET_PATH). */
@@ -62,6 +64,12 @@ export interface RelaySocketEvents {
   prekeysLow: [number];
   /** The relay refused this device for good (revoked, replaced): no more retries. */
   fatal: [RelayFrameError];
+  /**
+   * The ICT cell ordered this device's data erased: an order signed by the pinned relay
+   * key and bound to the challenge just answered (so neither forged nor replayed). The
+   * socket has stopped; the argument is when the order was given (ms since the epoch).
+   */
+  wipe: [number];
 }
 
 export class RelaySocket extends EventEmitter<RelaySocketEvents> {
@@ -76,6 +84,8 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
   private stopped = true;
   /** Envelopes the relay said were queued when we authenticated (for progress). */
   queuedAtConnect = 0;
+  /** The challenge answered on the current socket (a wipe order must be bound to it). */
+  private answeredNonce: Uint8Array | undefined;
 
   constructor(private readonly options: RelaySocketOptions) {
     super();
@@ -103,6 +113,11 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
   /** Resolves once authenticated (or rejects when stopped). */
   whenOnline(): Promise<void> {
     if (this.state === 'online') return Promise.resolve();
+    if (this.state === 'stopped') {
+      return Promise.reject(
+        new RelayFrameError('RELAY_UNREACHABLE', 'The connection was stopped.', null),
+      );
+    }
     return new Promise((resolve, reject) => {
       const onState = (s: ConnectionState) => {
         if (s === 'online') {
@@ -168,6 +183,7 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
 
   private connect(): void {
     if (this.stopped) return;
+    this.answeredNonce = undefined;
     this.setState('connecting');
     const url = new URL(WEBSOCKET_PATH, this.options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -205,6 +221,7 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
           return;
         }
         const c = this.options.credentials;
+        this.answeredNonce = body.value.nonce;
         ws.send(
           encodeClientFrame({
             version: PROTOCOL_VERSION,
@@ -219,6 +236,24 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
             },
           }),
         );
+        return;
+      }
+      case 'wipe': {
+        // At authentication, or on the open connection when the revocation comes later.
+        const nonce = this.answeredNonce;
+        const c = this.options.credentials;
+        const requestedAt = Number(body.value.requestedAt);
+        const genuine =
+          nonce !== undefined &&
+          verify(
+            asEd25519PublicKey(c.relayPublicKey),
+            wipeOrderSignedBytes(c.relayPublicKey, nonce, c.userId, c.deviceId, requestedAt),
+            body.value.signature,
+          );
+        // Anything else is not an order from our relay: ignored (the refusal follows).
+        if (!genuine) return;
+        this.stop();
+        this.emit('wipe', requestedAt);
         return;
       }
       case 'authOk':

@@ -1,6 +1,7 @@
 // Connected / reconnecting / offline, with the number of messages waiting in the
-// outbox, the progress of a catch-up after a long absence, and a store that cannot
-// be written (full disk): what to do about it, until the engine says it is over.
+// outbox, the progress of a catch-up after a long absence, a store that cannot be
+// written (full disk): what to do about it, until the engine says it is over; and a
+// device revoked by the ICT cell, for good.
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
@@ -14,6 +15,7 @@ export function ConnectionBanner() {
   const waiting = useAppState((s) => Math.max(s.waiting, s.waitingMessages));
   const catchUp = useAppState((s) => s.catchUp);
   const storageProblem = useAppState((s) => s.storageProblem);
+  const revoked = useAppState((s) => s.revoked);
   const online = connection === 'online';
   const stateText =
     connection === 'online'
@@ -25,6 +27,13 @@ export function ConnectionBanner() {
           : t('banner.connecting');
   return (
     <div className="banners">
+      {revoked && (
+        <div className="device-revoked" role="alert">
+          <p>
+            <Icon name="alert" /> {describeError({ code: 'DEVICE_REVOKED', message: '' })}
+          </p>
+        </div>
+      )}
       {storageProblem && (
         <div className="storage-problem" role="alert" data-problem={storageProblem}>
           <p>

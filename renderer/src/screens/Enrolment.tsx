@@ -74,6 +74,12 @@ export function Enrolment({ status }: { status: HostStatus }) {
           <LanguageSwitch />
         </div>
         <h1 id="enrol-title">{t('enrol.title')}</h1>
+        {status.wiped && (
+          <div className="alert alert-warning device-wiped" role="alert">
+            <Icon name="alert" />
+            <p>{describeError({ code: 'DEVICE_WIPED', message: '' })}</p>
+          </div>
+        )}
         <p className="muted">{t('enrol.intro')}</p>
         <div ref={summaryRef} tabIndex={-1} className="summary-anchor">
           {failure && (

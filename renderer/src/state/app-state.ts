@@ -56,6 +56,8 @@ export interface AppState {
   readonly catchUp: { readonly processed: number; readonly remaining: number } | null;
   /** Why the engine cannot write its store (full disk…), as its last `storage` event said. */
   readonly storageProblem: 'DISK_FULL' | 'STORE_WRITE_FAILED' | null;
+  /** The ICT cell revoked this device: the relay refuses it for good (the engine's `revoked` event). */
+  readonly revoked: boolean;
   readonly conversations: readonly ConversationView[];
   readonly conversationsLoaded: boolean;
   readonly view: View;
@@ -93,6 +95,7 @@ export const initialState: AppState = {
   waitingMessages: 0,
   catchUp: null,
   storageProblem: null,
+  revoked: false,
   conversations: [],
   conversationsLoaded: false,
   view: 'conversations',

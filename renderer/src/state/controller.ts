@@ -161,6 +161,12 @@ export class Controller {
   private onEvent(event: ClientEvent): void {
     switch (event.type) {
       case 'hostStatus':
+        if (event.status.phase === 'enrol' && this.state.account) {
+          // The profile is gone (erased on the ICT cell's order): forget all of it.
+          this.waitingIds.clear();
+          this.store.set({ ...initialState, link: this.state.link, host: event.status });
+          break;
+        }
         this.store.set({ host: event.status });
         if (event.status.phase === 'ready' && !this.state.account) void this.loadAll();
         break;
@@ -175,6 +181,10 @@ export class Controller {
         break;
       case 'storage':
         this.store.set({ storageProblem: event.problem });
+        break;
+      case 'revoked':
+        // A wiped device goes back to enrolment (hostStatus); one only revoked says why it is cut off.
+        this.store.set({ revoked: true });
         break;
       case 'catchUp':
         this.store.set({
