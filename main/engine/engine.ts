@@ -78,7 +78,16 @@ export interface OpenOptions {
   /** Reconnection bounds, shortened by tests. */
   readonly minRetryMs?: number;
   readonly maxRetryMs?: number;
+  /**
+   * How often a revoked device asks the relay again whether its data is to be erased
+   * (a wipe ordered after the revocation, while the app stays open). Default 10 minutes.
+   */
+  readonly revokedRecheckMs?: number;
 }
+
+/** A revoked device's wipe check: how long one probe may take before it is dropped. */
+const WIPE_PROBE_TIMEOUT_MS = 30_000;
+const DEFAULT_REVOKED_RECHECK_MS = 10 * 60_000;
 
 export interface EngineEvents {
   event: [EngineEvent];
@@ -117,6 +126,9 @@ export class Engine
   private readonly dataDir: string;
   /** Why the relay refuses this device for good (the ICT cell revoked it, or wiped it). */
   private refusal: 'DEVICE_REVOKED' | 'DEVICE_WIPED' | null = null;
+  private readonly revokedRecheckMs: number;
+  private wipeWatch: NodeJS.Timeout | undefined;
+  private probe: RelaySocket | undefined;
   private processing = false;
   private processAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -158,6 +170,7 @@ export class Engine
     });
     this.previews = new Previews(db);
     this.dataDir = options.dataDir;
+    this.revokedRecheckMs = options.revokedRecheckMs ?? DEFAULT_REVOKED_RECHECK_MS;
     this.attachments.on('progress', (p) =>
       this.emitEvent({
         type: 'transfer',
@@ -224,6 +237,7 @@ export class Engine
       if (error.code === 'DEVICE_REVOKED') {
         this.refusal = 'DEVICE_REVOKED';
         this.emitEvent({ type: 'revoked', wiped: false });
+        this.watchForWipeOrder();
       } else {
         this.emitEvent({ type: 'undecryptable', senderId: 'relay', reason: error.message });
       }
@@ -304,6 +318,40 @@ export class Engine
   }
 
   /**
+   * A revoked device no longer connects; but the ICT cell may order its wipe later
+   * (the computer reported stolen after the revocation) while the app stays open. So
+   * it authenticates again now and then, only to learn that: each probe is one fresh
+   * connection, refused at once unless an order is waiting.
+   */
+  private watchForWipeOrder(): void {
+    if (this.wipeWatch || this.closed) return;
+    this.wipeWatch = setInterval(() => {
+      if (this.closed || this.probe) return;
+      const probe = new RelaySocket({
+        baseUrl: this.me.relayUrl,
+        credentials: credentialsOf(this.me),
+      });
+      this.probe = probe;
+      const done = () => {
+        clearTimeout(timer);
+        probe.stop();
+        if (this.probe === probe) this.probe = undefined;
+      };
+      const timer = setTimeout(done, WIPE_PROBE_TIMEOUT_MS);
+      probe.once('wipe', () => {
+        done();
+        void this.wipeOrdered();
+      });
+      probe.once('fatal', done);
+      probe.on('state', (state) => {
+        if (state === 'offline' || state === 'online') done();
+      });
+      probe.start();
+    }, this.revokedRecheckMs);
+    this.wipeWatch.unref();
+  }
+
+  /**
    * The ICT cell ordered this device's data erased (a computer lost or stolen): stop
    * everything, close the store, erase the data folder (store/wipe.ts), then say so.
    */
@@ -322,6 +370,8 @@ export class Engine
     this.attachments.stopBackground();
     this.socket.stop();
     clearTimeout(this.storageRetry);
+    clearInterval(this.wipeWatch);
+    this.probe?.stop();
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
     this.db.close();
   }

@@ -15,7 +15,14 @@ import {
 import { loadRelayKey } from '../../relay/data-dir.js';
 import { Engine } from '../../main/engine/engine.js';
 import { RelaySocket } from '../../main/engine/relay/relay-socket.js';
-import { eventually, freshRelayPerTest, nextEvent, received, unwrap } from './support.js';
+import {
+  PASSPHRASE,
+  eventually,
+  freshRelayPerTest,
+  nextEvent,
+  received,
+  unwrap,
+} from './support.js';
 
 type Revoked = Extract<EngineEvent, { type: 'revoked' }>;
 const isRevoked = (event: EngineEvent): event is Revoked => event.type === 'revoked';
@@ -55,9 +62,7 @@ describe('remote wipe', () => {
     expect(await wiped).toEqual({ type: 'revoked', wiped: true });
     expect(readdirSync(bobDir)).toEqual([]);
     // Nothing opens it any more.
-    await expect(
-      Engine.open({ dataDir: bobDir, passphrase: 'phrase secrète de test' }),
-    ).rejects.toThrow();
+    await expect(Engine.open({ dataDir: bobDir, passphrase: PASSPHRASE })).rejects.toThrow();
     // Alice is untouched and still works.
     unwrap(await alice.sendText('bob', 'Message pour un appareil effacé.'));
     expect(alice.connection).toBe('online');
@@ -74,6 +79,26 @@ describe('remote wipe', () => {
     expect(readdirSync(bobDir)).toEqual([]);
     // What `comgov sync` says.
     await expect(again.whenCaughtUp()).rejects.toMatchObject({ code: 'DEVICE_WIPED' });
+  });
+
+  it('an app left open on a device revoked earlier still carries out a wipe ordered later', async () => {
+    const { bob, bobDir } = await bobWithData();
+    await bob.close();
+    const open = await Engine.open({
+      dataDir: bobDir,
+      passphrase: PASSPHRASE,
+      minRetryMs: 20,
+      revokedRecheckMs: 100,
+    });
+    const revoked = nextEvent(open, isRevoked, 'the revocation');
+    open.start();
+    await env.relay.revoke('bob');
+    expect(await revoked).toEqual({ type: 'revoked', wiped: false });
+    // The computer is reported stolen an hour later; the app never closed.
+    const wiped = nextEvent(open, isRevoked, 'the wipe');
+    await env.relay.revoke('bob', undefined, { wipe: true });
+    expect(await wiped).toEqual({ type: 'revoked', wiped: true });
+    expect(readdirSync(bobDir)).toEqual([]);
   });
 
   it('a device only revoked keeps its data and says why it is refused', async () => {
