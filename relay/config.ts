@@ -2,6 +2,7 @@
 // overridden by command-line flags. Every limit is documented in docs/relay.md.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { dashboardAllowList } from './dashboard/allow-list.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -69,6 +70,11 @@ export interface RelayConfig {
   tlsKeyFile?: string;
   logLevel: string;
   limits: RelayLimits;
+  /**
+   * Addresses or networks (CIDR) allowed to open the health dashboard (/dashboard).
+   * Default: this machine only (reach it through an SSH tunnel).
+   */
+  dashboardAllow: string[];
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -101,6 +107,7 @@ export const DEFAULT_CONFIG: RelayConfig = {
   port: 8443,
   logLevel: 'info',
   limits: DEFAULT_LIMITS,
+  dashboardAllow: ['127.0.0.1', '::1'],
 };
 
 export const CONFIG_FILE = 'relay.json';
@@ -147,6 +154,12 @@ export function mergeConfig(raw: unknown, where = 'the configuration'): RelayCon
     ) {
       if (typeof value !== 'string') throw new Error(`"${key}" in ${where} must be a string.`);
       config[key] = value;
+    } else if (key === 'dashboardAllow') {
+      if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+        throw new Error(`"dashboardAllow" in ${where} must be a list of addresses or networks.`);
+      }
+      dashboardAllowList(value); // refuses a malformed entry with a sentence
+      config.dashboardAllow = value;
     } else if (key === 'port') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
         throw new Error(`"port" in ${where} must be an integer from 0 to 65535.`);

@@ -22,6 +22,7 @@ import type { RelayContext } from './context.js';
 import { BLOB_DIR, loadRelayKey, openStore } from './data-dir.js';
 import { DeviceDirectory } from './device-directory.js';
 import { BLOB_UPLOAD_TYPE, cleanUpBlobs, registerBlobRoutes } from './http/blob-routes.js';
+import { registerDashboardRoutes } from './http/dashboard-routes.js';
 import { registerDirectoryRoutes } from './http/directory-routes.js';
 import { PROTOBUF } from './http/protobuf.js';
 import { NonceCache, authenticateRequest } from './http/request-auth.js';
@@ -209,6 +210,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   registerDirectoryRoutes(app, ctx, authenticate);
   registerBlobRoutes(app, ctx, authenticate);
   registerUpdateRoutes(app, options.dataDir);
+  registerDashboardRoutes(app, ctx, options.dataDir, ctx.now());
 
   // WebSocket endpoint. maxPayload is above the frame limit so that a frame a
   // little too large gets an error frame; far larger ones are cut by ws (1009).

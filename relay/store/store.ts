@@ -164,6 +164,24 @@ export interface RelayStats {
   readonly blobBytes: number;
 }
 
+/** Cheap, content-free figures for the health dashboard (small tables and indexes only). */
+export interface HealthFigures {
+  readonly users: number;
+  readonly revokedUsers: number;
+  readonly devices: number;
+  readonly revokedDevices: number;
+  /** Devices ordered to wipe that have not connected since. */
+  readonly wipesPending: number;
+  readonly wipesDelivered: number;
+  /** When the oldest envelope still queued arrived (ms), or null when none is. */
+  readonly oldestQueuedAt: number | null;
+  readonly blobs: number;
+  readonly blobBytes: number;
+  readonly adminLogEntries: number;
+  /** When the last administrative change was made (ms), or null. */
+  readonly lastAdminChangeAt: number | null;
+}
+
 export interface PrekeyClaimOptions {
   /** Only these devices of the user (the ones the claimer has no session with). */
   readonly devices?: ReadonlySet<number>;
@@ -199,6 +217,7 @@ export interface RelayStore {
   /** The admin log, oldest first (invitations, enrolments, revocations). */
   adminLog(): Promise<AdminLogEntry[]>;
   stats(): Promise<RelayStats>;
+  healthFigures(): Promise<HealthFigures>;
 
   // Enrolment and directory.
   enrol(input: EnrolmentInput): Promise<EnrolmentResult>;

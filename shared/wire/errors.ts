@@ -14,6 +14,8 @@ export const RELAY_ERROR_CODES = [
   'SHUTTING_DOWN',
   /** The relay's disk is full: nothing more is stored until its operator frees space. */
   'STORAGE_FULL',
+  /** The health dashboard, asked from an address its settings do not allow. */
+  'DASHBOARD_FORBIDDEN',
   // Authentication
   'NOT_AUTHENTICATED',
   'ALREADY_AUTHENTICATED',

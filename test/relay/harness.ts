@@ -155,14 +155,17 @@ export class TestRelay implements RelayEndpoint {
     private readonly root: string,
   ) {}
 
-  static async start(limits: Partial<RelayLimits> = {}): Promise<TestRelay> {
+  static async start(
+    limits: Partial<RelayLimits> = {},
+    settings: { dashboardAllow?: string[] } = {},
+  ): Promise<TestRelay> {
     await ready();
     const root = mkdtempSync(path.join(tmpdir(), 'comgov-relay-test-'));
     const dataDir = path.join(root, 'data');
     await initDataDir(dataDir);
     const relay = await startRelay({
       dataDir,
-      config: mergeConfig({ limits }),
+      config: mergeConfig({ limits, ...settings }),
       host: '127.0.0.1',
       port: 0,
       logger: pino({ level: process.env.RELAY_LOG ?? 'silent' }),
