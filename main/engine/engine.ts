@@ -318,6 +318,14 @@ export class Engine
   }
 
   /**
+   * A device the relay refuses for good cannot send: saying so at once is better than
+   * a message that would wait for ever in the outbox.
+   */
+  private requireActiveDevice(): void {
+    if (this.refusal) throw new EngineError(this.refusal);
+  }
+
+  /**
    * A revoked device no longer connects; but the ICT cell may order its wipe later
    * (the computer reported stolen after the revocation) while the app stays open. So
    * it authenticates again now and then, only to learn that: each probe is one fresh
@@ -659,9 +667,14 @@ export class Engine
     options: { readonly replyTo?: string } = {},
   ): Promise<Result<MessageView>> {
     const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-    if (groupId !== null)
-      return result(() => this.sendGroupText(groupId, text, options.replyTo ?? null));
+    if (groupId !== null) {
+      return result(() => {
+        this.requireActiveDevice();
+        return this.sendGroupText(groupId, text, options.replyTo ?? null);
+      });
+    }
     return result(async () => {
+      this.requireActiveDevice();
       const peer = await this.resolvePeer(to);
       return this.queueText(
         (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
@@ -675,6 +688,7 @@ export class Engine
 
   editMessage(messageId: string, text: string): Promise<Result<MessageView>> {
     return result(() => {
+      this.requireActiveDevice();
       checkText(text);
       const target = this.ownMessage(messageId);
       const now = Date.now();
@@ -690,6 +704,7 @@ export class Engine
 
   deleteMessage(messageId: string): Promise<Result<MessageView>> {
     return result(() => {
+      this.requireActiveDevice();
       const target = this.ownMessage(messageId);
       const now = Date.now();
       return this.sendChange(
@@ -704,6 +719,7 @@ export class Engine
 
   react(messageId: string, emoji: string): Promise<Result<MessageView>> {
     return result(() => {
+      this.requireActiveDevice();
       if (typeof emoji !== 'string' || [...emoji].length > 8) {
         throw new EngineError('BAD_REQUEST', 'A reaction is one emoji (or empty to remove it).');
       }
@@ -977,6 +993,7 @@ export class Engine
     options: SendFileOptions = {},
   ): Promise<Result<MessageView>> {
     return result(async () => {
+      this.requireActiveDevice();
       if (typeof filePath !== 'string' || filePath.length === 0) {
         throw new EngineError('BAD_REQUEST', 'Choose a file to send.');
       }
@@ -1181,6 +1198,7 @@ export class Engine
 
   createGroup(name: string, members: readonly string[]): Promise<Result<ConversationView>> {
     return result(async () => {
+      this.requireActiveDevice();
       const title = checkGroupName(name);
       if (!Array.isArray(members) || members.length === 0 || members.length >= MAX_GROUP_MEMBERS) {
         throw new EngineError(
@@ -1202,6 +1220,7 @@ export class Engine
 
   renameGroup(conversationId: string, name: string): Promise<Result<void>> {
     return result(() => {
+      this.requireActiveDevice();
       const roster = this.requireActiveMember(this.groupOf(conversationId));
       this.changeRoster(
         roster.groupId,
@@ -1214,6 +1233,7 @@ export class Engine
 
   addGroupMember(conversationId: string, userId: string): Promise<Result<void>> {
     return result(async () => {
+      this.requireActiveDevice();
       const roster = this.requireActiveMember(this.groupOf(conversationId));
       await this.resolvePeer(userId);
       if (roster.members.some((m) => m.userId === userId)) return;
@@ -1232,6 +1252,7 @@ export class Engine
 
   removeGroupMember(conversationId: string, userId: string): Promise<Result<void>> {
     return result(() => {
+      this.requireActiveDevice();
       const roster = this.requireActiveMember(this.groupOf(conversationId));
       if (userId === this.me.userId)
         throw new EngineError('BAD_REQUEST', 'To leave a group, use "leave".');
@@ -1251,6 +1272,7 @@ export class Engine
 
   leaveGroup(conversationId: string): Promise<Result<void>> {
     return result(() => {
+      this.requireActiveDevice();
       const roster = this.requireActiveMember(this.groupOf(conversationId));
       const remaining = roster.members.filter((m) => m.userId !== this.me.userId);
       if (remaining.length === 0) {

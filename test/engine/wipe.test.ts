@@ -111,6 +111,19 @@ describe('remote wipe', () => {
     const error = await bob.whenCaughtUp().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect(error).toMatchObject({ code: 'DEVICE_REVOKED' });
+    // It cannot send any more: said at once, rather than a message waiting for ever.
+    const [conversation] = unwrap(await bob.listConversations());
+    const [last] = unwrap(await bob.listMessages(conversation!.id));
+    for (const attempt of [
+      bob.sendText('alice', 'Encore un message ?'),
+      bob.react(last!.id, '👍'),
+      bob.createGroup('Cabinet', ['alice']),
+    ]) {
+      expect(await attempt).toMatchObject({ ok: false, error: { code: 'DEVICE_REVOKED' } });
+    }
+    expect(bob.messages.messages(conversation!.id, undefined, 50).map((m) => m.text)).not.toContain(
+      'Encore un message ?',
+    );
   });
 });
 
