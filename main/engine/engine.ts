@@ -365,9 +365,14 @@ export class Engine
    */
   private async wipeOrdered(): Promise<void> {
     this.refusal = 'DEVICE_WIPED';
-    await this.close();
-    await wipeDataDir(this.dataDir);
-    this.emitEvent({ type: 'revoked', wiped: true });
+    try {
+      await this.close();
+      await wipeDataDir(this.dataDir);
+    } finally {
+      // Said even if a file could not be deleted (held open by another program): the
+      // device is unusable either way, and the host erases the folder again.
+      this.emitEvent({ type: 'revoked', wiped: true });
+    }
   }
 
   /** Stops the connection and the workers, then closes the store. */

@@ -419,6 +419,8 @@ export class EngineHost {
     this.staged.clear();
     this.uploading.clear();
     this.lastState.clear();
+    // Again, for what the host kept (staged copies, downloads) and anything the engine
+    // could not delete; the key files went first, so what stays cannot be read.
     await wipeDataDir(this.options.dataDir).catch(() => undefined);
     this.phase = 'enrol';
     this.wiped = true;
