@@ -1013,18 +1013,7 @@ export class Engine
           );
         }
       }
-      const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-      let conversationId: string;
-      if (groupId !== null) {
-        if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
-        this.requireActiveMember(groupId);
-        conversationId = groupConversationId(groupId);
-      } else {
-        const peer = await this.resolvePeer(to);
-        conversationId = this.db.transaction(() =>
-          this.messages.ensureDirectConversation(peer, this.titleOf(peer), Date.now()),
-        )();
-      }
+      const conversationId = await this.conversationFor(to);
       let attachmentId: string;
       try {
         attachmentId = await this.attachments.prepareUpload(filePath);
@@ -1076,7 +1065,83 @@ export class Engine
     });
   }
 
-  /** Uploads (or resumes) the files of a waiting outgoing message, then queues it. */
+  /**
+   * Forwards a message (its text and its files) to a user or a group. The files are
+   * not uploaded again: the new message carries the same relay blobs, received files
+   * included, even before they are fetched here (the new recipient checks the same
+   * hash); queued at once, like a text.
+   */
+  forwardMessage(messageId: string, to: string): Promise<Result<MessageView>> {
+    return result(async () => {
+      this.requireActiveDevice();
+      if (typeof messageId !== 'string' || !isMessageId(messageId)) {
+        throw new EngineError('UNKNOWN_MESSAGE');
+      }
+      const source = this.messages.message(messageId);
+      if (!source || source.deletedAt !== null) throw new EngineError('UNKNOWN_MESSAGE');
+      const files = (source.attachments ?? []).map((a) => a.id);
+      if (files.length === 0) {
+        const sent = await this.sendText(to, source.text ?? '');
+        if (!sent.ok) throw new EngineError(sent.error.code, sent.error.message);
+        return sent.value;
+      }
+      for (const id of files) {
+        try {
+          this.attachments.descriptor(id);
+        } catch (error) {
+          if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
+          throw error;
+        }
+      }
+      const conversationId = await this.conversationFor(to);
+      const id = newMessageId();
+      const now = Date.now();
+      this.db.transaction(() => {
+        this.messages.insert({
+          id,
+          conversationId,
+          senderId: this.me.userId,
+          senderDevice: this.me.deviceId,
+          sentAt: now,
+          receivedAt: now,
+          kind: 'text',
+          body: source.text ?? '',
+          replyTo: null,
+          outgoing: true,
+          status: 'waiting',
+        });
+        files.forEach((attachmentId, position) =>
+          statement(
+            this.db,
+            'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',
+          ).run(id, attachmentId, position),
+        );
+      })();
+      const message = this.messages.message(id)!;
+      this.emitEvent({ type: 'message', message });
+      void this.finishFileSend(id).catch(() => undefined);
+      return message;
+    });
+  }
+
+  /** The conversation of a user id (created if new) or of `group:<id>` (of which I am a member). */
+  private async conversationFor(to: string): Promise<string> {
+    const groupId = typeof to === 'string' ? groupIdOf(to) : null;
+    if (groupId !== null) {
+      if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
+      this.requireActiveMember(groupId);
+      return groupConversationId(groupId);
+    }
+    const peer = await this.resolvePeer(to);
+    return this.db.transaction(() =>
+      this.messages.ensureDirectConversation(peer, this.titleOf(peer), Date.now()),
+    )();
+  }
+
+  /**
+   * Uploads (or resumes) the files of a waiting outgoing message, then queues it. Files
+   * received (a forward) are on the relay already: nothing to wait for.
+   */
   private async finishFileSend(messageId: string): Promise<void> {
     const ids = statement(
       this.db,
@@ -1085,7 +1150,9 @@ export class Engine
       .pluck()
       .all(messageId) as string[];
     try {
-      for (const id of ids) await this.attachments.run(id);
+      for (const id of ids) {
+        if (this.attachments.info(id).direction === 'upload') await this.attachments.run(id);
+      }
     } catch (error) {
       // A file that can never leave (too large for the relay, over the quota, no longer
       // readable): its message says why instead of waiting for ever. Anything else (a

@@ -268,7 +268,7 @@ export class MessageStore {
       kind: r.kind,
       title: r.title,
       peerUserId: r.peer_user_id,
-      lastMessage: r.last_id ? this.message(r.last_id) : null,
+      lastMessage: r.last_id ? withoutPreviews(this.message(r.last_id)) : null,
       unreadCount: r.unread_count,
       draft: r.draft,
       lastActivityAt: r.last_activity_at,
@@ -297,4 +297,16 @@ export class MessageStore {
       attachments: this.attachmentViews ? this.attachmentViews(row.id) : [],
     };
   }
+}
+
+/**
+ * The conversation list shows a file's name, never its picture: leaving the previews
+ * out keeps a list of many conversations small (each preview is up to 43 KB as text).
+ */
+function withoutPreviews(message: MessageView | null): MessageView | null {
+  if (!message?.attachments?.some((a) => a.preview !== undefined)) return message;
+  return {
+    ...message,
+    attachments: message.attachments.map(({ preview: _preview, ...rest }) => rest),
+  };
 }

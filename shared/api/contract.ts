@@ -218,6 +218,12 @@ export interface FilesApi {
   sendFile(to: string, filePath: string, options?: SendFileOptions): Promise<Result<MessageView>>;
   /** Writes a received (verified) attachment to `outPath`. */
   saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>>;
+  /**
+   * Forwards a message, its text and its files, to a user id or `group:<id>`. Files are
+   * not uploaded again: the new message names the same relay blobs (upload once, send
+   * to many); a received file can be forwarded before it is fetched here.
+   */
+  forwardMessage(messageId: string, to: string): Promise<Result<MessageView>>;
 }
 
 export interface SettingsApi {

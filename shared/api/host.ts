@@ -98,6 +98,7 @@ export const CLIENT_METHODS = [
   // FilesApi
   'sendFile',
   'saveAttachment',
+  'forwardMessage',
   // SettingsApi
   'settings',
   'updateSettings',

@@ -148,3 +148,51 @@ test('a photo shows its preview, and a click on it fetches the file', async ({
   const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   expect(hash(readFileSync(saved))).toBe(hash(png));
 });
+
+test('a file forwarded to a third person, without sending it again', async ({
+  people,
+}, testInfo) => {
+  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
+  const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
+  const claire = await people.enrolled('claire', 'Claire Hakizimana');
+  await writeTo(bernard.page, 'Claire Hakizimana');
+  await send(bernard.page, 'Je vous transmets la note d’Amina.');
+  await writeTo(amina.page, 'Bernard Niyonzima');
+  const file = testInfo.outputPath('note de cadrage.pdf');
+  const bytes = randomBytes(1024 * 1024 + 3);
+  writeFileSync(file, bytes);
+  await amina.page.locator('.composer input[type=file]').setInputFiles(file);
+
+  const fromAmina = bernard.page.locator('.conversation-row', { hasText: 'note de cadrage' });
+  await expect(fromAmina).toBeVisible({ timeout: 60_000 });
+  await fromAmina.click();
+  const atBernard = bernard.page.locator('article.message', {
+    has: bernard.page.locator('.attachment', { hasText: 'note de cadrage.pdf' }),
+  });
+  await expect(atBernard).toBeVisible({ timeout: 60_000 });
+  await atBernard.hover();
+  await atBernard.getByRole('button', { name: 'Transférer' }).click();
+  const dialog = bernard.page.getByRole('dialog', { name: 'Transférer le message' });
+  await expect(dialog).toContainText('note de cadrage.pdf');
+  await screenshot(bernard.page, 'forward-dialog');
+  await dialog.getByRole('button', { name: 'À Claire Hakizimana' }).click();
+  await expect(dialog).toHaveCount(0);
+  // Bernard now sees it in his conversation with Claire, sent.
+  const forwarded = bernard.page.locator('article.message', {
+    has: bernard.page.locator('.attachment', { hasText: 'note de cadrage.pdf' }),
+  });
+  await expect(bernard.page.locator('.conversation-header')).toContainText('Claire Hakizimana');
+  await expect(forwarded.getByTestId('status')).not.toHaveAttribute('title', /attente/);
+
+  await claire.page.locator('.conversation-row', { hasText: 'Bernard' }).click();
+  const atClaire = claire.page.locator('.attachment', { hasText: 'note de cadrage.pdf' });
+  await expect(atClaire).toBeVisible({ timeout: 60_000 });
+  const [download] = await Promise.all([
+    claire.page.waitForEvent('download'),
+    atClaire.getByRole('button', { name: 'Télécharger note de cadrage.pdf' }).click(),
+  ]);
+  const saved = testInfo.outputPath(path.join('forwarded', download.suggestedFilename()));
+  await download.saveAs(saved);
+  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  expect(hash(readFileSync(saved))).toBe(hash(bytes));
+});

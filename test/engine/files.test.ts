@@ -1,8 +1,9 @@
 // Files through the engine API: what a person is told when a file cannot be had.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, freshRelayPerTest, unwrap } from './support.js';
+import { eventually, freshRelayPerTest, received, unwrap } from './support.js';
 
 describe('files through the engine API', () => {
   const env = freshRelayPerTest();
@@ -81,6 +82,10 @@ describe('previews of files', () => {
     );
     expect(received.preview).toBe(preview);
     expect(received.name).toBe('photo.jpg');
+    // The conversation list names the file but leaves its picture out (a small list).
+    const [conversation] = unwrap(await bob.listConversations());
+    expect(conversation!.lastMessage?.attachments?.[0]).toMatchObject({ name: 'photo.jpg' });
+    expect(conversation!.lastMessage?.attachments?.[0]?.preview).toBeUndefined();
   });
 
   it('a preview that is not a small JPEG, PNG or WebP is refused at the API', async () => {
@@ -123,6 +128,99 @@ describe('previews of files', () => {
       return view?.state === 'available' ? view : undefined;
     }, 'the file fetched at Bob');
     expect(available.size).toBe(300 * 1024);
+  });
+});
+
+describe('forwarding', () => {
+  const env = freshRelayPerTest();
+
+  it('sends the same file on without uploading it again, text and preview included', async () => {
+    const { relay, ws } = env;
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    const carol = await ws.enrol('carol');
+    for (const e of [alice, bob, carol]) e.start();
+    const file = path.join(ws.dataDir('files'), 'note de cadrage.pdf');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const bytes = randomBytes(2 * 1024 * 1024 + 5);
+    writeFileSync(file, bytes);
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 2)]);
+    const preview = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+    const sent = unwrap(await alice.sendFile('bob', file, { preview }));
+    const blobDir = path.join(relay.dataDir, 'blobs');
+    await eventually(
+      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      'the file sent',
+    );
+    const blobs = readdirSync(blobDir).length;
+    // Bob forwards it as soon as it reaches him, fetched or not.
+    const atBob = await eventually(
+      () => bob.messages.message(sent.id) ?? undefined,
+      'the file at Bob',
+    );
+    const forwarded = unwrap(await bob.forwardMessage(atBob.id, 'carol'));
+    expect(forwarded.attachments?.[0]).toMatchObject({ name: 'note de cadrage.pdf', preview });
+    const atCarol = await eventually(() => {
+      const view = carol.messages.message(forwarded.id)?.attachments?.[0];
+      return view?.state === 'available' ? view : undefined;
+    }, 'the forwarded file at Carol');
+    expect(atCarol.preview).toBe(preview);
+    mkdirSync(ws.dataDir('out'));
+    const out = path.join(ws.dataDir('out'), 'note.pdf');
+    unwrap(await carol.saveAttachment(atCarol.id, out));
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    // Upload once, send to many: still one blob on the relay.
+    expect(readdirSync(blobDir).length).toBe(blobs);
+    expect(bob.messages.message(forwarded.id)?.status).not.toBe('waiting');
+
+    // A text is forwarded as a text; to a group as well.
+    unwrap(await alice.sendText('bob', 'Réunion reportée à 15 h.'));
+    const text = await received(bob, 'Réunion reportée à 15 h.');
+    unwrap(await bob.forwardMessage(text.id, 'carol'));
+    expect((await received(carol, 'Réunion reportée à 15 h.')).senderId).toBe('bob');
+    const group = unwrap(await bob.createGroup('Cellule de crise', ['carol']));
+    const inGroup = unwrap(await bob.forwardMessage(atBob.id, group.id));
+    const groupCopy = await eventually(() => {
+      const view = carol.messages.message(inGroup.id)?.attachments?.[0];
+      return view?.state === 'available' ? view : undefined;
+    }, 'the file in the group at Carol');
+    expect(groupCopy.size).toBe(bytes.length);
+    expect(readdirSync(blobDir).length).toBe(blobs);
+  });
+
+  it('refuses what cannot be forwarded, with a reason', async () => {
+    const { relay, ws } = env;
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    await ws.enrol('carol');
+    alice.start();
+    expect(await bob.forwardMessage('0'.repeat(32), 'carol')).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_MESSAGE' },
+    });
+    // A file gone from the relay before Bob could fetch it: nothing to forward.
+    const file = path.join(ws.dataDir('files'), 'annexe.txt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'annexe');
+    const blobDir = path.join(relay.dataDir, 'blobs');
+    const before = new Set(readdirSync(blobDir));
+    const sent = unwrap(await alice.sendFile('bob', file));
+    await eventually(
+      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      'the file sent',
+    );
+    const [blobId] = readdirSync(blobDir).filter((id) => !before.has(id));
+    await relay.relay.context.store.deleteBlob(blobId!);
+    bob.start();
+    await eventually(
+      () =>
+        bob.messages.message(sent.id)?.attachments?.[0]?.state === 'failed' ? true : undefined,
+      'the fetch failed at Bob',
+    );
+    expect(await bob.forwardMessage(sent.id, 'carol')).toMatchObject({
+      ok: false,
+      error: { code: 'ATTACHMENT_NOT_READY' },
+    });
   });
 });
 

@@ -359,10 +359,17 @@ export class Attachments {
     return results;
   }
 
-  /** The descriptor of a completed attachment, sent or received: to send (or forward) it without uploading it again. */
+  /**
+   * The descriptor of a file on the relay, to send (or forward) it without uploading it
+   * again: a sent file once its upload is done; a received file as its sender described
+   * it, fetched here or not (the new recipient checks the same hash), unless fetching
+   * it failed for good (gone from the relay, damaged).
+   */
   descriptor(id: string): AttachmentDescriptor {
     const record = this.record(id);
-    if (record.state !== 'done' || !record.blobId || !record.hash) {
+    const ready =
+      record.direction === 'upload' ? record.state === 'done' : record.state !== 'failed';
+    if (!ready || !record.blobId || !record.hash) {
       throw new AttachmentError('ATTACHMENT_NOT_READY');
     }
     return {

@@ -26,7 +26,12 @@ function Preview({ conversation }: { conversation: ConversationView }) {
   const text =
     last.deletedAt !== null
       ? t('conversations.deleted')
-      : last.text || (file ? t('conversations.attachment', { name: file.name }) : '');
+      : last.text ||
+        (file
+          ? t(file.type.startsWith('image/') ? 'conversations.photo' : 'conversations.attachment', {
+              name: file.name,
+            })
+          : '');
   return (
     <span className="preview">
       {last.outgoing && <span className="preview-you">{t('conversations.youPrefix')}</span>}

@@ -27,6 +27,7 @@ export interface MessageItemProps {
   onReply: (message: MessageView) => void;
   onEdit: (message: MessageView) => void;
   onDelete: (message: MessageView) => void;
+  onForward: (message: MessageView) => void;
   onReact: (message: MessageView, emoji: string) => void;
   onQuoteClick: (messageId: string) => void;
   onDownload: (message: MessageView, attachment: AttachmentView) => void;
@@ -279,6 +280,12 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               tabIndex={tab}
               aria-expanded={picking}
               onClick={() => setPicking((p) => !p)}
+            />
+            <IconButton
+              icon="forward"
+              label={t('message.forward')}
+              tabIndex={tab}
+              onClick={() => props.onForward(message)}
             />
             {own && (
               <>

@@ -11,6 +11,7 @@ import { Button } from '../design/Button.js';
 import { Dialog } from '../design/Dialog.js';
 import type { Thread } from '../state/app-state.js';
 import { useAppState, useController } from '../state/context.js';
+import { ForwardDialog } from './ForwardDialog.js';
 import { MessageItem } from './MessageItem.js';
 
 export interface MessageListProps {
@@ -34,6 +35,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
   const [atBottom, setAtBottom] = useState(true);
   const [range, setRange] = useState<{ startIndex: number; endIndex: number } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<MessageView | null>(null);
+  const [forwarding, setForwarding] = useState<MessageView | null>(null);
   const messages = thread.messages;
 
   const byId = useMemo(() => {
@@ -221,6 +223,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
               onReply={onReply}
               onEdit={onEdit}
               onDelete={setConfirmDelete}
+              onForward={setForwarding}
               onReact={onReact}
               onQuoteClick={onQuoteClick}
               onDownload={onDownload}
@@ -254,6 +257,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
           </Button>
         )}
       </div>
+      {forwarding && <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />}
       {confirmDelete && (
         <Dialog
           title={t('message.deleteTitle')}

@@ -79,6 +79,7 @@ export const en: Translation = {
     youPrefix: 'You: ',
     deleted: 'Message deleted',
     attachment: 'Attachment: {{name}}',
+    photo: 'Photo: {{name}}',
     group: 'Group',
     newGroup: 'New group',
     unread_one: '{{count}} unread message',
@@ -110,6 +111,12 @@ export const en: Translation = {
       '{{name}}’s security key changed. Check the safety number before exchanging sensitive information.',
     verifyNow: 'Check',
   },
+  forward: {
+    title: 'Forward the message',
+    to: 'Conversations',
+    toConversation: 'To {{title}}',
+    none: 'No conversation yet.',
+  },
   message: {
     edited: 'edited',
     deleted: 'This message was deleted.',
@@ -118,6 +125,7 @@ export const en: Translation = {
     react: 'React',
     edit: 'Edit',
     delete: 'Delete',
+    forward: 'Forward',
     replyTo: 'Replying to {{name}}',
     originalNotLoaded: 'Older original message',
     reactionLabel: '{{emoji}}: {{names}}',

@@ -80,6 +80,7 @@ export const fr = {
     youPrefix: 'Vous : ',
     deleted: 'Message supprimé',
     attachment: 'Pièce jointe : {{name}}',
+    photo: 'Photo : {{name}}',
     group: 'Groupe',
     newGroup: 'Nouveau groupe',
     unread_one: '{{count}} message non lu',
@@ -111,6 +112,12 @@ export const fr = {
       'La clé de sécurité de {{name}} a changé. Vérifiez le numéro de sécurité avant d’échanger des informations sensibles.',
     verifyNow: 'Vérifier',
   },
+  forward: {
+    title: 'Transférer le message',
+    to: 'Conversations',
+    toConversation: 'À {{title}}',
+    none: 'Aucune conversation pour l’instant.',
+  },
   message: {
     edited: 'modifié',
     deleted: 'Ce message a été supprimé.',
@@ -119,6 +126,7 @@ export const fr = {
     react: 'Réagir',
     edit: 'Modifier',
     delete: 'Supprimer',
+    forward: 'Transférer',
     replyTo: 'En réponse à {{name}}',
     originalNotLoaded: 'Message d’origine plus ancien',
     reactionLabel: '{{emoji}} : {{names}}',

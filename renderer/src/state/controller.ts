@@ -573,6 +573,20 @@ export class Controller {
     if (message) this.putMessage(message);
   }
 
+  /**
+   * Forwards a message (its files are not sent again) to a conversation, then opens
+   * that conversation so the person sees it leave. Returns whether it was accepted.
+   */
+  async forward(message: MessageView, conversationId: string): Promise<boolean> {
+    const to = destinationOf(conversationId, this.state);
+    if (!to) return false;
+    const sent = this.value(await this.api.forwardMessage(message.id, to));
+    if (!sent) return false;
+    await this.open(sent.conversationId);
+    this.putMessage(sent);
+    return true;
+  }
+
   /** Saves a received file; the harness answers with an address to fetch it from. */
   async download(message: MessageView, attachmentId: string, name: string): Promise<string | null> {
     const result = this.value(await this.api.downloadAttachment(attachmentId, name));
