@@ -278,6 +278,7 @@ export function buildProgram(): Command {
                   revokedAt: d.revokedAt,
                   wipeRequestedAt: d.wipeRequestedAt,
                   wipeDeliveredAt: d.wipeDeliveredAt,
+                  lastSeenAt: d.lastSeenAt,
                 })),
               })),
             ),
@@ -298,7 +299,7 @@ export function buildProgram(): Command {
             const dState =
               d.revokedAt === null ? 'active' : `revoked ${formatTime(d.revokedAt)}${wipe}`;
             out(
-              `  device ${d.deviceId}  ${dState}  enrolled ${formatTime(d.createdAt)}  key ${toHex(d.identityKey).slice(0, 16)}…`,
+              `  device ${d.deviceId}  ${dState}  enrolled ${formatTime(d.createdAt)}  ${d.lastSeenAt === null ? 'never connected' : `last seen ${formatTime(d.lastSeenAt)}`}  key ${toHex(d.identityKey).slice(0, 16)}…`,
             );
           }
         }

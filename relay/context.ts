@@ -4,6 +4,7 @@ import type { Ed25519KeyPair } from '../shared/crypto/index.js';
 import type { CommitBatcher } from './commit-batcher.js';
 import type { RelayConfig } from './config.js';
 import type { DeviceDirectory } from './device-directory.js';
+import type { LastSeen } from './last-seen.js';
 import type { RelayMetrics } from './metrics.js';
 import type { QueueAccounting } from './queue-accounting.js';
 import type { Router } from './router.js';
@@ -19,6 +20,8 @@ export interface RelayContext {
   readonly metrics: RelayMetrics;
   readonly log: Logger;
   readonly router: Router;
+  /** When devices were last connected (written a minute at a time). */
+  readonly lastSeen: LastSeen;
   readonly blobDir: string;
   readonly now: () => number;
 }

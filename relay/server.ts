@@ -23,6 +23,7 @@ import { BLOB_DIR, loadRelayKey, openStore } from './data-dir.js';
 import { DeviceDirectory } from './device-directory.js';
 import { BLOB_UPLOAD_TYPE, cleanUpBlobs, registerBlobRoutes } from './http/blob-routes.js';
 import { registerDashboardRoutes } from './http/dashboard-routes.js';
+import { LastSeen } from './last-seen.js';
 import { registerDirectoryRoutes } from './http/directory-routes.js';
 import { PROTOBUF } from './http/protobuf.js';
 import { NonceCache, authenticateRequest } from './http/request-auth.js';
@@ -36,6 +37,8 @@ import { Router } from './router.js';
 import { readTlsPair } from './tls-files.js';
 import { Connection } from './ws/connection.js';
 
+/** How often the devices' last connections are written (one transaction each time). */
+const LAST_SEEN_FLUSH_MS = 60_000;
 export const WEBSOCKET_PATH = '/v1/ws';
 
 export interface StartRelayOptions {
@@ -128,6 +131,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     metrics,
     log,
     router,
+    lastSeen: new LastSeen(store),
     blobDir: path.join(options.dataDir, BLOB_DIR),
     now: () => Date.now(),
   };
@@ -275,6 +279,11 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       .catch((error: unknown) => log.error({ err: error }, 'checking external changes failed'))
       .finally(() => (checkingChanges = false));
   }, limits.externalChangePollMs);
+  const lastSeenFlush = setInterval(() => {
+    ctx.lastSeen
+      .flush()
+      .catch((error: unknown) => log.error({ err: error }, 'recording last connections failed'));
+  }, LAST_SEEN_FLUSH_MS);
   const cleanUp = async () => {
     const now = ctx.now();
     for (;;) {
@@ -326,12 +335,14 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
         clearInterval(heartbeat);
         clearInterval(externalChanges);
         clearInterval(cleanup);
+        clearInterval(lastSeenFlush);
         for (const connection of sockets) connection.shutdown(1001, 'SHUTTING_DOWN');
         await batcher.flush();
         for (const connection of sockets) connection.socket.terminate();
         wss.close();
         await app.close();
         await batcher.flush();
+        await ctx.lastSeen.flush().catch(() => undefined);
         store.close();
         log.info('relay stopped');
       })();

@@ -38,6 +38,8 @@ export interface DashboardStatus {
     readonly revokedDevices: number;
     readonly wipesPending: number;
     readonly wipesDelivered: number;
+    /** Active devices not connected for 30 days. */
+    readonly idleDevices: number;
   };
   readonly storage: {
     readonly blobs: number;
@@ -79,7 +81,7 @@ export async function dashboardStatus(
   startedAt: number,
 ): Promise<DashboardStatus> {
   const { metrics } = ctx;
-  const figures = await ctx.store.healthFigures();
+  const figures = await ctx.store.healthFigures(ctx.now());
   const valuesOf = async (metric: { get(): Promise<{ values: MetricValue[] }> }) =>
     (await metric.get()).values;
   const latency = await valuesOf(metrics.deliveryLatency);
@@ -132,6 +134,7 @@ export async function dashboardStatus(
       revokedDevices: figures.revokedDevices,
       wipesPending: figures.wipesPending,
       wipesDelivered: figures.wipesDelivered,
+      idleDevices: figures.idleDevices,
     },
     storage: {
       blobs: figures.blobs,

@@ -119,6 +119,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE devices ADD COLUMN wipe_requested_at INTEGER;
   ALTER TABLE devices ADD COLUMN wipe_delivered_at INTEGER;
   `,
+  // 5: when each device was last connected (written a minute at a time: last-seen.ts).
+  `
+  ALTER TABLE devices ADD COLUMN last_seen_at INTEGER;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ready } from '../../shared/crypto/index.js';
 import { toHex } from '../../shared/util/bytes.js';
 import { migrate } from './migrations.js';
+import { IDLE_DEVICE_MS } from './store.js';
 import {
   ADMIN_LOG_GENESIS,
   type AdminLogEntry,
@@ -60,6 +61,7 @@ interface DeviceRow {
   revoked_at: number | null;
   wipe_requested_at: number | null;
   wipe_delivered_at: number | null;
+  last_seen_at: number | null;
 }
 
 interface BlobRow {
@@ -105,6 +107,7 @@ function toDevice(row: DeviceRow): DeviceRecord {
     revokedAt: row.revoked_at,
     wipeRequestedAt: row.wipe_requested_at,
     wipeDeliveredAt: row.wipe_delivered_at,
+    lastSeenAt: row.last_seen_at,
   };
 }
 
@@ -441,7 +444,19 @@ export class SqliteStore implements RelayStore {
       .immediate();
   }
 
-  async healthFigures(): Promise<HealthFigures> {
+  async recordLastSeen(
+    entries: readonly (DeviceAddress & { readonly at: number })[],
+  ): Promise<void> {
+    const statement = this.db.prepare<[number, string, number]>(
+      `UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?)
+       WHERE user_id = ? AND device_id = ?`,
+    );
+    this.db.transaction(() => {
+      for (const e of entries) statement.run(e.at, e.userId, e.deviceId);
+    })();
+  }
+
+  async healthFigures(now: number): Promise<HealthFigures> {
     const one = <T>(sql: string): T => this.db.prepare(sql).get() as T;
     const users = one<{ total: number; revoked: number }>(
       'SELECT count(*) AS total, count(revoked_at) AS revoked FROM users',
@@ -455,6 +470,12 @@ export class SqliteStore implements RelayStore {
     const blobs = one<{ n: number; bytes: number | null }>(
       'SELECT count(*) AS n, sum(length) AS bytes FROM blobs',
     );
+    const idle = this.db
+      .prepare<[number], { n: number }>(
+        `SELECT count(*) AS n FROM devices
+         WHERE revoked_at IS NULL AND coalesce(last_seen_at, created_at) < ?`,
+      )
+      .get(now - IDLE_DEVICE_MS)!.n;
     const log = one<{ n: number; last: number | null }>(
       'SELECT count(*) AS n, max(at) AS last FROM admin_log',
     );
@@ -465,6 +486,7 @@ export class SqliteStore implements RelayStore {
       revokedDevices: devices.revoked,
       wipesPending: devices.pending,
       wipesDelivered: devices.delivered,
+      idleDevices: idle,
       // queue_by_age: the index answers without reading the queue.
       oldestQueuedAt: one<{ at: number | null }>('SELECT min(created_at) AS at FROM queue').at,
       blobs: blobs.n,

@@ -42,6 +42,8 @@ export interface DeviceRecord {
   readonly wipeRequestedAt: number | null;
   /** When the relay first handed the order to the device, which then erases its data. */
   readonly wipeDeliveredAt: number | null;
+  /** When the device was last connected (to the minute); null if never since version 5. */
+  readonly lastSeenAt: number | null;
 }
 
 export interface EnrolmentInput {
@@ -164,6 +166,9 @@ export interface RelayStats {
   readonly blobBytes: number;
 }
 
+/** A device not connected for this long counts as idle on the dashboard (30 days). */
+export const IDLE_DEVICE_MS = 30 * 24 * 3_600_000;
+
 /** Cheap, content-free figures for the health dashboard (small tables and indexes only). */
 export interface HealthFigures {
   readonly users: number;
@@ -173,6 +178,8 @@ export interface HealthFigures {
   /** Devices ordered to wipe that have not connected since. */
   readonly wipesPending: number;
   readonly wipesDelivered: number;
+  /** Active devices not connected for 30 days (or never since they enrolled, that long ago). */
+  readonly idleDevices: number;
   /** When the oldest envelope still queued arrived (ms), or null when none is. */
   readonly oldestQueuedAt: number | null;
   readonly blobs: number;
@@ -217,7 +224,9 @@ export interface RelayStore {
   /** The admin log, oldest first (invitations, enrolments, revocations). */
   adminLog(): Promise<AdminLogEntry[]>;
   stats(): Promise<RelayStats>;
-  healthFigures(): Promise<HealthFigures>;
+  healthFigures(now: number): Promise<HealthFigures>;
+  /** Records when devices were last connected (one transaction; a later time wins). */
+  recordLastSeen(entries: readonly (DeviceAddress & { readonly at: number })[]): Promise<void>;
 
   // Enrolment and directory.
   enrol(input: EnrolmentInput): Promise<EnrolmentResult>;

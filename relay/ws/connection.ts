@@ -163,6 +163,7 @@ export class Connection {
     if (wasAuthenticated && this.device) {
       this.ctx.metrics.connectedDevices.dec();
       this.ctx.router.unregister(this, this.device);
+      this.ctx.lastSeen.note(this.device, this.ctx.now());
     }
   }
 
@@ -273,6 +274,7 @@ export class Connection {
     this.state = 'authenticated';
     ctx.metrics.connectedDevices.inc();
     ctx.router.register(this, this.device);
+    ctx.lastSeen.note(this.device, ctx.now());
     this.send({
       requestId,
       body: {
