@@ -320,6 +320,43 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('forward')
+    .description(
+      'forward a message (its text and files, not uploaded again) to a user or a group; exits once the relay has acknowledged it',
+    )
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--id <messageId>', 'the message (its "id" in "sync --json")')
+    .requiredOption('--to <userId|group:id>', 'recipient')
+    .option('--timeout <seconds>', 'how long to wait', '60')
+    .action(async (options: Common & { id: string; to: string; timeout: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        engine.start();
+        const message = value(await engine.forwardMessage(options.id, options.to));
+        const seconds = Number(options.timeout);
+        const final = await withTimeout(
+          engine.whenSent(message.id),
+          (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000,
+          () =>
+            new EngineError(
+              'RELAY_UNREACHABLE',
+              'The message is not sent yet. It leaves at the next send, send-file or sync.',
+            ),
+        );
+        if (final.status === 'refused') {
+          throw new EngineError(
+            'NOT_ALLOWED',
+            `The relay refused the message for good: ${final.refusalReason ?? ''}`,
+          );
+        }
+        out(`Forwarded ${options.id} as ${message.id}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
   const attachment = program.command('attachment').description('received files');
   attachment
     .command('save')

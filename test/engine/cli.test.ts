@@ -223,6 +223,26 @@ describe('comgov CLI', () => {
     ]);
     expect(saved.code, saved.stderr).toBe(0);
     expect(readFileSync(out).equals(bytes)).toBe(true);
+
+    // Bob forwards it back to Alice: no second upload.
+    const message = (JSON.parse(synced.stdout.trim().split('\n').at(-1)!) as { id: string }).id;
+    const forwarded = await cli(['forward', '--data', dirs.bob!, '--id', message, '--to', 'alice']);
+    expect(forwarded.code, forwarded.stderr).toBe(0);
+    expect(forwarded.stdout).toMatch(new RegExp(`^Forwarded ${message} as [0-9a-f]{32}\\.`, 'm'));
+    expect(readdirSync(blobDir).filter((id) => !before.has(id))).toEqual(uploaded);
+    const atAlice = await cli(['sync', '--data', dirs.alice!, '--json']);
+    expect(atAlice.stdout).toContain('rapport-été.pdf');
+    const unknown = await cli([
+      'forward',
+      '--data',
+      dirs.bob!,
+      '--id',
+      'f'.repeat(32),
+      '--to',
+      'alice',
+    ]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/UNKNOWN_MESSAGE|message/i);
     // Nothing of the file is readable in the data folders.
     const needle = bytes.subarray(1000, 1064);
     for (const dir of [dirs.alice!, dirs.bob!, relay.dataDir]) {
