@@ -65,6 +65,32 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Waits until the relay has acknowledged a message (or refused it: an error), at most
+ * `timeout` seconds (else `fallbackSeconds`); `notYet` says what happens to it then.
+ */
+async function sentOrRefused(
+  engine: Engine,
+  messageId: string,
+  timeout: string,
+  fallbackSeconds: number,
+  notYet: string,
+): Promise<MessageView> {
+  const seconds = Number(timeout);
+  const final = await withTimeout(
+    engine.whenSent(messageId),
+    (Number.isFinite(seconds) && seconds > 0 ? seconds : fallbackSeconds) * 1000,
+    () => new EngineError('RELAY_UNREACHABLE', notYet),
+  );
+  if (final.status === 'refused') {
+    throw new EngineError(
+      'NOT_ALLOWED',
+      `The relay refused the message for good: ${final.refusalReason ?? ''}`,
+    );
+  }
+  return final;
+}
+
 function messageJson(m: MessageView): string {
   return JSON.stringify({
     id: m.id,
@@ -145,22 +171,13 @@ export function buildProgram(): Command {
             out(`Queued ${message.id}: it leaves at the next "comgov send" or "comgov sync".`);
             return;
           }
-          const seconds = Number(options.timeout);
-          const final = await withTimeout(
-            engine.whenSent(message.id),
-            (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000,
-            () =>
-              new EngineError(
-                'RELAY_UNREACHABLE',
-                'The relay did not acknowledge in time. The message waits in the outbox and leaves at the next send or sync.',
-              ),
+          await sentOrRefused(
+            engine,
+            message.id,
+            options.timeout,
+            60,
+            'The relay did not acknowledge in time. The message waits in the outbox and leaves at the next send or sync.',
           );
-          if (final.status === 'refused') {
-            throw new EngineError(
-              'NOT_ALLOWED',
-              `The relay refused the message for good: ${final.refusalReason ?? ''}`,
-            );
-          }
           out(`Sent ${message.id}.`);
         } finally {
           await engine.close();
@@ -296,23 +313,15 @@ export function buildProgram(): Command {
           }
         });
         const message = value(await engine.sendFile(options.to, file));
-        const seconds = Number(options.timeout);
-        const final = await withTimeout(
-          engine.whenSent(message.id),
-          (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000,
-          () =>
-            new EngineError(
-              'RELAY_UNREACHABLE',
-              'The file is not sent yet. It resumes where it stopped at the next send, send-file or sync.',
-            ),
-        );
-        if (process.stderr.isTTY) process.stderr.write('\n');
-        if (final.status === 'refused') {
-          throw new EngineError(
-            'NOT_ALLOWED',
-            `The relay refused the message for good: ${final.refusalReason ?? ''}`,
-          );
-        }
+        const final = await sentOrRefused(
+          engine,
+          message.id,
+          options.timeout,
+          600,
+          'The file is not sent yet. It resumes where it stopped at the next send, send-file or sync.',
+        ).finally(() => {
+          if (process.stderr.isTTY) process.stderr.write('\n');
+        });
         const attachment = final.attachments?.[0];
         out(`Sent ${attachment?.name ?? file} (${attachment?.size ?? 0} bytes) as ${message.id}.`);
       } finally {
@@ -335,22 +344,13 @@ export function buildProgram(): Command {
       try {
         engine.start();
         const message = value(await engine.forwardMessage(options.id, options.to));
-        const seconds = Number(options.timeout);
-        const final = await withTimeout(
-          engine.whenSent(message.id),
-          (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000,
-          () =>
-            new EngineError(
-              'RELAY_UNREACHABLE',
-              'The message is not sent yet. It leaves at the next send, send-file or sync.',
-            ),
+        await sentOrRefused(
+          engine,
+          message.id,
+          options.timeout,
+          60,
+          'The message is not sent yet. It leaves at the next send, send-file or sync.',
         );
-        if (final.status === 'refused') {
-          throw new EngineError(
-            'NOT_ALLOWED',
-            `The relay refused the message for good: ${final.refusalReason ?? ''}`,
-          );
-        }
         out(`Forwarded ${options.id} as ${message.id}.`);
       } finally {
         await engine.close();

@@ -1021,32 +1021,9 @@ export class Engine
         if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
       }
-      const id = newMessageId();
-      const now = Date.now();
-      this.db.transaction(() => {
-        this.messages.insert({
-          id,
-          conversationId,
-          senderId: this.me.userId,
-          senderDevice: this.me.deviceId,
-          sentAt: now,
-          receivedAt: now,
-          kind: 'text',
-          body: '',
-          replyTo: null,
-          outgoing: true,
-          status: 'waiting',
-        });
-        statement(
-          this.db,
-          'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, 0)',
-        ).run(id, attachmentId);
+      return this.storeFileMessage(conversationId, '', [attachmentId], () => {
         if (preview) this.previews.keep(attachmentId, preview);
-      })();
-      const message = this.messages.message(id)!;
-      this.emitEvent({ type: 'message', message });
-      void this.finishFileSend(id).catch(() => undefined);
-      return message;
+      });
     });
   }
 
@@ -1094,34 +1071,49 @@ export class Engine
         }
       }
       const conversationId = await this.conversationFor(to);
-      const id = newMessageId();
-      const now = Date.now();
-      this.db.transaction(() => {
-        this.messages.insert({
-          id,
-          conversationId,
-          senderId: this.me.userId,
-          senderDevice: this.me.deviceId,
-          sentAt: now,
-          receivedAt: now,
-          kind: 'text',
-          body: source.text ?? '',
-          replyTo: null,
-          outgoing: true,
-          status: 'waiting',
-        });
-        files.forEach((attachmentId, position) =>
-          statement(
-            this.db,
-            'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',
-          ).run(id, attachmentId, position),
-        );
-      })();
-      const message = this.messages.message(id)!;
-      this.emitEvent({ type: 'message', message });
-      void this.finishFileSend(id).catch(() => undefined);
-      return message;
+      return this.storeFileMessage(conversationId, source.text ?? '', files);
     });
+  }
+
+  /**
+   * Stores an outgoing message carrying files (waiting, with its progress bars; `also`
+   * joins the same transaction), then finishes it in the background: uploads what is
+   * not on the relay yet, then queues it.
+   */
+  private storeFileMessage(
+    conversationId: string,
+    body: string,
+    attachmentIds: readonly string[],
+    also?: () => void,
+  ): MessageView {
+    const id = newMessageId();
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.messages.insert({
+        id,
+        conversationId,
+        senderId: this.me.userId,
+        senderDevice: this.me.deviceId,
+        sentAt: now,
+        receivedAt: now,
+        kind: 'text',
+        body,
+        replyTo: null,
+        outgoing: true,
+        status: 'waiting',
+      });
+      attachmentIds.forEach((attachmentId, position) =>
+        statement(
+          this.db,
+          'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',
+        ).run(id, attachmentId, position),
+      );
+      also?.();
+    })();
+    const message = this.messages.message(id)!;
+    this.emitEvent({ type: 'message', message });
+    void this.finishFileSend(id).catch(() => undefined);
+    return message;
   }
 
   /** The conversation of a user id (created if new) or of `group:<id>` (of which I am a member). */
