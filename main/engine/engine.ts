@@ -22,6 +22,7 @@ import type {
   SafetyNumberView,
   SendFileOptions,
 } from '../../shared/api/contract.js';
+import { MAX_VIEWABLE_BYTES } from '../../shared/api/contract.js';
 import { EngineError, type Result, errorText, isErrorCode } from '../../shared/api/errors.js';
 import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
 import { concatBytes } from '../../shared/util/bytes.js';
@@ -43,6 +44,7 @@ import {
   MAX_PREVIEW_BYTES,
   Previews,
   isAttachmentError,
+  pictureType,
   previewDataUrl,
   previewFromDataUrl,
 } from './attachments/index.js';
@@ -1035,6 +1037,37 @@ export class Engine
       try {
         // A file still arriving is decrypted as it comes, not after its last byte.
         await this.attachments.fetchAndSave(attachmentId, outPath);
+      } catch (error) {
+        if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A picture decrypted for display in the app, fetched first if it has not arrived
+   * yet. The bytes decide (a JPEG, PNG, GIF or WebP signature), not the name or the
+   * declared type; at most MAX_VIEWABLE_BYTES; nothing is written anywhere.
+   */
+  viewAttachment(attachmentId: string): Promise<Result<{ readonly dataUrl: string }>> {
+    return result(async () => {
+      if (typeof attachmentId !== 'string') throw new EngineError('BAD_REQUEST');
+      const notViewable = () => new EngineError('ATTACHMENT_NOT_VIEWABLE');
+      try {
+        const info = this.attachments.info(attachmentId);
+        if (info.size > MAX_VIEWABLE_BYTES || !info.type.startsWith('image/')) throw notViewable();
+        if (info.state !== 'done') await this.attachments.run(attachmentId);
+        const chunks: Buffer[] = [];
+        let length = 0;
+        for await (const chunk of this.attachments.open(attachmentId) as AsyncIterable<Buffer>) {
+          length += chunk.length;
+          if (length > MAX_VIEWABLE_BYTES) throw notViewable();
+          chunks.push(chunk);
+        }
+        const bytes = Buffer.concat(chunks, length);
+        const type = pictureType(bytes);
+        if (!type) throw notViewable();
+        return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
       } catch (error) {
         if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;

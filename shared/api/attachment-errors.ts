@@ -48,6 +48,10 @@ export const ATTACHMENT_ERROR_TEXTS = {
     en: 'The relay refused this transfer. Try again later, and tell your ICT cell if it happens again.',
     fr: 'Le relais a refusé ce transfert. Réessayez plus tard et prévenez votre cellule TIC si cela se reproduit.',
   },
+  ATTACHMENT_NOT_VIEWABLE: {
+    en: 'This file cannot be shown in the app (not a picture, or too large). Download it to open it.',
+    fr: 'Ce fichier ne peut pas être affiché dans l’application (ce n’est pas une image, ou elle est trop grande). Téléchargez-le pour l’ouvrir.',
+  },
   UNKNOWN_ATTACHMENT: {
     en: 'This attachment does not exist.',
     fr: 'Cette pièce jointe n’existe pas.',

@@ -201,6 +201,9 @@ export interface GroupsApi {
   /** Sends text to a group conversation (`sendText` takes a user id or `group:<id>`). */
 }
 
+/** Largest picture the app shows itself (viewAttachment); larger ones are downloaded. */
+export const MAX_VIEWABLE_BYTES = 20 * 1024 * 1024;
+
 /** Bytes of a file's preview picture at most (SendFileOptions.preview). */
 export const MAX_PREVIEW_BYTES = 32 * 1024;
 
@@ -218,6 +221,11 @@ export interface FilesApi {
   sendFile(to: string, filePath: string, options?: SendFileOptions): Promise<Result<MessageView>>;
   /** Writes a received (verified) attachment to `outPath`. */
   saveAttachment(attachmentId: string, outPath: string): Promise<Result<void>>;
+  /**
+   * A picture (JPEG, PNG, GIF or WebP by its bytes, at most MAX_VIEWABLE_BYTES) decrypted
+   * for display in the app as a `data:` URL, fetched first if needed; written nowhere.
+   */
+  viewAttachment(attachmentId: string): Promise<Result<{ readonly dataUrl: string }>>;
   /**
    * Forwards a message, its text and its files, to a user id or `group:<id>`. Files are
    * not uploaded again: the new message names the same relay blobs (upload once, send

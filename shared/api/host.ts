@@ -99,6 +99,7 @@ export const CLIENT_METHODS = [
   'sendFile',
   'saveAttachment',
   'forwardMessage',
+  'viewAttachment',
   // SettingsApi
   'settings',
   'updateSettings',

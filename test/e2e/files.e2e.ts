@@ -85,7 +85,7 @@ test('a file the relay refuses says why, where the file is shown', async ({
   await screenshot(amina.page, 'file-refused-by-relay');
 });
 
-test('a photo shows its preview, and a click on it fetches the file', async ({
+test('a photo shows its preview, then the whole picture in the app, and downloads', async ({
   people,
 }, testInfo) => {
   const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
@@ -139,9 +139,16 @@ test('a photo shows its preview, and a click on it fetches the file', async ({
   await expect(picture).toBeVisible({ timeout: 60_000 });
   await expect.poll(() => size(picture)).toEqual([320, 240]);
   await screenshot(bernard.page, 'conversation-photo-preview');
+  // A click on it shows the whole picture in the app, decrypted for the view only.
+  await atBernard.getByRole('button', { name: 'Afficher tableau réunion.png' }).click();
+  const viewer = bernard.page.getByRole('dialog', { name: 'tableau réunion.png' });
+  const full = viewer.locator('img.picture-full');
+  await expect(full).toHaveAttribute('src', /^data:image\/png;base64,/);
+  await expect.poll(() => size(full)).toEqual([1600, 1200]);
+  await screenshot(bernard.page, 'photo-viewer');
   const [download] = await Promise.all([
     bernard.page.waitForEvent('download'),
-    atBernard.getByRole('button', { name: 'Télécharger tableau réunion.png' }).first().click(),
+    viewer.getByRole('button', { name: 'Télécharger tableau réunion.png' }).click(),
   ]);
   const saved = testInfo.outputPath(path.join('downloaded', download.suggestedFilename()));
   await download.saveAs(saved);

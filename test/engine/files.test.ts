@@ -88,6 +88,44 @@ describe('previews of files', () => {
     expect(conversation!.lastMessage?.attachments?.[0]?.preview).toBeUndefined();
   });
 
+  it('a received picture is shown in the app, decrypted in memory; anything else is not', async () => {
+    const { alice, bob, file } = await sendPhoto('tableau.png');
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      randomBytes(200_000),
+    ]);
+    writeFileSync(file, png);
+    const sent = unwrap(await alice.sendFile('bob', file));
+    const atBob = await eventually(
+      () => bob.messages.message(sent.id)?.attachments?.[0],
+      'the picture at Bob',
+    );
+    const shown = unwrap(await bob.viewAttachment(atBob.id));
+    expect(shown.dataUrl).toBe(`data:image/png;base64,${png.toString('base64')}`);
+    // The sender sees it too, from the copy it keeps.
+    await eventually(
+      () => (alice.messages.message(sent.id)?.status !== 'waiting' ? true : undefined),
+      'the picture sent',
+    );
+    expect(unwrap(await alice.viewAttachment(sent.attachments![0]!.id)).dataUrl).toBe(
+      shown.dataUrl,
+    );
+    // Named like a picture, but not one: the bytes decide.
+    const fake = path.join(path.dirname(file), 'faux.png');
+    writeFileSync(fake, '<svg onload="alert(1)"/>');
+    const fakeSent = unwrap(await alice.sendFile('bob', fake));
+    const fakeAtBob = await eventually(
+      () => bob.messages.message(fakeSent.id)?.attachments?.[0],
+      'the fake picture at Bob',
+    );
+    for (const [id, code] of [
+      [fakeAtBob.id, 'ATTACHMENT_NOT_VIEWABLE'],
+      ['0'.repeat(32), 'UNKNOWN_ATTACHMENT'],
+    ] as const) {
+      expect(await bob.viewAttachment(id)).toMatchObject({ ok: false, error: { code } });
+    }
+  });
+
   it('a preview that is not a small JPEG, PNG or WebP is refused at the API', async () => {
     const { alice, file } = await sendPhoto('photo.jpg');
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>');

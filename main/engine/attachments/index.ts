@@ -14,7 +14,13 @@ export {
   type AttachmentErrorCode,
   isAttachmentError,
 } from './errors.js';
-export { MAX_PREVIEW_BYTES, Previews, previewDataUrl, previewFromDataUrl } from './preview.js';
+export {
+  MAX_PREVIEW_BYTES,
+  Previews,
+  pictureType,
+  previewDataUrl,
+  previewFromDataUrl,
+} from './preview.js';
 export { ATTACHMENT_MIGRATION_STATEMENTS } from './schema.js';
 export { DEFAULT_CHUNK_SIZE, ciphertextSize } from './secretstream.js';
 export type { RetryPolicy } from './retry.js';

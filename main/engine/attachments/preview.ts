@@ -26,8 +26,20 @@ export const PREVIEW_MIGRATION_STATEMENTS: readonly string[] = [
 
 /** The picture format of `bytes` by its signature, or null if it is none we show. */
 export function previewType(bytes: Uint8Array): PreviewType | null {
+  const type = pictureType(bytes);
+  return type === 'image/gif' ? null : type;
+}
+
+/**
+ * The format of a picture the app may show (a preview, or a received picture opened in
+ * the app) by its signature, whatever its name or declared type says; null otherwise.
+ */
+export function pictureType(bytes: Uint8Array): PreviewType | 'image/gif' | null {
   const starts = (signature: readonly number[], at = 0) =>
     bytes.length >= at + signature.length && signature.every((b, i) => bytes[at + i] === b);
+  if (starts([0x47, 0x49, 0x46, 0x38]) && (starts([0x37, 0x61], 4) || starts([0x39, 0x61], 4))) {
+    return 'image/gif';
+  }
   if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
   if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
   // RIFF, a 4-byte length, WEBP.

@@ -31,6 +31,7 @@ export interface MessageItemProps {
   onReact: (message: MessageView, emoji: string) => void;
   onQuoteClick: (messageId: string) => void;
   onDownload: (message: MessageView, attachment: AttachmentView) => void;
+  onView: (message: MessageView, attachment: AttachmentView) => void;
 }
 
 function StatusMark({ message }: { message: MessageView }) {
@@ -60,12 +61,14 @@ function Attachment({
   incoming,
   progress,
   onDownload,
+  onView,
   tabIndex,
 }: {
   attachment: AttachmentView;
   incoming: boolean;
   progress: { transferred: number; size: number } | undefined;
   onDownload: () => void;
+  onView: () => void;
   tabIndex: number;
 }) {
   const { t } = useTranslation();
@@ -113,8 +116,8 @@ function Attachment({
     </div>
   );
   if (!attachment.preview) return row;
-  // The picture sent with the file: seen at once, before the file is fetched. A
-  // received one opens the download like the button beside the name.
+  // The picture sent with the file: seen at once, before the file is fetched; a click
+  // shows the whole picture in the app (fetched then, if it has not arrived yet).
   const picture = (
     <img
       className="attachment-preview"
@@ -123,15 +126,18 @@ function Attachment({
       draggable={false}
     />
   );
+  const viewable =
+    attachment.state !== 'uploading' && attachment.state !== 'failed' && attachment.size > 0;
   return (
     <figure className="attachment-with-preview">
-      {incoming && attachment.state !== 'uploading' ? (
+      {viewable ? (
         <button
           type="button"
           className="attachment-preview-button"
-          onClick={onDownload}
+          onClick={onView}
           tabIndex={tabIndex}
-          title={t('message.download', { name: attachment.name })}
+          title={t('message.view', { name: attachment.name })}
+          aria-label={t('message.view', { name: attachment.name })}
         >
           {picture}
         </button>
@@ -226,6 +232,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
                 incoming={!message.outgoing}
                 progress={props.transfer?.(a.id)}
                 onDownload={() => props.onDownload(message, a)}
+                onView={() => props.onView(message, a)}
                 tabIndex={tab}
               />
             ))}

@@ -13,6 +13,7 @@ import type { Thread } from '../state/app-state.js';
 import { useAppState, useController } from '../state/context.js';
 import { ForwardDialog } from './ForwardDialog.js';
 import { MessageItem } from './MessageItem.js';
+import { PictureViewer } from './PictureViewer.js';
 
 export interface MessageListProps {
   conversationId: string;
@@ -36,6 +37,14 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
   const [range, setRange] = useState<{ startIndex: number; endIndex: number } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<MessageView | null>(null);
   const [forwarding, setForwarding] = useState<MessageView | null>(null);
+  const [viewing, setViewing] = useState<{
+    message: MessageView;
+    attachment: AttachmentView;
+  } | null>(null);
+  const onView = useCallback(
+    (message: MessageView, attachment: AttachmentView) => setViewing({ message, attachment }),
+    [],
+  );
   const messages = thread.messages;
 
   const byId = useMemo(() => {
@@ -227,6 +236,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
               onReact={onReact}
               onQuoteClick={onQuoteClick}
               onDownload={onDownload}
+              onView={onView}
             />
           );
         }}
@@ -258,6 +268,13 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
         )}
       </div>
       {forwarding && <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />}
+      {viewing && (
+        <PictureViewer
+          attachment={viewing.attachment}
+          onDownload={() => onDownload(viewing.message, viewing.attachment)}
+          onClose={() => setViewing(null)}
+        />
+      )}
       {confirmDelete && (
         <Dialog
           title={t('message.deleteTitle')}

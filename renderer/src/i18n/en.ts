@@ -111,6 +111,10 @@ export const en: Translation = {
       '{{name}}’s security key changed. Check the safety number before exchanging sensitive information.',
     verifyNow: 'Check',
   },
+  viewer: {
+    loading: 'Decrypting the picture…',
+    failed: 'This picture cannot be shown here; download it to open it.',
+  },
   forward: {
     title: 'Forward the message',
     to: 'Conversations',
@@ -146,6 +150,7 @@ export const en: Translation = {
     deleteConfirm: 'Delete for everyone',
     download: 'Download {{name}}',
     previewOf: 'Preview of {{name}}',
+    view: 'Show {{name}}',
     transfer: '{{done}} of {{size}}',
     attachmentState: {
       uploading: 'Uploading',

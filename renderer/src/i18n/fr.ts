@@ -112,6 +112,10 @@ export const fr = {
       'La clé de sécurité de {{name}} a changé. Vérifiez le numéro de sécurité avant d’échanger des informations sensibles.',
     verifyNow: 'Vérifier',
   },
+  viewer: {
+    loading: 'Déchiffrement de l’image…',
+    failed: 'Cette image ne peut pas être affichée ici ; téléchargez-la pour l’ouvrir.',
+  },
   forward: {
     title: 'Transférer le message',
     to: 'Conversations',
@@ -147,6 +151,7 @@ export const fr = {
     deleteConfirm: 'Supprimer pour tous',
     download: 'Télécharger {{name}}',
     previewOf: 'Aperçu de {{name}}',
+    view: 'Afficher {{name}}',
     transfer: '{{done}} sur {{size}}',
     attachmentState: {
       uploading: 'Envoi en cours',

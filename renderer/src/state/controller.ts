@@ -587,6 +587,11 @@ export class Controller {
     return true;
   }
 
+  /** A picture decrypted for display (a `data:` URL), or null with a notice saying why. */
+  async viewAttachment(attachmentId: string): Promise<string | null> {
+    return this.value(await this.api.viewAttachment(attachmentId))?.dataUrl ?? null;
+  }
+
   /** Saves a received file; the harness answers with an address to fetch it from. */
   async download(message: MessageView, attachmentId: string, name: string): Promise<string | null> {
     const result = this.value(await this.api.downloadAttachment(attachmentId, name));
