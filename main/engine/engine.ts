@@ -673,24 +673,28 @@ export class Engine
     text: string,
     options: { readonly replyTo?: string } = {},
   ): Promise<Result<MessageView>> {
+    return result(() => this.sendTextTo(to, text, options.replyTo ?? null, false));
+  }
+
+  /** A text to a user id or `group:<id>`, stored and queued (sendText, and forwards). */
+  private async sendTextTo(
+    to: string,
+    text: string,
+    replyTo: string | null,
+    forwarded: boolean,
+  ): Promise<MessageView> {
+    this.requireActiveDevice();
     const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-    if (groupId !== null) {
-      return result(() => {
-        this.requireActiveDevice();
-        return this.sendGroupText(groupId, text, options.replyTo ?? null);
-      });
-    }
-    return result(async () => {
-      this.requireActiveDevice();
-      const peer = await this.resolvePeer(to);
-      return this.queueText(
-        (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
-        { users: [peer], syncDestination: peer },
-        '',
-        text,
-        options.replyTo ?? null,
-      );
-    });
+    if (groupId !== null) return this.sendGroupText(groupId, text, replyTo, forwarded);
+    const peer = await this.resolvePeer(to);
+    return this.queueText(
+      (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
+      { users: [peer], syncDestination: peer },
+      '',
+      text,
+      replyTo,
+      forwarded,
+    );
   }
 
   editMessage(messageId: string, text: string): Promise<Result<MessageView>> {
@@ -1023,8 +1027,10 @@ export class Engine
         if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
       }
-      return this.storeFileMessage(conversationId, '', [attachmentId], () => {
-        if (preview) this.previews.keep(attachmentId, preview);
+      return this.storeFileMessage(conversationId, '', [attachmentId], {
+        also: () => {
+          if (preview) this.previews.keep(attachmentId, preview);
+        },
       });
     });
   }
@@ -1090,11 +1096,7 @@ export class Engine
       const source = this.messages.message(messageId);
       if (!source || source.deletedAt !== null) throw new EngineError('UNKNOWN_MESSAGE');
       const files = (source.attachments ?? []).map((a) => a.id);
-      if (files.length === 0) {
-        const sent = await this.sendText(to, source.text ?? '');
-        if (!sent.ok) throw new EngineError(sent.error.code, sent.error.message);
-        return sent.value;
-      }
+      if (files.length === 0) return this.sendTextTo(to, source.text ?? '', null, true);
       for (const id of files) {
         try {
           this.attachments.descriptor(id);
@@ -1104,20 +1106,20 @@ export class Engine
         }
       }
       const conversationId = await this.conversationFor(to);
-      return this.storeFileMessage(conversationId, source.text ?? '', files);
+      return this.storeFileMessage(conversationId, source.text ?? '', files, { forwarded: true });
     });
   }
 
   /**
-   * Stores an outgoing message carrying files (waiting, with its progress bars; `also`
-   * joins the same transaction), then finishes it in the background: uploads what is
+   * Stores an outgoing message carrying files (waiting, with its progress bars;
+   * `options.also` joins the same transaction), then finishes it in the background: uploads what is
    * not on the relay yet, then queues it.
    */
   private storeFileMessage(
     conversationId: string,
     body: string,
     attachmentIds: readonly string[],
-    also?: () => void,
+    options: { readonly forwarded?: boolean; readonly also?: () => void } = {},
   ): MessageView {
     const id = newMessageId();
     const now = Date.now();
@@ -1134,6 +1136,7 @@ export class Engine
         replyTo: null,
         outgoing: true,
         status: 'waiting',
+        forwarded: options.forwarded === true,
       });
       attachmentIds.forEach((attachmentId, position) =>
         statement(
@@ -1141,7 +1144,7 @@ export class Engine
           'INSERT INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',
         ).run(id, attachmentId, position),
       );
-      also?.();
+      options.also?.();
     })();
     const message = this.messages.message(id)!;
     this.emitEvent({ type: 'message', message });
@@ -1199,7 +1202,8 @@ export class Engine
     const descriptors = ids.map((id) => this.attachments.descriptor(id));
     const groupId = groupIdOf(row.conversationId);
     const peer = groupId === null ? this.peerOf(row.conversationId) : null;
-    const sentAt = this.messages.message(messageId)?.sentAt ?? Date.now();
+    const stored = this.messages.message(messageId);
+    const sentAt = stored?.sentAt ?? Date.now();
     const payload = encodeContent({
       case: 'data',
       value: {
@@ -1209,8 +1213,9 @@ export class Engine
         kind: {
           case: 'text',
           value: {
-            body: '',
+            body: stored?.text ?? '',
             replyTo: '',
+            forwarded: stored?.forwarded === true,
             attachments: descriptors.map((d, i) => ({
               blobId: d.blobId,
               key: d.key,
@@ -1467,7 +1472,12 @@ export class Engine
     this.emitEvent({ type: 'conversation', conversationId: groupConversationId(groupId) });
   }
 
-  private sendGroupText(groupId: string, text: string, replyTo: string | null): MessageView {
+  private sendGroupText(
+    groupId: string,
+    text: string,
+    replyTo: string | null,
+    forwarded = false,
+  ): MessageView {
     if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
     this.requireActiveMember(groupId);
     return this.queueText(
@@ -1476,6 +1486,7 @@ export class Engine
       groupId,
       text,
       replyTo,
+      forwarded,
     );
   }
 
@@ -1489,6 +1500,7 @@ export class Engine
     groupId: string,
     text: string,
     replyTo: string | null,
+    forwarded = false,
   ): MessageView {
     checkText(text);
     if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
@@ -1502,7 +1514,7 @@ export class Engine
         id,
         sentAt: BigInt(now),
         groupId,
-        kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '' } },
+        kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '', forwarded } },
       },
     });
     this.db.transaction(() => {
@@ -1519,8 +1531,10 @@ export class Engine
         replyTo,
         outgoing: true,
         status: 'waiting',
+        forwarded,
       });
-      this.messages.setDraft(conversationId, '', now);
+      // A forward is not what was being typed here: the draft stays.
+      if (!forwarded) this.messages.setDraft(conversationId, '', now);
       this.outbox.enqueue(payload, recipients, id, conversationId, now);
     })();
     this.outbox.kick();

@@ -524,6 +524,7 @@ export class Inbox {
           replyTo,
           outgoing,
           status: outgoing ? 'sent' : 'received',
+          forwarded: kind.value.forwarded,
         });
         if (fresh) {
           kind.value.attachments.forEach((a, position) => {

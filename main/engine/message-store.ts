@@ -28,6 +28,8 @@ export interface NewMessage {
   readonly replyTo: string | null;
   readonly outgoing: boolean;
   readonly status: DeliveryStatus;
+  /** Forwarded from another message (its text and files). */
+  readonly forwarded?: boolean;
 }
 
 interface MessageRow {
@@ -44,6 +46,7 @@ interface MessageRow {
   outgoing: number;
   status: DeliveryStatus;
   refusal_reason: string | null;
+  forwarded: number;
 }
 
 const STATUS_RANK: Record<DeliveryStatus, number> = {
@@ -81,8 +84,8 @@ export class MessageStore {
     const result = statement(
       this.db,
       `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
-           reply_to, outgoing, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+           reply_to, outgoing, status, forwarded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.conversationId,
@@ -95,6 +98,7 @@ export class MessageStore {
       m.replyTo,
       m.outgoing ? 1 : 0,
       m.status,
+      m.forwarded ? 1 : 0,
     );
     if (result.changes === 0) return false;
     statement(
@@ -295,6 +299,7 @@ export class MessageStore {
       refusalReason: row.refusal_reason,
       reactions: reactions.map((r): Reaction => ({ userId: r.user_id, emoji: r.emoji })),
       attachments: this.attachmentViews ? this.attachmentViews(row.id) : [],
+      ...(row.forwarded === 1 ? { forwarded: true } : {}),
     };
   }
 }

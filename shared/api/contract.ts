@@ -36,6 +36,8 @@ export interface MessageView {
   readonly attachments?: readonly AttachmentView[];
   /** Display name of the sender (groups show it above each message). */
   readonly senderName?: string;
+  /** True when the sender forwarded it from another message; absent otherwise. */
+  readonly forwarded?: boolean;
 }
 
 export interface ConversationView {

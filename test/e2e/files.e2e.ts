@@ -194,6 +194,9 @@ test('a file forwarded to a third person, without sending it again', async ({
   await claire.page.locator('.conversation-row', { hasText: 'Bernard' }).click();
   const atClaire = claire.page.locator('.attachment', { hasText: 'note de cadrage.pdf' });
   await expect(atClaire).toBeVisible({ timeout: 60_000 });
+  await expect(
+    claire.page.locator('article.message', { has: atClaire }).locator('.forwarded'),
+  ).toHaveText('Transféré');
   const [download] = await Promise.all([
     claire.page.waitForEvent('download'),
     atClaire.getByRole('button', { name: 'Télécharger note de cadrage.pdf' }).click(),

@@ -198,11 +198,15 @@ describe('forwarding', () => {
     );
     const forwarded = unwrap(await bob.forwardMessage(atBob.id, 'carol'));
     expect(forwarded.attachments?.[0]).toMatchObject({ name: 'note de cadrage.pdf', preview });
+    expect(forwarded.forwarded).toBe(true);
+    expect(atBob.forwarded).toBeUndefined();
     const atCarol = await eventually(() => {
       const view = carol.messages.message(forwarded.id)?.attachments?.[0];
       return view?.state === 'available' ? view : undefined;
     }, 'the forwarded file at Carol');
     expect(atCarol.preview).toBe(preview);
+    // Carol is told it was forwarded.
+    expect(carol.messages.message(forwarded.id)?.forwarded).toBe(true);
     mkdirSync(ws.dataDir('out'));
     const out = path.join(ws.dataDir('out'), 'note.pdf');
     unwrap(await carol.saveAttachment(atCarol.id, out));
@@ -215,7 +219,11 @@ describe('forwarding', () => {
     unwrap(await alice.sendText('bob', 'Réunion reportée à 15 h.'));
     const text = await received(bob, 'Réunion reportée à 15 h.');
     unwrap(await bob.forwardMessage(text.id, 'carol'));
-    expect((await received(carol, 'Réunion reportée à 15 h.')).senderId).toBe('bob');
+    expect(await received(carol, 'Réunion reportée à 15 h.')).toMatchObject({
+      senderId: 'bob',
+      forwarded: true,
+    });
+    expect(text.forwarded).toBeUndefined();
     const group = unwrap(await bob.createGroup('Cellule de crise', ['carol']));
     const inGroup = unwrap(await bob.forwardMessage(atBob.id, group.id));
     const groupCopy = await eventually(() => {

@@ -227,6 +227,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'previews: the small picture of a file that travels with it in the message',
     statements: PREVIEW_MIGRATION_STATEMENTS,
   },
+  {
+    version: 7,
+    name: 'forwarded messages are marked as such',
+    statements: ['ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0'],
+  },
 ];
 
 /** Applies every migration newer than the store's version, each in a transaction. */

@@ -194,6 +194,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           <span className="sender">{message.senderName ?? nameOf(message.senderId)}</span>
         )}
         <div className="bubble">
+          {message.forwarded && !deleted && (
+            <p className="forwarded">
+              <Icon name="forward" /> {t('message.forwarded')}
+            </p>
+          )}
           {message.replyTo && !deleted && (
             <button
               type="button"

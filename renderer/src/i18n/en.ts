@@ -130,6 +130,7 @@ export const en: Translation = {
     edit: 'Edit',
     delete: 'Delete',
     forward: 'Forward',
+    forwarded: 'Forwarded',
     replyTo: 'Replying to {{name}}',
     originalNotLoaded: 'Older original message',
     reactionLabel: '{{emoji}}: {{names}}',

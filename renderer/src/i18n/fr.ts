@@ -131,6 +131,7 @@ export const fr = {
     edit: 'Modifier',
     delete: 'Supprimer',
     forward: 'Transférer',
+    forwarded: 'Transféré',
     replyTo: 'En réponse à {{name}}',
     originalNotLoaded: 'Message d’origine plus ancien',
     reactionLabel: '{{emoji}} : {{names}}',
