@@ -51,5 +51,10 @@ test('a device only revoked keeps its messages and says why it is cut off', asyn
     'Votre cellule TIC a révoqué cet appareil',
   );
   await expect(message(bernard.page, 'Merci pour votre contribution.')).toBeVisible();
+  await expect(bernard.page.getByLabel('Votre message')).toBeDisabled();
+  await expect(bernard.page.locator('.composer-input')).toHaveAttribute(
+    'placeholder',
+    'Cet appareil ne peut plus envoyer de messages.',
+  );
   await screenshot(bernard.page, 'device-revoked');
 });

@@ -34,6 +34,8 @@ export function Composer({
   const controller = useController();
   const composing = useAppState((s) => s.composing[conversationId]);
   const staging = useAppState((s) => s.staging);
+  // A device the ICT cell revoked can no longer send: the box says so instead.
+  const revoked = useAppState((s) => s.revoked);
   const [text, setText] = useState(() => controller.draftOf(conversationId));
   const [draftState, setDraftState] = useState<DraftState>(text ? 'saved' : 'idle');
   const area = useRef<HTMLTextAreaElement>(null);
@@ -150,6 +152,7 @@ export function Composer({
         <IconButton
           icon="attach"
           label={t('composer.attach')}
+          disabled={revoked}
           onClick={() => fileInput.current?.click()}
         />
         <input
@@ -170,7 +173,8 @@ export function Composer({
           value={text}
           aria-label={t('composer.label')}
           aria-describedby={`composer-hint-${conversationId}`}
-          placeholder={t('composer.placeholder')}
+          placeholder={revoked ? t('composer.revoked') : t('composer.placeholder')}
+          disabled={revoked}
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
@@ -180,7 +184,7 @@ export function Composer({
           icon="send"
           label={t('composer.send')}
           className="send-btn"
-          disabled={text.trim() === ''}
+          disabled={revoked || text.trim() === ''}
           onClick={() => void send()}
         />
       </div>

@@ -163,6 +163,7 @@ export const en: Translation = {
     },
   },
   composer: {
+    revoked: 'This device can no longer send messages.',
     label: 'Your message',
     placeholder: 'Write a message…',
     keysHint: 'Enter sends, Shift+Enter starts a new line.',

@@ -164,6 +164,7 @@ export const fr = {
     },
   },
   composer: {
+    revoked: 'Cet appareil ne peut plus envoyer de messages.',
     label: 'Votre message',
     placeholder: 'Écrire un message…',
     keysHint: 'Entrée pour envoyer, Maj+Entrée pour aller à la ligne.',
