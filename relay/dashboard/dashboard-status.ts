@@ -5,6 +5,7 @@
 // queries; never a user id, a name, an address or anything a message carries.
 import { statfs } from 'node:fs/promises';
 import type { RelayContext } from '../context.js';
+import type { HealthFigures } from '../store/store.js';
 
 export interface DashboardStatus {
   readonly now: number;
@@ -31,19 +32,17 @@ export interface DashboardStatus {
     readonly p99Ms: number | null;
   };
   readonly errors: readonly { readonly code: string; readonly count: number }[];
-  readonly directory: {
-    readonly users: number;
-    readonly revokedUsers: number;
-    readonly devices: number;
-    readonly revokedDevices: number;
-    readonly wipesPending: number;
-    readonly wipesDelivered: number;
-    /** Active devices not connected for 30 days. */
-    readonly idleDevices: number;
-  };
-  readonly storage: {
-    readonly blobs: number;
-    readonly blobBytes: number;
+  readonly directory: Pick<
+    HealthFigures,
+    | 'users'
+    | 'revokedUsers'
+    | 'devices'
+    | 'revokedDevices'
+    | 'wipesPending'
+    | 'wipesDelivered'
+    | 'idleDevices'
+  >;
+  readonly storage: Pick<HealthFigures, 'blobs' | 'blobBytes'> & {
     /** Free and total bytes of the file system holding the data folder (null if unknown). */
     readonly diskFreeBytes: number | null;
     readonly diskTotalBytes: number | null;
