@@ -272,7 +272,14 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
         if (!(await ctx.directory.activeDevice(device.userId, device.deviceId))) {
           log.info(device, 'revoked device disconnected');
           const record = await store.getDevice(device.userId, device.deviceId);
-          if (record) connection.refuseRevoked(record);
+          if (record) {
+            connection.refuseRevoked(record);
+          } else {
+            connection.closeWithError(
+              'DEVICE_REVOKED',
+              'This device has been revoked by the ICT cell; ask them for a new enrolment code.',
+            );
+          }
         }
       }
     })()
