@@ -1124,20 +1124,7 @@ export class Engine
     const id = newMessageId();
     const now = Date.now();
     this.db.transaction(() => {
-      this.messages.insert({
-        id,
-        conversationId,
-        senderId: this.me.userId,
-        senderDevice: this.me.deviceId,
-        sentAt: now,
-        receivedAt: now,
-        kind: 'text',
-        body,
-        replyTo: null,
-        outgoing: true,
-        status: 'waiting',
-        forwarded: options.forwarded === true,
-      });
+      this.insertOutgoing(id, conversationId, now, body, null, options.forwarded === true);
       attachmentIds.forEach((attachmentId, position) =>
         statement(
           this.db,
@@ -1519,20 +1506,7 @@ export class Engine
     });
     this.db.transaction(() => {
       const conversationId = conversationIn(now);
-      this.messages.insert({
-        id,
-        conversationId,
-        senderId: this.me.userId,
-        senderDevice: this.me.deviceId,
-        sentAt: now,
-        receivedAt: now,
-        kind: replyTo ? 'reply' : 'text',
-        body: text,
-        replyTo,
-        outgoing: true,
-        status: 'waiting',
-        forwarded,
-      });
+      this.insertOutgoing(id, conversationId, now, text, replyTo, forwarded);
       // A forward is not what was being typed here: the draft stays.
       if (!forwarded) this.messages.setDraft(conversationId, '', now);
       this.outbox.enqueue(payload, recipients, id, conversationId, now);
@@ -1544,6 +1518,31 @@ export class Engine
   }
 
   // ------------------------------------------------------------ helpers
+
+  /** Stores a message of mine, waiting for the outbox (inside the caller's transaction). */
+  private insertOutgoing(
+    id: string,
+    conversationId: string,
+    now: number,
+    body: string,
+    replyTo: string | null,
+    forwarded: boolean,
+  ): void {
+    this.messages.insert({
+      id,
+      conversationId,
+      senderId: this.me.userId,
+      senderDevice: this.me.deviceId,
+      sentAt: now,
+      receivedAt: now,
+      kind: replyTo ? 'reply' : 'text',
+      body,
+      replyTo,
+      outgoing: true,
+      status: 'waiting',
+      forwarded,
+    });
+  }
 
   private identityDigest(userId: string, extra: readonly Uint8Array[]): Uint8Array {
     const keys = [

@@ -2,10 +2,11 @@
 // bytes. Runs once the engine sends files (FilesApi); until then it is skipped
 // and the UI shows "not available yet" (checked below).
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Engine } from '../../main/engine/engine.js';
-import { expect, message, screenshot, send, test, writeTo } from './support.js';
+import { downloadedBytes, expect, message, screenshot, send, test, writeTo } from './support.js';
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 const engineSendsFiles =
   typeof (Engine.prototype as { sendFile?: unknown }).sendFile === 'function';
@@ -29,14 +30,12 @@ test('a file sent and downloaded with identical bytes', async ({ people }, testI
   await bernard.page.locator('.conversation-row', { hasText: 'Amina' }).click();
   await expect(atBernard).toBeVisible({ timeout: 60_000 });
   await expect(message(bernard.page, 'Voici le rapport annuel.')).toBeVisible();
-  const [download] = await Promise.all([
-    bernard.page.waitForEvent('download'),
-    atBernard.getByRole('button', { name: 'Télécharger rapport annuel.pdf' }).click(),
-  ]);
-  const saved = testInfo.outputPath(path.join('downloaded', download.suggestedFilename()));
-  await download.saveAs(saved);
-  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  expect(hash(readFileSync(saved))).toBe(hash(bytes));
+  const saved = await downloadedBytes(
+    bernard.page,
+    atBernard.getByRole('button', { name: 'Télécharger rapport annuel.pdf' }),
+    testInfo,
+  );
+  expect(sha256(saved)).toBe(sha256(bytes));
   await expect(atBernard).toHaveAttribute('data-state', 'available');
   // A document has no preview: only pictures do.
   await expect(bernard.page.locator('.attachment-preview')).toHaveCount(0);
@@ -146,14 +145,12 @@ test('a photo shows its preview, then the whole picture in the app, and download
   await expect(full).toHaveAttribute('src', /^data:image\/png;base64,/);
   await expect.poll(() => size(full)).toEqual([1600, 1200]);
   await screenshot(bernard.page, 'photo-viewer');
-  const [download] = await Promise.all([
-    bernard.page.waitForEvent('download'),
-    viewer.getByRole('button', { name: 'Télécharger tableau réunion.png' }).click(),
-  ]);
-  const saved = testInfo.outputPath(path.join('downloaded', download.suggestedFilename()));
-  await download.saveAs(saved);
-  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  expect(hash(readFileSync(saved))).toBe(hash(png));
+  const saved = await downloadedBytes(
+    bernard.page,
+    viewer.getByRole('button', { name: 'Télécharger tableau réunion.png' }),
+    testInfo,
+  );
+  expect(sha256(saved)).toBe(sha256(png));
 });
 
 test('a file forwarded to a third person, without sending it again', async ({
@@ -197,12 +194,11 @@ test('a file forwarded to a third person, without sending it again', async ({
   await expect(
     claire.page.locator('article.message', { has: atClaire }).locator('.forwarded'),
   ).toHaveText('Transféré');
-  const [download] = await Promise.all([
-    claire.page.waitForEvent('download'),
-    atClaire.getByRole('button', { name: 'Télécharger note de cadrage.pdf' }).click(),
-  ]);
-  const saved = testInfo.outputPath(path.join('forwarded', download.suggestedFilename()));
-  await download.saveAs(saved);
-  const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-  expect(hash(readFileSync(saved))).toBe(hash(bytes));
+  const saved = await downloadedBytes(
+    claire.page,
+    atClaire.getByRole('button', { name: 'Télécharger note de cadrage.pdf' }),
+    testInfo,
+    'forwarded',
+  );
+  expect(sha256(saved)).toBe(sha256(bytes));
 });

@@ -3,18 +3,36 @@
 // enrolment screen saying why, and can be enrolled again with a new code; only
 // revoked, it keeps its messages and says why it no longer sends or receives.
 import { readdirSync } from 'node:fs';
-import { enrolInUi, expect, message, screenshot, send, test, writeTo } from './support.js';
+import {
+  type People,
+  enrolInUi,
+  expect,
+  message,
+  screenshot,
+  send,
+  test,
+  writeTo,
+} from './support.js';
+
+/** Amina and Bernard enrolled; Bernard has read `text` from Amina. */
+async function bernardReads(people: People, text: string) {
+  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
+  const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
+  await writeTo(amina.page, 'Bernard Niyonzima');
+  await send(amina.page, text);
+  await bernard.page.locator('.conversation-row', { hasText: 'Amina' }).click();
+  await expect(message(bernard.page, text)).toBeVisible();
+  return { amina, bernard };
+}
 
 test('a device wiped by the ICT cell erases itself, says why, and can be enrolled again', async ({
   people,
   relay,
 }) => {
-  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
-  const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
-  await writeTo(amina.page, 'Bernard Niyonzima');
-  await send(amina.page, 'Le compte rendu confidentiel de la réunion.');
-  await bernard.page.locator('.conversation-row', { hasText: 'Amina' }).click();
-  await expect(message(bernard.page, 'Le compte rendu confidentiel')).toBeVisible();
+  const { amina, bernard } = await bernardReads(
+    people,
+    'Le compte rendu confidentiel de la réunion.',
+  );
 
   // Bernard's laptop is reported lost: the ICT cell revokes it and orders a wipe.
   await relay.revoke('bernard', 1, { wipe: true });
@@ -39,12 +57,7 @@ test('a device only revoked keeps its messages and says why it is cut off', asyn
   people,
   relay,
 }) => {
-  const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
-  const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
-  await writeTo(amina.page, 'Bernard Niyonzima');
-  await send(amina.page, 'Merci pour votre contribution.');
-  await bernard.page.locator('.conversation-row', { hasText: 'Amina' }).click();
-  await expect(message(bernard.page, 'Merci pour votre contribution.')).toBeVisible();
+  const { bernard } = await bernardReads(people, 'Merci pour votre contribution.');
 
   await relay.revoke('bernard', 1);
   await expect(bernard.page.locator('.device-revoked')).toContainText(

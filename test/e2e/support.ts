@@ -3,13 +3,15 @@
 // its own data folder, a harness, a browser context and a page. Pages are
 // watched: a console error, an uncaught exception or a CSP violation fails the
 // test. Waits are on what the page shows, never on sleeps.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   type Browser,
   type BrowserContext,
+  type Locator,
   type Page,
+  type TestInfo,
   test as base,
   expect,
 } from '@playwright/test';
@@ -216,6 +218,22 @@ export function message(page: Page, text: string) {
   return page
     .locator('article.message')
     .filter({ has: page.locator(':scope > .bubble > p.text', { hasText: text }) });
+}
+
+/**
+ * Clicks a download button and returns the bytes the browser saved (under the test's
+ * output folder `folder`), to compare with what was sent.
+ */
+export async function downloadedBytes(
+  page: Page,
+  button: Locator,
+  testInfo: TestInfo,
+  folder = 'downloaded',
+): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const saved = testInfo.outputPath(path.join(folder, download.suggestedFilename()));
+  await download.saveAs(saved);
+  return readFileSync(saved);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
