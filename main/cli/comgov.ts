@@ -101,6 +101,8 @@ function messageJson(m: MessageView): string {
     sentAt: m.sentAt,
     replyTo: m.replyTo,
     outgoing: m.outgoing,
+    ...(m.expireSeconds !== undefined ? { expireSeconds: m.expireSeconds } : {}),
+    ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}),
     attachments: (m.attachments ?? []).map((a) => ({
       id: a.id,
       name: a.name,
@@ -108,6 +110,20 @@ function messageJson(m: MessageView): string {
       type: a.type,
     })),
   });
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** "off" or 0, or a number with a unit (s, m, h, d, w): seconds. */
+function parseDuration(text: string): number {
+  if (text === 'off' || text === '0') return 0;
+  const match = /^(\d+)([smhdw])$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(
+      `"${text}" is not a duration: write a number and a unit (s, m, h, d or w), e.g. 1d or 8h, or "off".`,
+    );
+  }
+  return Number(match[1]) * DURATION_UNITS[match[2]!]!;
 }
 
 export function buildProgram(): Command {
@@ -352,6 +368,40 @@ export function buildProgram(): Command {
           'The message is not sent yet. It leaves at the next send, send-file or sync.',
         );
         out(`Forwarded ${options.id} as ${message.id}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('disappearing')
+    .description(
+      'sets how long new messages of a conversation live (30s, 5m, 1h, 8h, 1d, 1w, 4w…; "off" keeps them); exits once the relay has acknowledged the change',
+    )
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--to <userId|group:id>', 'the conversation: a colleague or a group')
+    .option('--timeout <seconds>', 'how long to wait', '60')
+    .argument('<duration>', 'e.g. 1d, 8h, 30m, 45s, 2w, or off')
+    .action(async (duration: string, options: Common & { to: string; timeout: string }) => {
+      const seconds = parseDuration(duration);
+      const conversationId = options.to.startsWith('group:') ? options.to : `direct:${options.to}`;
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        engine.start();
+        const notice = value(await engine.setExpireTimer(conversationId, seconds));
+        await sentOrRefused(
+          engine,
+          notice.id,
+          options.timeout,
+          60,
+          'The change is not sent yet. It leaves at the next send, send-file or sync.',
+        );
+        out(
+          seconds === 0
+            ? `Disappearing messages turned off in ${conversationId}.`
+            : `New messages in ${conversationId} now disappear ${seconds} s after they are read.`,
+        );
       } finally {
         await engine.close();
       }

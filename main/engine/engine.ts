@@ -22,7 +22,11 @@ import type {
   SafetyNumberView,
   SendFileOptions,
 } from '../../shared/api/contract.js';
-import { MAX_VIEWABLE_BYTES } from '../../shared/api/contract.js';
+import {
+  MAX_EXPIRE_SECONDS,
+  MAX_VIEWABLE_BYTES,
+  MIN_EXPIRE_SECONDS,
+} from '../../shared/api/contract.js';
 import { EngineError, type Result, errorText, isErrorCode } from '../../shared/api/errors.js';
 import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
 import { concatBytes } from '../../shared/util/bytes.js';
@@ -38,6 +42,8 @@ import {
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
 import { Directory } from './directory.js';
+import { Disappearing, isExpireSeconds } from './disappearing.js';
+import { ExpirySweeper } from './expiry-sweeper.js';
 import {
   Attachments,
   BlobClient,
@@ -125,6 +131,8 @@ export class Engine
   readonly groups: GroupStore;
   readonly attachments: Attachments;
   private readonly previews: Previews;
+  private readonly disappearing: Disappearing;
+  private readonly sweeper: ExpirySweeper;
   private readonly dataDir: string;
   /** Why the relay refuses this device for good (the ICT cell revoked it, or wiped it). */
   private refusal: 'DEVICE_REVOKED' | 'DEVICE_WIPED' | null = null;
@@ -171,6 +179,15 @@ export class Engine
       blobs: new BlobClient(me.relayUrl, credentialsOf(me)),
     });
     this.previews = new Previews(db);
+    this.disappearing = new Disappearing(db);
+    this.sweeper = new ExpirySweeper({
+      db,
+      disappearing: this.disappearing,
+      attachments: this.attachments,
+      previews: this.previews,
+      expired: (conversationId, messageIds) =>
+        this.emitEvent({ type: 'expired', conversationId, messageIds }),
+    });
     this.dataDir = options.dataDir;
     this.revokedRecheckMs = options.revokedRecheckMs ?? DEFAULT_REVOKED_RECHECK_MS;
     this.attachments.on('progress', (p) =>
@@ -208,6 +225,8 @@ export class Engine
         messageChanged: (id) => {
           const message = this.messages.message(id);
           if (message) this.emitEvent({ type: 'messageUpdated', message });
+          // A disappearing message's countdown starts when it leaves.
+          if (message?.expiresAt !== undefined) this.sweeper.schedule();
         },
         waitingChanged: (waiting) => this.emitEvent({ type: 'outbox', waiting }),
       },
@@ -222,6 +241,7 @@ export class Engine
       this.outbox,
       this.groups,
       this.previews,
+      this.disappearing,
     );
     this.socket.on('state', (state) => this.onConnection(state));
     this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
@@ -308,6 +328,8 @@ export class Engine
     void this.attachments.resumePending().catch(() => undefined);
     void this.attachments.removeInterruptedSaves().catch(() => undefined);
     this.resumeFileSends();
+    // What fell due while the app was closed goes first.
+    this.sweeper.sweep();
     this.emitEvent({ type: 'outbox', waiting: this.outbox.waiting() });
   }
 
@@ -382,6 +404,7 @@ export class Engine
     if (this.closed) return;
     this.closed = true;
     this.outbox.stop();
+    this.sweeper.stop();
     this.attachments.stopBackground();
     this.socket.stop();
     clearTimeout(this.storageRetry);
@@ -606,6 +629,8 @@ export class Engine
       const message = this.messages.message(id);
       if (message) this.emitEvent({ type: 'message', message });
     }
+    // Copies of my own disappearing messages count down from their sending.
+    if (effects.newMessages.length > 0) this.sweeper.schedule();
     for (const id of new Set(effects.updatedMessages)) {
       const message = this.messages.message(id);
       if (message) this.emitEvent({ type: 'messageUpdated', message });
@@ -753,9 +778,13 @@ export class Engine
       if (!this.messages.conversationExists(conversationId))
         throw new EngineError('UNKNOWN_CONVERSATION');
       let count = 0;
+      const now = Date.now();
+      const counting: string[] = [];
       this.db.transaction(() => {
         for (const { senderId, ids } of this.messages.markRead(conversationId)) {
           count += ids.length;
+          // Disappearing messages count down from when they are read.
+          counting.push(...this.disappearing.startOnRead(ids, now));
           this.outbox.enqueue(
             encodeContent({ case: 'receipt', value: { kind: 1, messageIds: ids } }),
             { users: [senderId], syncDestination: null },
@@ -765,7 +794,79 @@ export class Engine
         }
       })();
       this.outbox.kick();
+      if (counting.length > 0) {
+        // The app shows when each goes.
+        for (const id of counting) {
+          const message = this.messages.message(id);
+          if (message) this.emitEvent({ type: 'messageUpdated', message });
+        }
+        this.sweeper.schedule();
+      }
       return count;
+    });
+  }
+
+  setExpireTimer(conversationId: string, seconds: number): Promise<Result<MessageView>> {
+    return result(() => {
+      this.requireActiveDevice();
+      if (!isExpireSeconds(seconds)) {
+        throw new EngineError(
+          'BAD_REQUEST',
+          `A timer is 0 (off) or a whole number of seconds from ${MIN_EXPIRE_SECONDS} to ${MAX_EXPIRE_SECONDS}.`,
+        );
+      }
+      if (typeof conversationId !== 'string' || !this.messages.conversationExists(conversationId)) {
+        throw new EngineError('UNKNOWN_CONVERSATION');
+      }
+      const groupId = groupIdOf(conversationId);
+      let recipients: JobRecipients;
+      if (groupId !== null) {
+        const roster = this.requireActiveMember(groupId);
+        if (!roster.members.some((m) => m.userId === this.me.userId && m.admin)) {
+          throw new EngineError(
+            'NOT_ALLOWED',
+            'Only an administrator of this group can change its disappearing messages.',
+          );
+        }
+        recipients = { users: [], syncDestination: null, group: groupId };
+      } else {
+        const peer = this.peerOf(conversationId);
+        recipients = { users: [peer], syncDestination: peer };
+      }
+      const id = newMessageId();
+      const now = Date.now();
+      const payload = encodeContent({
+        case: 'data',
+        value: {
+          id,
+          sentAt: BigInt(now),
+          groupId: groupId ?? '',
+          kind: { case: 'timerChange', value: { seconds } },
+        },
+      });
+      this.db.transaction(() => {
+        this.messages.insert({
+          id,
+          conversationId,
+          senderId: this.me.userId,
+          senderDevice: this.me.deviceId,
+          sentAt: now,
+          receivedAt: now,
+          kind: 'timer',
+          body: null,
+          replyTo: null,
+          outgoing: true,
+          status: 'waiting',
+          expireSeconds: seconds,
+        });
+        this.disappearing.setTimer(conversationId, seconds, now);
+        this.outbox.enqueue(payload, recipients, id, conversationId, now);
+      })();
+      this.outbox.kick();
+      const message = this.messages.message(id)!;
+      this.emitEvent({ type: 'message', message });
+      this.emitEvent({ type: 'conversation', conversationId });
+      return message;
     });
   }
 
@@ -1124,7 +1225,15 @@ export class Engine
     const id = newMessageId();
     const now = Date.now();
     this.db.transaction(() => {
-      this.insertOutgoing(id, conversationId, now, body, null, options.forwarded === true);
+      this.insertOutgoing(
+        id,
+        conversationId,
+        now,
+        body,
+        null,
+        options.forwarded === true,
+        this.disappearing.timerOf(conversationId),
+      );
       attachmentIds.forEach((attachmentId, position) =>
         statement(
           this.db,
@@ -1215,6 +1324,7 @@ export class Engine
             })),
           },
         },
+        expireSeconds: stored?.expireSeconds ?? 0,
       },
     });
     this.db.transaction(() => {
@@ -1495,18 +1605,21 @@ export class Engine
     }
     const id = newMessageId();
     const now = Date.now();
-    const payload = encodeContent({
-      case: 'data',
-      value: {
-        id,
-        sentAt: BigInt(now),
-        groupId,
-        kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '', forwarded } },
-      },
-    });
     this.db.transaction(() => {
       const conversationId = conversationIn(now);
-      this.insertOutgoing(id, conversationId, now, text, replyTo, forwarded);
+      // The conversation's timer when it is sent (disappearing messages; 0: kept).
+      const expireSeconds = this.disappearing.timerOf(conversationId);
+      const payload = encodeContent({
+        case: 'data',
+        value: {
+          id,
+          sentAt: BigInt(now),
+          groupId,
+          kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '', forwarded } },
+          expireSeconds,
+        },
+      });
+      this.insertOutgoing(id, conversationId, now, text, replyTo, forwarded, expireSeconds);
       // A forward is not what was being typed here: the draft stays.
       if (!forwarded) this.messages.setDraft(conversationId, '', now);
       this.outbox.enqueue(payload, recipients, id, conversationId, now);
@@ -1527,6 +1640,7 @@ export class Engine
     body: string,
     replyTo: string | null,
     forwarded: boolean,
+    expireSeconds: number,
   ): void {
     this.messages.insert({
       id,
@@ -1541,6 +1655,7 @@ export class Engine
       outgoing: true,
       status: 'waiting',
       forwarded,
+      expireSeconds,
     });
   }
 

@@ -39,6 +39,8 @@ import {
   isMessageId,
 } from './content.js';
 import type { Directory } from './directory.js';
+import { type Disappearing, isExpireSeconds } from './disappearing.js';
+import { MAX_EXPIRE_SECONDS } from '../../shared/api/contract.js';
 import type { Attachments, Previews } from './attachments/index.js';
 import { type MessageStore, directConversationId } from './message-store.js';
 import type { Outbox } from './outbox.js';
@@ -98,6 +100,7 @@ export class Inbox {
     private readonly outbox: Outbox,
     private readonly groups: GroupStore,
     private readonly previews: Previews,
+    private readonly disappearing: Disappearing,
   ) {}
 
   /**
@@ -478,6 +481,15 @@ export class Inbox {
     if (!this.groups.isMember(groupId, row.sender_user)) {
       throw new Refusal('NOT_A_MEMBER', `${row.sender_user} is not a member of this group.`);
     }
+    if (
+      body.value.kind.case === 'timerChange' &&
+      !this.groups.roster(groupId)?.members.some((m) => m.userId === row.sender_user && m.admin)
+    ) {
+      throw new Refusal(
+        'NOT_ALLOWED',
+        `${row.sender_user} is not an administrator of this group: the timer stays as it is.`,
+      );
+    }
     const outgoing = row.sender_user === this.account.userId;
     const fresh = this.applyData(
       row,
@@ -512,6 +524,8 @@ export class Inbox {
         if (kind.value.attachments.length > MAX_ATTACHMENTS) {
           throw new Refusal('BAD_CONTENT', `A message carries at most ${MAX_ATTACHMENTS} files.`);
         }
+        // The sender's timer, whatever ours says; a value beyond the bounds is capped.
+        const expireSeconds = Math.min(data.expireSeconds, MAX_EXPIRE_SECONDS);
         const fresh = this.messages.insert({
           id: data.id,
           conversationId,
@@ -525,6 +539,9 @@ export class Inbox {
           outgoing,
           status: outgoing ? 'sent' : 'received',
           forwarded: kind.value.forwarded,
+          expireSeconds,
+          // Mine, sent from another device: it left when it was sent.
+          expiresAt: outgoing && expireSeconds > 0 ? sentAt + expireSeconds * 1000 : null,
         });
         if (fresh) {
           kind.value.attachments.forEach((a, position) => {
@@ -554,6 +571,33 @@ export class Inbox {
             effects.downloads.push(attachmentId);
           });
           effects.newMessages.push(data.id);
+        }
+        return fresh && !outgoing;
+      }
+      case 'timerChange': {
+        const seconds = kind.value.seconds;
+        if (!isExpireSeconds(seconds)) {
+          throw new Refusal('BAD_CONTENT', 'The disappearing-messages timer is out of bounds.');
+        }
+        const fresh = this.messages.insert({
+          id: data.id,
+          conversationId,
+          senderId: row.sender_user,
+          senderDevice: row.sender_device,
+          sentAt,
+          receivedAt: now,
+          kind: 'timer',
+          body: null,
+          replyTo: null,
+          outgoing,
+          status: outgoing ? 'sent' : 'received',
+          expireSeconds: seconds,
+        });
+        if (fresh) {
+          // An older change arriving after a newer one is shown where it belongs, not applied.
+          this.disappearing.setTimer(conversationId, seconds, sentAt);
+          effects.newMessages.push(data.id);
+          effects.conversations.push(conversationId);
         }
         return fresh && !outgoing;
       }

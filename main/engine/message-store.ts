@@ -11,6 +11,7 @@ import type {
   Reaction,
 } from '../../shared/api/contract.js';
 import type { Store } from './store/open-store.js';
+import { expiryView } from './disappearing.js';
 
 export function directConversationId(peerUserId: string): string {
   return `direct:${peerUserId}`;
@@ -30,6 +31,10 @@ export interface NewMessage {
   readonly status: DeliveryStatus;
   /** Forwarded from another message (its text and files). */
   readonly forwarded?: boolean;
+  /** Disappearing messages: seconds it lives (0 or absent: kept); a `timer` notice's new timer. */
+  readonly expireSeconds?: number;
+  /** When it disappears, if its countdown starts at once (mine, sent from another device). */
+  readonly expiresAt?: number | null;
 }
 
 interface MessageRow {
@@ -47,6 +52,8 @@ interface MessageRow {
   status: DeliveryStatus;
   refusal_reason: string | null;
   forwarded: number;
+  expire_seconds: number;
+  expires_at: number | null;
 }
 
 const STATUS_RANK: Record<DeliveryStatus, number> = {
@@ -84,8 +91,8 @@ export class MessageStore {
     const result = statement(
       this.db,
       `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
-           reply_to, outgoing, status, forwarded)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+           reply_to, outgoing, status, forwarded, expire_seconds, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.conversationId,
@@ -99,6 +106,8 @@ export class MessageStore {
       m.outgoing ? 1 : 0,
       m.status,
       m.forwarded ? 1 : 0,
+      m.expireSeconds ?? 0,
+      m.expiresAt ?? null,
     );
     if (result.changes === 0) return false;
     statement(
@@ -114,7 +123,8 @@ export class MessageStore {
     return (
       statement(
         this.db,
-        `UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND sender_id = ? AND deleted_at IS NULL`,
+        `UPDATE messages SET body = ?, edited_at = ?
+           WHERE id = ? AND sender_id = ? AND deleted_at IS NULL AND kind <> 'timer'`,
       ).run(body, at, targetId, senderId).changes > 0
     );
   }
@@ -124,7 +134,7 @@ export class MessageStore {
     return (
       statement(
         this.db,
-        `UPDATE messages SET body = NULL, deleted_at = ? WHERE id = ? AND sender_id = ?`,
+        `UPDATE messages SET body = NULL, deleted_at = ? WHERE id = ? AND sender_id = ? AND kind <> 'timer'`,
       ).run(at, targetId, senderId).changes > 0
     );
   }
@@ -266,6 +276,7 @@ export class MessageStore {
       draft: string;
       last_activity_at: number;
       last_id: string | null;
+      expire_seconds: number;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -276,6 +287,7 @@ export class MessageStore {
       unreadCount: r.unread_count,
       draft: r.draft,
       lastActivityAt: r.last_activity_at,
+      expireSeconds: r.expire_seconds,
     }));
   }
 
@@ -290,7 +302,7 @@ export class MessageStore {
       senderId: row.sender_id,
       outgoing: row.outgoing === 1,
       sentAt: row.sent_at,
-      kind: row.kind === 'reply' ? 'reply' : 'text',
+      kind: row.kind === 'reply' || row.kind === 'timer' ? row.kind : 'text',
       text: row.body,
       replyTo: row.reply_to,
       editedAt: row.edited_at,
@@ -300,6 +312,7 @@ export class MessageStore {
       reactions: reactions.map((r): Reaction => ({ userId: r.user_id, emoji: r.emoji })),
       attachments: this.attachmentViews ? this.attachmentViews(row.id) : [],
       ...(row.forwarded === 1 ? { forwarded: true } : {}),
+      ...expiryView(row.kind, row.expire_seconds, row.expires_at),
     };
   }
 }

@@ -526,15 +526,21 @@ export class Outbox {
     return true;
   }
 
-  /** The job left: delete it and mark its message sent, in one transaction. */
+  /**
+   * The job left: delete it and mark its message sent, in one transaction. A
+   * disappearing message's countdown starts now, for its sender (main/engine/disappearing.ts).
+   */
   private finish(job: JobRow): void {
     this.db.transaction(() => {
       statement(this.db, 'DELETE FROM outbox WHERE job_id = ?').run(job.job_id);
       if (job.message_id) {
         statement(
           this.db,
-          `UPDATE messages SET status = 'sent' WHERE id = ? AND status = 'waiting'`,
-        ).run(job.message_id);
+          `UPDATE messages SET status = 'sent',
+               expires_at = CASE WHEN expire_seconds > 0 AND kind <> 'timer'
+                 THEN ? + expire_seconds * 1000 END
+             WHERE id = ? AND status = 'waiting'`,
+        ).run(Date.now(), job.message_id);
       }
     })();
     if (job.message_id) this.hooks.messageChanged(job.message_id);

@@ -8,7 +8,14 @@ export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
 /** What a person sees of a message's journey. "failed" does not exist: a message waits. */
 export type DeliveryStatus = 'waiting' | 'sent' | 'delivered' | 'read' | 'received' | 'refused';
 
-export type MessageKind = 'text' | 'reply';
+/** `timer`: a notice that the conversation's disappearing-messages timer changed (no text). */
+export type MessageKind = 'text' | 'reply' | 'timer';
+
+/** The disappearing-messages timers the app offers (seconds): 30 s to 4 weeks. */
+export const EXPIRE_TIMER_CHOICES = [30, 300, 3600, 28_800, 86_400, 604_800, 2_419_200] as const;
+/** Bounds of a timer set through the API or the CLI (seconds); 0 turns it off. */
+export const MIN_EXPIRE_SECONDS = 1;
+export const MAX_EXPIRE_SECONDS = 365 * 86_400;
 
 export interface Reaction {
   readonly userId: string;
@@ -38,6 +45,14 @@ export interface MessageView {
   readonly senderName?: string;
   /** True when the sender forwarded it from another message; absent otherwise. */
   readonly forwarded?: boolean;
+  /**
+   * Disappearing messages: the seconds this message lives, counted from when it leaves
+   * (mine) or from when it is read (theirs); absent when it is kept. On a `timer`
+   * notice: the conversation's new timer (0: turned off).
+   */
+  readonly expireSeconds?: number;
+  /** When it disappears (ms since the epoch), once its countdown has started. */
+  readonly expiresAt?: number;
 }
 
 export interface ConversationView {
@@ -49,6 +64,8 @@ export interface ConversationView {
   readonly unreadCount: number;
   readonly draft: string;
   readonly lastActivityAt: number;
+  /** Disappearing messages: seconds new messages live (0: off). */
+  readonly expireSeconds: number;
 }
 
 export interface ContactView {
@@ -103,7 +120,13 @@ export type EngineEvent =
    * ordered the device's data erased; the engine has closed and erased its data folder.
    */
   | { readonly type: 'revoked'; readonly wiped: boolean }
-  /** A conversation's title, members or existence changed (groups). */
+  /** Disappearing messages whose time was up: gone from the store, the index and the disk. */
+  | {
+      readonly type: 'expired';
+      readonly conversationId: string;
+      readonly messageIds: readonly string[];
+    }
+  /** A conversation's title, members, timer or existence changed. */
   | { readonly type: 'conversation'; readonly conversationId: string }
   /** Progress of a file transfer (bytes of ciphertext). */
   | {
@@ -145,6 +168,12 @@ export interface EngineApi {
   contacts(): Promise<Result<readonly ContactView[]>>;
   safetyNumber(userId: string): Promise<Result<SafetyNumberView>>;
   markVerified(userId: string): Promise<Result<void>>;
+  /**
+   * Disappearing messages: sets how long new messages of the conversation live (seconds,
+   * MIN_EXPIRE_SECONDS to MAX_EXPIRE_SECONDS; 0 turns it off) and tells the others. In a
+   * group only an administrator may. Answers the notice shown in the conversation.
+   */
+  setExpireTimer(conversationId: string, seconds: number): Promise<Result<MessageView>>;
 }
 
 // ---------------------------------------------------------------- next parts

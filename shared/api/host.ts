@@ -86,6 +86,7 @@ export const CLIENT_METHODS = [
   'contacts',
   'safetyNumber',
   'markVerified',
+  'setExpireTimer',
   // SearchApi
   'search',
   // GroupsApi

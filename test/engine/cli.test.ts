@@ -108,6 +108,33 @@ describe('comgov CLI', () => {
     expect(devices.stdout).toContain('(this device)');
   });
 
+  it('disappearing sets a timer the other side sees, on its notice and its messages', async () => {
+    const { alice: a, bob: b } = (await enrolWithCli(['alice', 'bob'], 'dis')) as {
+      alice: string;
+      bob: string;
+    };
+    expect((await cli(['send', '--data', a, '--to', 'bob', 'Bonjour'])).code).toBe(0);
+    const set = await cli(['disappearing', '--data', a, '--to', 'bob', '1d']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('now disappear 86400 s after they are read');
+    const bad = await cli(['disappearing', '--data', a, '--to', 'bob', 'bientôt']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('is not a duration');
+    const tooLong = await cli(['disappearing', '--data', a, '--to', 'bob', '60w']);
+    expect(tooLong.stderr).toContain('BAD_REQUEST');
+    expect((await cli(['send', '--data', a, '--to', 'bob', 'Éphémère'])).code).toBe(0);
+    const synced = await cli(['sync', '--data', b, '--json']);
+    const lines = synced.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.kind, l.text, l.expireSeconds])).toEqual([
+      ['text', 'Bonjour', undefined],
+      ['timer', null, 86_400],
+      ['text', 'Éphémère', 86_400],
+    ]);
+  });
+
   it('group create/add/remove, send to group:<id>, and French search with --json', async () => {
     const dirs = await enrolWithCli(['alice', 'bob', 'carol'], 'g');
     const created = await cli([

@@ -539,6 +539,22 @@ export class Attachments {
     }
   }
 
+  /**
+   * Erases a file for good (its message disappeared): no longer fetched, a transfer
+   * under way is let end first, then its encrypted copy and its row are deleted. An
+   * unknown id is already erased.
+   */
+  async erase(id: string): Promise<void> {
+    const queued = this.background.indexOf(id);
+    if (queued >= 0) this.background.splice(queued, 1);
+    for (let running = this.running.get(id); running; running = this.running.get(id)) {
+      await running.catch(() => undefined);
+    }
+    if (!isAttachmentId(id) || !this.store.get(id)) return;
+    await this.folder.remove(id);
+    this.store.delete(id);
+  }
+
   /** Forgets an attachment and deletes its encrypted file (a transfer under way is stopped first by its caller). */
   async remove(id: string): Promise<void> {
     this.record(id);

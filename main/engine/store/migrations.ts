@@ -8,6 +8,7 @@ import { SEARCH_INDEX_MIGRATION } from '../search/search-schema.js';
 import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
 import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves.js';
 import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
+import { DISAPPEARING_MIGRATION_STATEMENTS } from '../disappearing.js';
 
 export interface Migration {
   readonly version: number;
@@ -231,6 +232,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'forwarded messages are marked as such',
     statements: ['ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0'],
+  },
+  {
+    version: 8,
+    name: 'disappearing messages: timers, countdowns, and files to erase',
+    statements: DISAPPEARING_MIGRATION_STATEMENTS,
   },
 ];
 

@@ -9,6 +9,7 @@ import { Icon } from '../design/Icon.js';
 import { formatListTime } from '../i18n/format.js';
 import { NewGroupDialog } from '../groups/NewGroupDialog.js';
 import { useAppState, useController } from '../state/context.js';
+import { timerNoticeText } from './MessageItem.js';
 import { SearchResults } from './SearchResults.js';
 
 function Preview({ conversation }: { conversation: ConversationView }) {
@@ -23,6 +24,13 @@ function Preview({ conversation }: { conversation: ConversationView }) {
   }
   if (!last) return <span className="preview" />;
   const file = last.attachments?.[0];
+  if (last.kind === 'timer') {
+    return (
+      <span className="preview">
+        {timerNoticeText(last, (userId) => conversation.title || userId, t)}
+      </span>
+    );
+  }
   const text =
     last.deletedAt !== null
       ? t('conversations.deleted')

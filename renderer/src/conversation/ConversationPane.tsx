@@ -8,7 +8,9 @@ import { Button } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { GroupMembersDialog } from '../groups/GroupMembersDialog.js';
 import { useAppState, useController } from '../state/context.js';
+import { formatDuration } from '../i18n/format.js';
 import { Composer } from './Composer.js';
+import { DisappearingDialog } from './DisappearingDialog.js';
 import { MessageList } from './MessageList.js';
 
 export function ConversationPane() {
@@ -24,6 +26,7 @@ export function ConversationPane() {
   const typing = useAppState((s) => (s.selected ? s.typing[s.selected] : undefined));
   const [dragging, setDragging] = useState(false);
   const [members, setMembers] = useState(false);
+  const [timer, setTimer] = useState(false);
 
   const nameOf = useCallback(
     (userId: string) => {
@@ -98,6 +101,19 @@ export function ConversationPane() {
             {t('conversation.contactCard')}
           </Button>
         )}
+        {conversation && (
+          <Button
+            small
+            variant="ghost"
+            icon="timer"
+            className={conversation.expireSeconds > 0 ? 'timer-on' : ''}
+            onClick={() => setTimer(true)}
+          >
+            {conversation.expireSeconds > 0
+              ? t('disappearing.buttonOn', { duration: formatDuration(conversation.expireSeconds) })
+              : t('disappearing.button')}
+          </Button>
+        )}
         {isGroup && (
           <Button small variant="ghost" icon="group" onClick={() => setMembers(true)}>
             {t('conversation.members')}
@@ -140,6 +156,9 @@ export function ConversationPane() {
           <Icon name="attach" />
           <p>{t('composer.dropHere')}</p>
         </div>
+      )}
+      {timer && conversation && (
+        <DisappearingDialog conversation={conversation} onClose={() => setTimer(false)} />
       )}
       {members && conversation && (
         <GroupMembersDialog conversation={conversation} onClose={() => setMembers(false)} />

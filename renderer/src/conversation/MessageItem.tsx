@@ -3,12 +3,20 @@
 // mark, delivery state, reactions, and the actions of a message (reply, react,
 // edit, delete) reachable by mouse and keyboard.
 import { memo, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { AttachmentView, MessageView } from '../api/types.js';
 import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
-import { dayLabel, formatSize, formatTime, startOfDay } from '../i18n/format.js';
+import {
+  dayLabel,
+  formatDuration,
+  formatMoment,
+  formatSize,
+  formatTime,
+  startOfDay,
+} from '../i18n/format.js';
 import { describeError } from '../i18n/i18n.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
@@ -54,6 +62,39 @@ function StatusMark({ message }: { message: MessageView }) {
       <span className="visually-hidden">{label}</span>
     </span>
   );
+}
+
+/** The hourglass of a disappearing message: when it goes, or how long after it is read. */
+function ExpiryMark({ message }: { message: MessageView }) {
+  const { t } = useTranslation();
+  if (message.expireSeconds === undefined) return null;
+  const label =
+    message.expiresAt !== undefined
+      ? t('disappearing.goesAt', { time: formatMoment(message.expiresAt) })
+      : t('disappearing.afterRead', { duration: formatDuration(message.expireSeconds) });
+  return (
+    <span className="expiry" title={label} data-testid="expiry">
+      <Icon name="timer" />
+      <span className="visually-hidden">{label}</span>
+    </span>
+  );
+}
+
+/** "Amina set disappearing messages to 1 day.": a timer change, in the flow of messages. */
+export function timerNoticeText(
+  message: MessageView,
+  nameOf: (userId: string) => string,
+  t: TFunction,
+): string {
+  const seconds = message.expireSeconds ?? 0;
+  const duration = formatDuration(seconds);
+  if (message.outgoing) {
+    return seconds === 0 ? t('disappearing.youOff') : t('disappearing.youSet', { duration });
+  }
+  const name = message.senderName ?? nameOf(message.senderId);
+  return seconds === 0
+    ? t('disappearing.theyOff', { name })
+    : t('disappearing.theySet', { name, duration });
 }
 
 function Attachment({
@@ -163,8 +204,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   for (const r of message.reactions)
     grouped.set(r.emoji, [...(grouped.get(r.emoji) ?? []), r.userId]);
 
-  return (
-    <div className="message-slot">
+  const separators = (
+    <>
       {newDay && (
         <div className="day-separator" role="separator">
           <span>
@@ -177,6 +218,25 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           <span>{t('conversation.newMessages')}</span>
         </div>
       )}
+    </>
+  );
+  if (message.kind === 'timer') {
+    return (
+      <div className="message-slot">
+        {separators}
+        <p className="timer-notice" tabIndex={tab} data-message-id={message.id}>
+          <Icon name="timer" /> {timerNoticeText(message, nameOf, t)}{' '}
+          <time dateTime={new Date(message.sentAt).toISOString()}>
+            {formatTime(message.sentAt)}
+          </time>
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="message-slot">
+      {separators}
       <article
         className={[
           'message',
@@ -248,6 +308,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             <time dateTime={new Date(message.sentAt).toISOString()}>
               {formatTime(message.sentAt)}
             </time>
+            <ExpiryMark message={message} />
             {message.outgoing && <StatusMark message={message} />}
           </span>
         </div>

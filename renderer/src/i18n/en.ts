@@ -111,6 +111,25 @@ export const en: Translation = {
       '{{name}}’s security key changed. Check the safety number before exchanging sensitive information.',
     verifyNow: 'Check',
   },
+  disappearing: {
+    title: 'Disappearing messages',
+    button: 'Disappearing messages',
+    buttonOn: 'Disappearing: {{duration}}',
+    explain:
+      'New messages in this conversation are erased from every device after this time: on yours once sent, on the others’ once read. Messages already exchanged do not change.',
+    records:
+      'An erased message cannot be recovered. Keep official exchanges that must be archived in a conversation without a timer.',
+    choices: 'Timer',
+    off: 'Off',
+    apply: 'Apply',
+    adminOnly: 'Only the group’s administrators can change this setting.',
+    youSet: 'You set disappearing messages to {{duration}}.',
+    youOff: 'You turned off disappearing messages.',
+    theySet: '{{name}} set disappearing messages to {{duration}}.',
+    theyOff: '{{name}} turned off disappearing messages.',
+    goesAt: 'Disappears at {{time}}',
+    afterRead: 'Will disappear {{duration}} after it is read',
+  },
   viewer: {
     loading: 'Decrypting the picture…',
     failed: 'This picture cannot be shown here; download it to open it.',

@@ -73,3 +73,37 @@ export function formatSize(bytes: number): string {
     maximumFractionDigits: unit === 0 ? 0 : 1,
   }).format(value);
 }
+
+const DURATION_UNITS = [
+  ['week', 604_800],
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+] as const;
+
+/** "8 heures", "1 semaine", "30 secondes": a disappearing-messages timer, in whole units. */
+export function formatDuration(seconds: number): string {
+  const [unit, size] = DURATION_UNITS.find(([, s]) => seconds >= s && seconds % s === 0) ?? [
+    'second',
+    1,
+  ];
+  const key = `u:${currentLanguage()}:${unit}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(currentLanguage(), { style: 'unit', unit, unitDisplay: 'long' });
+    formatters.set(key, f);
+  }
+  return (f as Intl.NumberFormat).format(seconds / size);
+}
+
+/** "14:05" today, "03/12 14:05" another day: when a disappearing message goes. */
+export function formatMoment(ms: number, now = Date.now()): string {
+  const today = startOfDay(now);
+  if (ms >= today && ms < today + DAY_MS) return formatTime(ms);
+  return dateFormat({
+    day: '2-digit',
+    month: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(ms);
+}

@@ -112,6 +112,25 @@ export const fr = {
       'La clé de sécurité de {{name}} a changé. Vérifiez le numéro de sécurité avant d’échanger des informations sensibles.',
     verifyNow: 'Vérifier',
   },
+  disappearing: {
+    title: 'Messages éphémères',
+    button: 'Messages éphémères',
+    buttonOn: 'Éphémères : {{duration}}',
+    explain:
+      'Les nouveaux messages de cette conversation s’effacent de tous les appareils au bout de ce délai : chez vous dès leur envoi, chez les autres dès leur lecture. Les messages déjà échangés ne changent pas.',
+    records:
+      'Un message effacé ne peut pas être retrouvé. Gardez les échanges officiels qui doivent être archivés dans une conversation sans délai.',
+    choices: 'Délai',
+    off: 'Désactivés',
+    apply: 'Appliquer',
+    adminOnly: 'Seuls les administrateurs du groupe peuvent changer ce réglage.',
+    youSet: 'Vous avez réglé les messages éphémères sur {{duration}}.',
+    youOff: 'Vous avez désactivé les messages éphémères.',
+    theySet: '{{name}} a réglé les messages éphémères sur {{duration}}.',
+    theyOff: '{{name}} a désactivé les messages éphémères.',
+    goesAt: 'S’efface à {{time}}',
+    afterRead: 'S’effacera {{duration}} après lecture',
+  },
   viewer: {
     loading: 'Déchiffrement de l’image…',
     failed: 'Cette image ne peut pas être affichée ici ; téléchargez-la pour l’ouvrir.',

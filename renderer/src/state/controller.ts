@@ -201,6 +201,31 @@ export class Controller {
           if (this.state.selected === event.message.conversationId) this.scheduleMarkRead();
         }
         break;
+      case 'expired': {
+        // Disappearing messages whose time was up: the engine has erased them.
+        const gone = new Set(event.messageIds);
+        const thread = this.state.threads[event.conversationId];
+        if (thread) {
+          this.setThread(event.conversationId, {
+            messages: thread.messages.filter((m) => !gone.has(m.id)),
+          });
+        }
+        // An answer or an edit under way of a message now gone is dropped.
+        this.store.set((s) => {
+          const composing = s.composing[event.conversationId];
+          if (!composing) return {};
+          const replyTo =
+            composing.replyTo !== null && gone.has(composing.replyTo) ? null : composing.replyTo;
+          const editing =
+            composing.editing !== null && gone.has(composing.editing) ? null : composing.editing;
+          if (replyTo === composing.replyTo && editing === composing.editing) return {};
+          return {
+            composing: { ...s.composing, [event.conversationId]: { replyTo, editing } },
+          };
+        });
+        this.scheduleRefresh();
+        break;
+      }
       case 'identityChanged':
         this.store.set((s) => ({
           changedKeys: s.changedKeys.includes(event.userId)
@@ -584,6 +609,18 @@ export class Controller {
     if (!sent) return false;
     await this.open(sent.conversationId);
     this.putMessage(sent);
+    return true;
+  }
+
+  /**
+   * Disappearing messages: how long new messages of the conversation live (seconds, 0:
+   * kept). Returns whether the engine accepted it (a group needs an administrator).
+   */
+  async setExpireTimer(conversationId: string, seconds: number): Promise<boolean> {
+    const notice = this.value(await this.api.setExpireTimer(conversationId, seconds));
+    if (!notice) return false;
+    this.putMessage(notice);
+    await this.refreshConversations();
     return true;
   }
 
