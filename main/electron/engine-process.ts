@@ -53,6 +53,7 @@ async function init(message: EngineInit): Promise<void> {
     dataDir: message.dataDir,
     ...(message.relay ? { relay: message.relay } : {}),
     ...(message.devPassphrase ? { autoUnlockPassphrase: message.devPassphrase } : {}),
+    allowDisappearingMessages: message.disappearingMessages,
     keyProtector: {
       load: async () => protectedKey,
       save: async (key) => {
@@ -81,7 +82,10 @@ async function init(message: EngineInit): Promise<void> {
   }
   engineHost.onEvent((event) => {
     if (event.type === 'hostStatus') port.postMessage({ type: 'status', status: event.status });
-    if (event.type === 'message' && !event.message.outgoing) void notify(engineHost, event.message);
+    // A timer notice is seen in the conversation; it does not call for a notification.
+    if (event.type === 'message' && !event.message.outgoing && event.message.kind !== 'timer') {
+      void notify(engineHost, event.message);
+    }
     if (event.type === 'storage' && event.problem) {
       port.postMessage({ type: 'storageProblem', problem: event.problem });
     }

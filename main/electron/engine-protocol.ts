@@ -14,6 +14,8 @@ export interface EngineInit {
   } | null;
   /** The store key as the OS key store gave it back (hex), or why not. */
   readonly protectedKey: string | null | 'unreadable';
+  /** Machine policy: may people turn disappearing messages on. */
+  readonly disappearingMessages: boolean;
   /** Development only (`npm start`): unlock and enrol without asking. */
   readonly devPassphrase?: string;
   readonly devEnrolCode?: string;

@@ -233,6 +233,7 @@ function startEngine(): void {
         : null,
     protectedKey:
       protectedKey instanceof Uint8Array ? Buffer.from(protectedKey).toString('hex') : protectedKey,
+    disappearingMessages: policy?.disappearingMessages ?? true,
     ...(devData && process.env.COMGOV_DEV_PASSPHRASE
       ? { devPassphrase: process.env.COMGOV_DEV_PASSPHRASE }
       : {}),

@@ -91,6 +91,11 @@ export interface OpenOptions {
    * (a wipe ordered after the revocation, while the app stays open). Default 10 minutes.
    */
   readonly revokedRecheckMs?: number;
+  /**
+   * Machine policy: false when the ICT cell keeps every message (records to be archived):
+   * a timer can then only be turned off. Default true.
+   */
+  readonly allowDisappearingMessages?: boolean;
 }
 
 /** A revoked device's wipe check: how long one probe may take before it is dropped. */
@@ -134,6 +139,7 @@ export class Engine
   private readonly disappearing: Disappearing;
   private readonly sweeper: ExpirySweeper;
   private readonly dataDir: string;
+  private readonly allowDisappearingMessages: boolean;
   /** Why the relay refuses this device for good (the ICT cell revoked it, or wiped it). */
   private refusal: 'DEVICE_REVOKED' | 'DEVICE_WIPED' | null = null;
   private readonly revokedRecheckMs: number;
@@ -189,6 +195,7 @@ export class Engine
         this.emitEvent({ type: 'expired', conversationId, messageIds }),
     });
     this.dataDir = options.dataDir;
+    this.allowDisappearingMessages = options.allowDisappearingMessages ?? true;
     this.revokedRecheckMs = options.revokedRecheckMs ?? DEFAULT_REVOKED_RECHECK_MS;
     this.attachments.on('progress', (p) =>
       this.emitEvent({
@@ -813,6 +820,12 @@ export class Engine
         throw new EngineError(
           'BAD_REQUEST',
           `A timer is 0 (off) or a whole number of seconds from ${MIN_EXPIRE_SECONDS} to ${MAX_EXPIRE_SECONDS}.`,
+        );
+      }
+      if (seconds > 0 && !this.allowDisappearingMessages) {
+        throw new EngineError(
+          'NOT_ALLOWED',
+          'Your ICT cell keeps every message on this computer: disappearing messages cannot be turned on.',
         );
       }
       if (typeof conversationId !== 'string' || !this.messages.conversationExists(conversationId)) {

@@ -51,6 +51,8 @@ export interface EngineHostOptions {
   /** Reconnection bounds handed to the engine (tests shorten them). */
   readonly minRetryMs?: number;
   readonly maxRetryMs?: number;
+  /** Machine policy: may people turn disappearing messages on (default true). */
+  readonly allowDisappearingMessages?: boolean;
   /** The desktop app: asks the person where to save a file (null when cancelled). */
   readonly chooseSavePath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -179,6 +181,7 @@ export class EngineHost {
       unlockReason: this.phase === 'unlock' ? this.unlockReason : null,
       profile: this.options.profile,
       wiped: this.phase === 'enrol' && this.wiped,
+      disappearingMessagesAllowed: this.options.allowDisappearingMessages ?? true,
     };
   }
 
@@ -335,7 +338,7 @@ export class EngineHost {
     let engine: Engine;
     try {
       engine = await Engine.enrol(
-        { dataDir, passphrase, ...this.retryOptions() },
+        { dataDir, passphrase, ...this.engineOptions() },
         { relayUrl: url.toString(), relayPublicKey: fromHex(relayKey.toLowerCase()), code },
       );
     } catch (error) {
@@ -372,13 +375,21 @@ export class EngineHost {
     const engine = await Engine.open({
       dataDir: this.options.dataDir,
       storeKey,
-      ...this.retryOptions(),
+      ...this.engineOptions(),
     });
     this.adopt(engine);
   }
 
-  private retryOptions(): { minRetryMs?: number; maxRetryMs?: number } {
+  /** What the host's options say to every engine it opens. */
+  private engineOptions(): {
+    minRetryMs?: number;
+    maxRetryMs?: number;
+    allowDisappearingMessages?: boolean;
+  } {
     return {
+      ...(this.options.allowDisappearingMessages !== undefined
+        ? { allowDisappearingMessages: this.options.allowDisappearingMessages }
+        : {}),
       ...(this.options.minRetryMs !== undefined ? { minRetryMs: this.options.minRetryMs } : {}),
       ...(this.options.maxRetryMs !== undefined ? { maxRetryMs: this.options.maxRetryMs } : {}),
     };

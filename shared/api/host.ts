@@ -24,6 +24,8 @@ export interface HostStatus {
    * order (remote wipe of a lost or stolen device): the screen says so.
    */
   readonly wiped: boolean;
+  /** Machine policy: people may turn disappearing messages on (turning them off is always possible). */
+  readonly disappearingMessagesAllowed: boolean;
 }
 
 export interface EnrolRequest {

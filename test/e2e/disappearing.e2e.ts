@@ -64,3 +64,20 @@ test('a timer set in a conversation erases new messages on both sides', async ({
   await expect(message(amina.page, 'Ce message reste.')).toHaveAttribute('data-status', 'read');
   await expect(message(amina.page, 'Ce message reste.').getByTestId('expiry')).toHaveCount(0);
 });
+
+test('where the ICT cell keeps every message, the timer can only be turned off', async ({
+  people,
+}) => {
+  const amina = await people.enrolled('amina', 'Amina Ndayishimiye', {
+    allowDisappearingMessages: false,
+  });
+  await people.enrolled('bernard', 'Bernard Niyonzima');
+  await writeTo(amina.page, 'Bernard Niyonzima');
+  await send(amina.page, 'Note pour archives.');
+  await amina.page.getByRole('button', { name: 'Messages éphémères' }).click();
+  const dialog = amina.page.getByRole('dialog', { name: 'Messages éphémères' });
+  await expect(dialog).toContainText('Votre cellule informatique conserve tous les messages');
+  await expect(dialog.getByRole('radio', { name: '30 secondes' })).toBeDisabled();
+  await expect(dialog.getByRole('radio', { name: 'Désactivés' })).toBeChecked();
+  await expect(dialog.getByRole('button', { name: 'Appliquer' })).toBeDisabled();
+});

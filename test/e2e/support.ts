@@ -133,9 +133,14 @@ export class People {
 
   /**
    * Opens the app for someone with an empty data folder. `prefillRelay` plays the
-   * machine policy that fills the relay address and key in.
+   * machine policy that fills the relay address and key in; `policy`, the rest of it.
    */
-  async open(userId: string, name: string, prefillRelay = true): Promise<Person> {
+  async open(
+    userId: string,
+    name: string,
+    prefillRelay = true,
+    policy: { readonly allowDisappearingMessages?: boolean } = {},
+  ): Promise<Person> {
     const dataDir = path.join(this.relay.root, 'people', `${userId}-${this.people.length}`);
     mkdirSync(dataDir, { recursive: true });
     const host = new EngineHost({
@@ -146,6 +151,7 @@ export class People {
         : {}),
       minRetryMs: 50,
       maxRetryMs: 400,
+      ...policy,
     });
     await host.start();
     const harness = await startHarness({ host, rendererDir: RENDERER_DIST });
@@ -168,8 +174,12 @@ export class People {
   }
 
   /** Opens the app and enrols through the enrolment screen with a fresh code. */
-  async enrolled(userId: string, name: string): Promise<Person> {
-    const person = await this.open(userId, name);
+  async enrolled(
+    userId: string,
+    name: string,
+    policy: { readonly allowDisappearingMessages?: boolean } = {},
+  ): Promise<Person> {
+    const person = await this.open(userId, name, true, policy);
     const code = await this.relay.invite(userId, name);
     await enrolInUi(person.page, code);
     return person;

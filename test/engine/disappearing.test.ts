@@ -8,9 +8,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type EngineEvent, MAX_EXPIRE_SECONDS } from '../../shared/api/contract.js';
 import { encodeContent, newMessageId } from '../../main/engine/content.js';
-import type { Engine } from '../../main/engine/engine.js';
+import { Engine } from '../../main/engine/engine.js';
 import { groupIdOf } from '../../main/engine/groups/group-store.js';
-import { eventually, freshRelayPerTest, nextEvent, received, unwrap } from './support.js';
+import {
+  PASSPHRASE,
+  eventually,
+  freshRelayPerTest,
+  nextEvent,
+  received,
+  unwrap,
+} from './support.js';
 
 type Expired = Extract<EngineEvent, { type: 'expired' }>;
 const expiredIn =
@@ -219,6 +226,34 @@ describe('disappearing messages', () => {
     unwrap(await bob.sendText(group.id, 'Réponse qui disparaîtra.'));
     const atAlice = await received(alice, 'Réponse qui disparaîtra.');
     expect(atAlice.expireSeconds).toBe(3600);
+  });
+
+  it('where the ICT cell keeps every message, a timer can only be turned off', async () => {
+    const { alice, bob } = await pair();
+    unwrap(await alice.setExpireTimer('direct:bob', 3600));
+    await alice.close();
+    const kept = await Engine.open({
+      dataDir: env.ws.dataDir('alice-1'),
+      passphrase: PASSPHRASE,
+      allowDisappearingMessages: false,
+    });
+    try {
+      kept.start();
+      const refused = await kept.setExpireTimer('direct:bob', 60);
+      expect(refused.ok ? 'accepted' : refused.error.code).toBe('NOT_ALLOWED');
+      expect(!refused.ok && refused.error.message).toContain('ICT cell');
+      const off = unwrap(await kept.setExpireTimer('direct:bob', 0));
+      await kept.whenSent(off.id);
+      await eventually(
+        () =>
+          bob.messages.conversations().find((c) => c.id === 'direct:alice')!.expireSeconds === 0
+            ? true
+            : undefined,
+        'the timer off at Bob',
+      );
+    } finally {
+      await kept.close();
+    }
   });
 
   it('refuses bad timers, from the app and from the network', async () => {

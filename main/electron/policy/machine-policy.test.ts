@@ -90,6 +90,7 @@ describe('machine policy', () => {
         updateUrl: 'https://updates.file.example',
         lockDelayMinutes: 5,
         defaultLanguage: 'en',
+        disappearingMessages: false,
       }),
     );
     const result = await readMachinePolicy({
@@ -108,8 +109,10 @@ describe('machine policy', () => {
       lockDelayMinutes: 30,
       contentProtection: false,
       defaultLanguage: 'en',
+      disappearingMessages: false,
     });
     expect(result.sources).toMatchObject({
+      disappearingMessages: 'file',
       relayUrl: 'registry',
       lockDelayMinutes: 'registry',
       updateUrl: 'file',

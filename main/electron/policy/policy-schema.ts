@@ -19,6 +19,11 @@ export interface MachinePolicy {
   /** Windows content protection (screenshots and screen sharing show a black window). */
   readonly contentProtection: boolean;
   readonly defaultLanguage: 'fr' | 'en';
+  /**
+   * Whether people on this PC may turn disappearing messages on (records to be archived:
+   * 0). Turning them off stays possible; messages received with a timer still go.
+   */
+  readonly disappearingMessages: boolean;
 }
 
 export type PolicySetting = keyof MachinePolicy;
@@ -33,6 +38,7 @@ export const POLICY_SETTINGS: readonly PolicySetting[] = [
   'lockDelayMinutes',
   'contentProtection',
   'defaultLanguage',
+  'disappearingMessages',
 ];
 
 /** Registry value name of each setting under HKLM\SOFTWARE\Policies\COMGOV\Messenger. */
@@ -46,6 +52,7 @@ export const REGISTRY_VALUE_NAMES: Record<PolicySetting, string> = {
   lockDelayMinutes: 'LockDelayMinutes',
   contentProtection: 'ContentProtection',
   defaultLanguage: 'DefaultLanguage',
+  disappearingMessages: 'DisappearingMessages',
 };
 
 /** Safe defaults when nothing is configured: no relay, no updates, strict protection. */
@@ -59,6 +66,7 @@ export const SAFE_DEFAULTS: MachinePolicy = {
   lockDelayMinutes: 15,
   contentProtection: true,
   defaultLanguage: 'fr',
+  disappearingMessages: true,
 };
 
 /** A raw value as read from a source: a string (REG_SZ, JSON), a number (REG_DWORD, JSON), a list, a boolean. */
@@ -134,6 +142,7 @@ const VALIDATORS: { [K in PolicySetting]: (raw: RawValue) => Validated<MachinePo
     raw === 'fr' || raw === 'en'
       ? { ok: true, value: raw }
       : { ok: false, reason: 'must be fr or en' },
+  disappearingMessages: flag,
 };
 
 export function validateSetting<K extends PolicySetting>(

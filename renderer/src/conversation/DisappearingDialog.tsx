@@ -1,6 +1,7 @@
 // Disappearing messages: how long new messages of a conversation live, chosen from
 // the usual delays (a delay set from the CLI is shown too). In a group only an
-// administrator may change it; the others see the setting and why they cannot.
+// administrator may change it; the others see the setting and why they cannot. Where
+// the ICT cell's policy keeps every message, the timer can only be turned off.
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EXPIRE_TIMER_CHOICES } from '../../../shared/api/contract.js';
@@ -21,6 +22,7 @@ export function DisappearingDialog({
   const { t } = useTranslation();
   const controller = useController();
   const me = useAppState((s) => s.account?.userId);
+  const allowed = useAppState((s) => s.host?.disappearingMessagesAllowed ?? true);
   const labelId = useId();
   const [choice, setChoice] = useState(conversation.expireSeconds);
   const [busy, setBusy] = useState(false);
@@ -71,6 +73,12 @@ export function DisappearingDialog({
     >
       <p>{t('disappearing.explain')}</p>
       <p className="muted">{t('disappearing.records')}</p>
+      {!allowed && (
+        <div className="alert alert-info" role="status">
+          <Icon name="alert" />
+          <p>{t('disappearing.policyOff')}</p>
+        </div>
+      )}
       {mayChange === false && (
         <div className="alert alert-info" role="status">
           <Icon name="alert" />
@@ -87,7 +95,7 @@ export function DisappearingDialog({
               type="radio"
               name="expire-timer"
               checked={choice === seconds}
-              disabled={mayChange !== true}
+              disabled={mayChange !== true || (!allowed && seconds !== 0)}
               onChange={() => setChoice(seconds)}
             />
             {seconds === 0 ? t('disappearing.off') : formatDuration(seconds)}

@@ -123,6 +123,8 @@ export const en: Translation = {
     off: 'Off',
     apply: 'Apply',
     adminOnly: 'Only the group’s administrators can change this setting.',
+    policyOff:
+      'Your ICT cell keeps every message on this computer: disappearing messages cannot be turned on here.',
     youSet: 'You set disappearing messages to {{duration}}.',
     youOff: 'You turned off disappearing messages.',
     theySet: '{{name}} set disappearing messages to {{duration}}.',

@@ -124,6 +124,8 @@ export const fr = {
     off: 'Désactivés',
     apply: 'Appliquer',
     adminOnly: 'Seuls les administrateurs du groupe peuvent changer ce réglage.',
+    policyOff:
+      'Votre cellule informatique conserve tous les messages sur ce poste : les messages éphémères ne peuvent pas y être activés.',
     youSet: 'Vous avez réglé les messages éphémères sur {{duration}}.',
     youOff: 'Vous avez désactivé les messages éphémères.',
     theySet: '{{name}} a réglé les messages éphémères sur {{duration}}.',
