@@ -5,20 +5,21 @@ import { userInfo } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { ready } from '../shared/crypto/index.js';
 import { toHex } from '../shared/util/bytes.js';
-import {
-  USER_ID_RULE,
-  WIRE_LIMITS,
-  generateEnrolmentCode,
-  isValidDeviceId,
-  isValidUserId,
-  normaliseEnrolmentCode,
-} from '../shared/wire/index.js';
+import { USER_ID_RULE, isValidDeviceId, isValidUserId } from '../shared/wire/index.js';
 import { backupDataDir } from './backup.js';
 import { registerAuditCommand } from './audit-command.js';
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
-import { hashEnrolmentCode } from './http/directory-routes.js';
 import { registerReleaseCommands } from './release/release-commands.js';
+import type { SlipLanguage } from './enrolment/enrolment-slip.js';
+import {
+  checkRelayUrl,
+  codeLifetimeMs,
+  issueWithSlips,
+  registerInviteBatchCommand,
+  slipOptions,
+} from './enrolment/invite-commands.js';
+import { checkInvitation, issueInvitations } from './enrolment/invitations.js';
 import { startRelay } from './server.js';
 
 /** A failure the operator can fix; printed without a stack trace. */
@@ -33,16 +34,6 @@ function checkUserId(userId: string): string {
     throw new UsageError(`"${userId}" is not a valid user id: use ${USER_ID_RULE}.`);
   }
   return userId;
-}
-
-function checkProfileField(value: string, what: string): string {
-  const trimmed = value.trim();
-  if (trimmed.length > WIRE_LIMITS.maxProfileFieldChars) {
-    throw new UsageError(
-      `The ${what} is longer than ${WIRE_LIMITS.maxProfileFieldChars} characters; shorten it.`,
-    );
-  }
-  return trimmed;
 }
 
 /** Who runs this command, as the admin log records it. */
@@ -136,7 +127,7 @@ export function buildProgram(): Command {
       },
     );
 
-  program
+  const invite = program
     .command('invite')
     .description('create a one-time enrolment code for a user (adds the user if new)')
     .addOption(data())
@@ -145,60 +136,55 @@ export function buildProgram(): Command {
     .option('--institution <name>', 'ministry or institution', '')
     .option('--title <t>', 'job title', '')
     .option('--expires-hours <h>', 'hours before the code expires (default from relay.json: 168)')
-    .action(
-      async (options: {
-        data: string;
-        user: string;
-        name: string;
-        institution: string;
-        title: string;
-        expiresHours?: string;
-      }) => {
-        await ready();
-        const userId = checkUserId(options.user);
-        const displayName = checkProfileField(options.name, 'display name');
-        if (displayName === '') throw new UsageError('The display name must not be empty.');
-        let ttl = loadConfig(options.data).limits.enrolmentCodeTtlMs;
-        if (options.expiresHours !== undefined) {
-          const hours = Number(options.expiresHours);
-          if (!Number.isFinite(hours) || hours <= 0) {
-            throw new UsageError('--expires-hours must be a positive number.');
-          }
-          ttl = hours * 3_600_000;
-        }
-        await loadRelayKey(options.data);
-        const store = openStore(options.data);
-        try {
-          const code = generateEnrolmentCode();
-          const now = Date.now();
-          try {
-            await store.inviteUser(
-              {
-                userId,
-                displayName,
-                institution: checkProfileField(options.institution, 'institution'),
-                title: checkProfileField(options.title, 'title'),
-              },
-              hashEnrolmentCode(normaliseEnrolmentCode(code)!),
-              now,
-              now + ttl,
-              cliActor(),
-            );
-          } catch (error) {
-            if ((error as { code?: string }).code === 'USER_REVOKED') {
-              throw new UsageError((error as Error).message);
-            }
-            throw error;
-          }
-          out(
-            `Enrolment code for ${userId} (${displayName}), valid until ${formatTime(now + ttl)}:`,
-          );
-          out(code);
-        } finally {
-          store.close();
-        }
-      },
-    );
+    .option('--slip <file.html>', 'also write a printable enrolment slip (a new file)');
+  for (const option of slipOptions()) invite.addOption(option);
+  invite.action(
+    async (options: {
+      data: string;
+      user: string;
+      name: string;
+      institution: string;
+      title: string;
+      expiresHours?: string;
+      slip?: string;
+      relayUrl?: string;
+      lang: SlipLanguage;
+    }) => {
+      await ready();
+      const invitation = checkInvitation({
+        user: options.user,
+        name: options.name,
+        institution: options.institution,
+        title: options.title,
+      });
+      const ttlMs = codeLifetimeMs(options.data, options.expiresHours);
+      const relayUrl = checkRelayUrl(options.relayUrl);
+      await loadRelayKey(options.data);
+      const store = openStore(options.data);
+      try {
+        const now = Date.now();
+        const actor = cliActor();
+        const issue = () => issueInvitations(store, [invitation], { ttlMs, actor, now });
+        const [issued] =
+          options.slip === undefined
+            ? await issue()
+            : await issueWithSlips(options.slip, issue, {
+                dataDir: options.data,
+                relayUrl,
+                language: options.lang,
+                actor,
+                now,
+              });
+        if (options.slip !== undefined) out(`Enrolment slip written to ${options.slip}.`);
+        out(
+          `Enrolment code for ${invitation.userId} (${invitation.displayName}), valid until ${formatTime(issued!.expiresAt)}:`,
+        );
+        out(issued!.code);
+      } finally {
+        store.close();
+      }
+    },
+  );
 
   program
     .command('revoke')
@@ -349,6 +335,7 @@ export function buildProgram(): Command {
       out(result.folder);
     });
 
+  registerInviteBatchCommand(program, out, data, cliActor);
   registerAuditCommand(program, out, data);
   registerReleaseCommands(program, out);
 
