@@ -636,8 +636,11 @@ export class Engine
       const message = this.messages.message(id);
       if (message) this.emitEvent({ type: 'message', message });
     }
-    // Copies of my own disappearing messages count down from their sending.
-    if (effects.newMessages.length > 0) this.sweeper.schedule();
+    // Copies of my own disappearing messages count down from their sending, and messages
+    // read on my other devices from their reading.
+    if (effects.newMessages.length > 0 || effects.updatedMessages.length > 0) {
+      this.sweeper.schedule();
+    }
     for (const id of new Set(effects.updatedMessages)) {
       const message = this.messages.message(id);
       if (message) this.emitEvent({ type: 'messageUpdated', message });
@@ -788,7 +791,20 @@ export class Engine
       const now = Date.now();
       const counting: string[] = [];
       this.db.transaction(() => {
-        for (const { senderId, ids } of this.messages.markRead(conversationId)) {
+        const read = this.messages.markRead(conversationId);
+        if (read.length > 0) {
+          // Our other devices mark them read too (without a second receipt to the senders).
+          this.outbox.enqueue(
+            encodeContent({
+              case: 'syncRead',
+              value: { messageIds: read.flatMap((r) => r.ids) },
+            }),
+            { users: [], syncDestination: '' },
+            null,
+            null,
+          );
+        }
+        for (const { senderId, ids } of read) {
           count += ids.length;
           // Disappearing messages count down from when they are read.
           counting.push(...this.disappearing.startOnRead(ids, now));

@@ -5,11 +5,10 @@
 import type { Attachments, Previews } from './attachments/index.js';
 import { type Disappearing, EXPIRE_BATCH, type Expired } from './disappearing.js';
 import type { Store } from './store/open-store.js';
-import { storeFailure } from './store/store-failure.js';
 
 /** Longest single wait: a clock set forward (or a PC resumed from sleep) is caught up within it. */
 const MAX_SLEEP_MS = 60 * 60_000;
-/** After a failed write (full disk), the next try. */
+/** After a failed sweep (full disk, busy store), the next try. */
 const RETRY_AFTER_FAILURE_MS = 60_000;
 
 export interface ExpirySweeperOptions {
@@ -45,9 +44,9 @@ export class ExpirySweeper {
     let expired: Expired;
     try {
       expired = db.transaction(() => disappearing.expireDue(Date.now()))();
-    } catch (error) {
-      // The disk, not the messages: they are erased at the next try.
-      if (!storeFailure(error)) throw error;
+    } catch {
+      // A full disk (storeFailure) or a busy store: the messages are erased at the next
+      // try. Never thrown from a timer, where it would stop the engine's process.
       this.wakeIn(RETRY_AFTER_FAILURE_MS);
       return;
     }

@@ -394,6 +394,18 @@ export class Inbox {
       case 'groupUpdate':
         this.applyGroupUpdate(row, body.value.entries, effects, now);
         return;
+      case 'syncRead': {
+        if (!fromSelf)
+          throw new Refusal('BAD_CONTENT', 'Only our own devices may say what we have read.');
+        const read = this.messages.markReadElsewhere(
+          body.value.messageIds.filter(isMessageId).slice(0, 5000),
+        );
+        // Disappearing messages count down from when they were read, here as there.
+        this.disappearing.startOnRead(read.ids, Number(row.server_time));
+        effects.updatedMessages.push(...read.ids);
+        effects.conversations.push(...read.conversations);
+        return;
+      }
       case 'senderKey': {
         const groupId = body.value.groupId;
         if (!isGroupId(groupId) || !this.groups.roster(groupId)) {

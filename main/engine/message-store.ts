@@ -199,6 +199,34 @@ export class MessageStore {
     return [...bySender].map(([senderId, ids]) => ({ senderId, ids }));
   }
 
+  /**
+   * Marks received messages read because one of our other devices read them (SyncRead);
+   * returns those that changed and their conversations, whose unread counts follow.
+   */
+  markReadElsewhere(messageIds: readonly string[]): { ids: string[]; conversations: string[] } {
+    const ids: string[] = [];
+    const conversations = new Set<string>();
+    const mark = statement(
+      this.db,
+      `UPDATE messages SET status = 'read' WHERE id = ? AND outgoing = 0 AND status = 'received'
+         RETURNING conversation_id`,
+    );
+    for (const id of messageIds) {
+      const row = mark.get(id) as { conversation_id: string } | undefined;
+      if (!row) continue;
+      ids.push(id);
+      conversations.add(row.conversation_id);
+    }
+    for (const conversationId of conversations) {
+      statement(
+        this.db,
+        `UPDATE conversations SET unread_count = (SELECT count(*) FROM messages
+           WHERE conversation_id = ? AND outgoing = 0 AND status = 'received') WHERE id = ?`,
+      ).run(conversationId, conversationId);
+    }
+    return { ids, conversations: [...conversations] };
+  }
+
   setDraft(conversationId: string, draft: string, now: number): void {
     statement(this.db, 'UPDATE conversations SET draft = ?, draft_updated_at = ? WHERE id = ?').run(
       draft,

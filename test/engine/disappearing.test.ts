@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type EngineEvent, MAX_EXPIRE_SECONDS } from '../../shared/api/contract.js';
-import { encodeContent, newMessageId } from '../../main/engine/content.js';
+import { decodeContent, encodeContent, newMessageId } from '../../main/engine/content.js';
 import { Engine } from '../../main/engine/engine.js';
 import { groupIdOf } from '../../main/engine/groups/group-store.js';
 import {
@@ -226,6 +226,41 @@ describe('disappearing messages', () => {
     unwrap(await bob.sendText(group.id, 'Réponse qui disparaîtra.'));
     const atAlice = await received(alice, 'Réponse qui disparaîtra.');
     expect(atAlice.expireSeconds).toBe(3600);
+  });
+
+  it('read on one of my devices: read on the other too, and its countdown starts there', async () => {
+    const alice = await env.ws.enrol('alice');
+    const bobDesk = await env.ws.enrol('bob', 'bob-desk');
+    const bobLaptop = await env.ws.enrol('bob', 'bob-laptop');
+    for (const e of [alice, bobDesk, bobLaptop]) e.start();
+    unwrap(await alice.sendText('bob', 'Bonjour'));
+    for (const e of [bobDesk, bobLaptop]) await received(e, 'Bonjour');
+    unwrap(await alice.setExpireTimer('direct:bob', 2));
+    const sent = unwrap(await alice.sendText('bob', 'Lu sur le bureau, effacé partout.'));
+    for (const e of [bobDesk, bobLaptop]) await received(e, 'Lu sur le bureau, effacé partout.');
+    const unread = (e: Engine) =>
+      e.messages.conversations().find((c) => c.id === 'direct:alice')!.unreadCount;
+    expect(unread(bobLaptop)).toBe(3); // two texts and the timer notice
+
+    const laptopReadReceipts: string[][] = [];
+    const outbox = (bobLaptop as unknown as { outbox: { enqueue: (...a: unknown[]) => number } })
+      .outbox;
+    const enqueue = outbox.enqueue.bind(outbox);
+    outbox.enqueue = (...args: unknown[]) => {
+      const content = decodeContent(args[0] as Uint8Array);
+      if (content.body.case === 'receipt' && content.body.value.kind === 1) {
+        laptopReadReceipts.push(content.body.value.messageIds);
+      }
+      return enqueue(...args);
+    };
+    const goneOnLaptop = nextEvent(bobLaptop, expiredIn('direct:alice'), 'expiry on the laptop');
+    expect(unwrap(await bobDesk.markRead('direct:alice'))).toBe(3);
+    await eventually(() => (unread(bobLaptop) === 0 ? true : undefined), 'read on the laptop');
+    expect(stored(bobLaptop, sent.id)).toMatchObject({ status: 'read' });
+    expect(stored(bobLaptop, sent.id)!.expiresAt).toBeGreaterThan(Date.now());
+    expect((await goneOnLaptop).messageIds).toEqual([sent.id]);
+    // The laptop sent the senders no read receipt of its own (the desk did).
+    expect(laptopReadReceipts).toEqual([]);
   });
 
   it('where the ICT cell keeps every message, a timer can only be turned off', async () => {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSLpAgoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIPCgdwYWRkaW5nGA8gASgMQgYKBGJvZHkixAIKC0RhdGFNZXNzYWdlEgoKAmlkGAEgASgJEg8KB3NlbnRfYXQYAiABKAQSEAoIZ3JvdXBfaWQYAyABKAkSJwoEdGV4dBgEIAEoCzIXLmNvbWdvdi5jb250ZW50LnYxLlRleHRIABInCgRlZGl0GAUgASgLMhcuY29tZ292LmNvbnRlbnQudjEuRWRpdEgAEisKBmRlbGV0ZRgGIAEoCzIZLmNvbWdvdi5jb250ZW50LnYxLkRlbGV0ZUgAEi8KCHJlYWN0aW9uGAcgASgLMhsuY29tZ292LmNvbnRlbnQudjEuUmVhY3Rpb25IABI2Cgx0aW1lcl9jaGFuZ2UYCCABKAsyHi5jb21nb3YuY29udGVudC52MS5UaW1lckNoYW5nZUgAEhYKDmV4cGlyZV9zZWNvbmRzGAkgASgNQgYKBGtpbmQiHgoLVGltZXJDaGFuZ2USDwoHc2Vjb25kcxgBIAEoDSJtCgRUZXh0EgwKBGJvZHkYASABKAkSEAoIcmVwbHlfdG8YAiABKAkSMgoLYXR0YWNobWVudHMYAyADKAsyHS5jb21nb3YuY29udGVudC52MS5BdHRhY2htZW50EhEKCWZvcndhcmRlZBgEIAEoCCKKAQoKQXR0YWNobWVudBIPCgdibG9iX2lkGAEgASgJEgsKA2tleRgCIAEoDBIPCgdibGFrZTJiGAMgASgMEgwKBG5hbWUYBCABKAkSDAoEdHlwZRgFIAEoCRIMCgRzaXplGAYgASgEEhIKCmNodW5rX3NpemUYByABKA0SDwoHcHJldmlldxgIIAEoDCInCgRFZGl0EhEKCXRhcmdldF9pZBgBIAEoCRIMCgRib2R5GAIgASgJIhsKBkRlbGV0ZRIRCgl0YXJnZXRfaWQYASABKAkiLAoIUmVhY3Rpb24SEQoJdGFyZ2V0X2lkGAEgASgJEg0KBWVtb2ppGAIgASgJIngKB1JlY2VpcHQSLQoEa2luZBgBIAEoDjIfLmNvbWdvdi5jb250ZW50LnYxLlJlY2VpcHQuS2luZBITCgttZXNzYWdlX2lkcxgCIAMoCSIpCgRLaW5kEhIKDktJTkRfREVMSVZFUkVEEAASDQoJS0lORF9SRUFEEAEiKgoGVHlwaW5nEg4KBnR5cGluZxgBIAEoCBIQCghncm91cF9pZBgCIAEoCSJVCghTeW5jU2VudBIYChBkZXN0aW5hdGlvbl91c2VyGAEgASgJEi8KB21lc3NhZ2UYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZSJECgtHcm91cFVwZGF0ZRI1CgdlbnRyaWVzGAEgAygLMiQuY29tZ292LmNvbnRlbnQudjEuU2lnbmVkUm9zdGVyRW50cnkiNQoRU2lnbmVkUm9zdGVyRW50cnkSDQoFZW50cnkYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIucBCgtSb3N0ZXJFbnRyeRIPCgd2ZXJzaW9uGAEgASgNEhAKCGdyb3VwX2lkGAIgASgJEgsKA3NlcRgDIAEoDRIRCglwcmV2X2hhc2gYBCABKAwSDgoGYWN0aW9uGAUgASgJEg8KB3N1YmplY3QYBiABKAkSDQoFYWN0b3IYByABKAkSGQoRYWN0b3JfY2VydGlmaWNhdGUYCCABKAwSMAoHbWVtYmVycxgJIAMoCzIfLmNvbWdvdi5jb250ZW50LnYxLlJvc3Rlck1lbWJlchIMCgRuYW1lGAogASgJEgoKAmF0GAsgASgEIi4KDFJvc3Rlck1lbWJlchIPCgd1c2VyX2lkGAEgASgJEg0KBWFkbWluGAIgASgIIj8KFVNlbmRlcktleURpc3RyaWJ1dGlvbhIQCghncm91cF9pZBgBIAEoCRIUCgxkaXN0cmlidXRpb24YAiABKAxiBnByb3RvMw");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSKbAwoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIwCglzeW5jX3JlYWQYCCABKAsyGy5jb21nb3YuY29udGVudC52MS5TeW5jUmVhZEgAEg8KB3BhZGRpbmcYDyABKAxCBgoEYm9keSLEAgoLRGF0YU1lc3NhZ2USCgoCaWQYASABKAkSDwoHc2VudF9hdBgCIAEoBBIQCghncm91cF9pZBgDIAEoCRInCgR0ZXh0GAQgASgLMhcuY29tZ292LmNvbnRlbnQudjEuVGV4dEgAEicKBGVkaXQYBSABKAsyFy5jb21nb3YuY29udGVudC52MS5FZGl0SAASKwoGZGVsZXRlGAYgASgLMhkuY29tZ292LmNvbnRlbnQudjEuRGVsZXRlSAASLwoIcmVhY3Rpb24YByABKAsyGy5jb21nb3YuY29udGVudC52MS5SZWFjdGlvbkgAEjYKDHRpbWVyX2NoYW5nZRgIIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLlRpbWVyQ2hhbmdlSAASFgoOZXhwaXJlX3NlY29uZHMYCSABKA1CBgoEa2luZCIfCghTeW5jUmVhZBITCgttZXNzYWdlX2lkcxgBIAMoCSIeCgtUaW1lckNoYW5nZRIPCgdzZWNvbmRzGAEgASgNIm0KBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCRIyCgthdHRhY2htZW50cxgDIAMoCzIdLmNvbWdvdi5jb250ZW50LnYxLkF0dGFjaG1lbnQSEQoJZm9yd2FyZGVkGAQgASgIIooBCgpBdHRhY2htZW50Eg8KB2Jsb2JfaWQYASABKAkSCwoDa2V5GAIgASgMEg8KB2JsYWtlMmIYAyABKAwSDAoEbmFtZRgEIAEoCRIMCgR0eXBlGAUgASgJEgwKBHNpemUYBiABKAQSEgoKY2h1bmtfc2l6ZRgHIAEoDRIPCgdwcmV2aWV3GAggASgMIicKBEVkaXQSEQoJdGFyZ2V0X2lkGAEgASgJEgwKBGJvZHkYAiABKAkiGwoGRGVsZXRlEhEKCXRhcmdldF9pZBgBIAEoCSIsCghSZWFjdGlvbhIRCgl0YXJnZXRfaWQYASABKAkSDQoFZW1vamkYAiABKAkieAoHUmVjZWlwdBItCgRraW5kGAEgASgOMh8uY29tZ292LmNvbnRlbnQudjEuUmVjZWlwdC5LaW5kEhMKC21lc3NhZ2VfaWRzGAIgAygJIikKBEtpbmQSEgoOS0lORF9ERUxJVkVSRUQQABINCglLSU5EX1JFQUQQASIqCgZUeXBpbmcSDgoGdHlwaW5nGAEgASgIEhAKCGdyb3VwX2lkGAIgASgJIlUKCFN5bmNTZW50EhgKEGRlc3RpbmF0aW9uX3VzZXIYASABKAkSLwoHbWVzc2FnZRgCIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLkRhdGFNZXNzYWdlIkQKC0dyb3VwVXBkYXRlEjUKB2VudHJpZXMYASADKAsyJC5jb21nb3YuY29udGVudC52MS5TaWduZWRSb3N0ZXJFbnRyeSI1ChFTaWduZWRSb3N0ZXJFbnRyeRINCgVlbnRyeRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwi5wEKC1Jvc3RlckVudHJ5Eg8KB3ZlcnNpb24YASABKA0SEAoIZ3JvdXBfaWQYAiABKAkSCwoDc2VxGAMgASgNEhEKCXByZXZfaGFzaBgEIAEoDBIOCgZhY3Rpb24YBSABKAkSDwoHc3ViamVjdBgGIAEoCRINCgVhY3RvchgHIAEoCRIZChFhY3Rvcl9jZXJ0aWZpY2F0ZRgIIAEoDBIwCgdtZW1iZXJzGAkgAygLMh8uY29tZ292LmNvbnRlbnQudjEuUm9zdGVyTWVtYmVyEgwKBG5hbWUYCiABKAkSCgoCYXQYCyABKAQiLgoMUm9zdGVyTWVtYmVyEg8KB3VzZXJfaWQYASABKAkSDQoFYWRtaW4YAiABKAgiPwoVU2VuZGVyS2V5RGlzdHJpYnV0aW9uEhAKCGdyb3VwX2lkGAEgASgJEhQKDGRpc3RyaWJ1dGlvbhgCIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message comgov.content.v1.Content
@@ -76,6 +76,14 @@ export type Content = Message<"comgov.content.v1.Content"> & {
      */
     value: SenderKeyDistribution;
     case: "senderKey";
+  } | {
+    /**
+     * Messages read on one of our devices, for our own other devices.
+     *
+     * @generated from field: comgov.content.v1.SyncRead sync_read = 8;
+     */
+    value: SyncRead;
+    case: "syncRead";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -175,6 +183,27 @@ export const DataMessageSchema: GenMessage<DataMessage> = /*@__PURE__*/
   messageDesc(file_content, 1);
 
 /**
+ * Sent to our own other devices when we read messages on one: they mark them read too
+ * (unread counts, and disappearing messages' countdowns, follow) without sending the
+ * senders a second read receipt.
+ *
+ * @generated from message comgov.content.v1.SyncRead
+ */
+export type SyncRead = Message<"comgov.content.v1.SyncRead"> & {
+  /**
+   * @generated from field: repeated string message_ids = 1;
+   */
+  messageIds: string[];
+};
+
+/**
+ * Describes the message comgov.content.v1.SyncRead.
+ * Use `create(SyncReadSchema)` to create a new message.
+ */
+export const SyncReadSchema: GenMessage<SyncRead> = /*@__PURE__*/
+  messageDesc(file_content, 2);
+
+/**
  * Disappearing messages: new messages of this conversation live `seconds` (0: off).
  * In a group only an administrator may change it; the latest change (sent_at) wins.
  *
@@ -192,7 +221,7 @@ export type TimerChange = Message<"comgov.content.v1.TimerChange"> & {
  * Use `create(TimerChangeSchema)` to create a new message.
  */
 export const TimerChangeSchema: GenMessage<TimerChange> = /*@__PURE__*/
-  messageDesc(file_content, 2);
+  messageDesc(file_content, 3);
 
 /**
  * @generated from message comgov.content.v1.Text
@@ -230,7 +259,7 @@ export type Text = Message<"comgov.content.v1.Text"> & {
  * Use `create(TextSchema)` to create a new message.
  */
 export const TextSchema: GenMessage<Text> = /*@__PURE__*/
-  messageDesc(file_content, 3);
+  messageDesc(file_content, 4);
 
 /**
  * What a recipient needs to fetch, check and decrypt one file
@@ -302,7 +331,7 @@ export type Attachment = Message<"comgov.content.v1.Attachment"> & {
  * Use `create(AttachmentSchema)` to create a new message.
  */
 export const AttachmentSchema: GenMessage<Attachment> = /*@__PURE__*/
-  messageDesc(file_content, 4);
+  messageDesc(file_content, 5);
 
 /**
  * @generated from message comgov.content.v1.Edit
@@ -324,7 +353,7 @@ export type Edit = Message<"comgov.content.v1.Edit"> & {
  * Use `create(EditSchema)` to create a new message.
  */
 export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
-  messageDesc(file_content, 5);
+  messageDesc(file_content, 6);
 
 /**
  * @generated from message comgov.content.v1.Delete
@@ -341,7 +370,7 @@ export type Delete = Message<"comgov.content.v1.Delete"> & {
  * Use `create(DeleteSchema)` to create a new message.
  */
 export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
-  messageDesc(file_content, 6);
+  messageDesc(file_content, 7);
 
 /**
  * @generated from message comgov.content.v1.Reaction
@@ -365,7 +394,7 @@ export type Reaction = Message<"comgov.content.v1.Reaction"> & {
  * Use `create(ReactionSchema)` to create a new message.
  */
 export const ReactionSchema: GenMessage<Reaction> = /*@__PURE__*/
-  messageDesc(file_content, 7);
+  messageDesc(file_content, 8);
 
 /**
  * @generated from message comgov.content.v1.Receipt
@@ -387,7 +416,7 @@ export type Receipt = Message<"comgov.content.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_content, 8);
+  messageDesc(file_content, 9);
 
 /**
  * @generated from enum comgov.content.v1.Receipt.Kind
@@ -408,7 +437,7 @@ export enum Receipt_Kind {
  * Describes the enum comgov.content.v1.Receipt.Kind.
  */
 export const Receipt_KindSchema: GenEnum<Receipt_Kind> = /*@__PURE__*/
-  enumDesc(file_content, 8, 0);
+  enumDesc(file_content, 9, 0);
 
 /**
  * @generated from message comgov.content.v1.Typing
@@ -430,7 +459,7 @@ export type Typing = Message<"comgov.content.v1.Typing"> & {
  * Use `create(TypingSchema)` to create a new message.
  */
 export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
-  messageDesc(file_content, 9);
+  messageDesc(file_content, 10);
 
 /**
  * @generated from message comgov.content.v1.SyncSent
@@ -454,7 +483,7 @@ export type SyncSent = Message<"comgov.content.v1.SyncSent"> & {
  * Use `create(SyncSentSchema)` to create a new message.
  */
 export const SyncSentSchema: GenMessage<SyncSent> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 
 /**
  * The whole signed, hash-chained roster of a group, from its creation. A member
@@ -474,7 +503,7 @@ export type GroupUpdate = Message<"comgov.content.v1.GroupUpdate"> & {
  * Use `create(GroupUpdateSchema)` to create a new message.
  */
 export const GroupUpdateSchema: GenMessage<GroupUpdate> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 
 /**
  * @generated from message comgov.content.v1.SignedRosterEntry
@@ -500,7 +529,7 @@ export type SignedRosterEntry = Message<"comgov.content.v1.SignedRosterEntry"> &
  * Use `create(SignedRosterEntrySchema)` to create a new message.
  */
 export const SignedRosterEntrySchema: GenMessage<SignedRosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 13);
 
 /**
  * @generated from message comgov.content.v1.RosterEntry
@@ -580,7 +609,7 @@ export type RosterEntry = Message<"comgov.content.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 13);
+  messageDesc(file_content, 14);
 
 /**
  * @generated from message comgov.content.v1.RosterMember
@@ -602,7 +631,7 @@ export type RosterMember = Message<"comgov.content.v1.RosterMember"> & {
  * Use `create(RosterMemberSchema)` to create a new message.
  */
 export const RosterMemberSchema: GenMessage<RosterMember> = /*@__PURE__*/
-  messageDesc(file_content, 14);
+  messageDesc(file_content, 15);
 
 /**
  * @generated from message comgov.content.v1.SenderKeyDistribution
@@ -626,5 +655,5 @@ export type SenderKeyDistribution = Message<"comgov.content.v1.SenderKeyDistribu
  * Use `create(SenderKeyDistributionSchema)` to create a new message.
  */
 export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
-  messageDesc(file_content, 15);
+  messageDesc(file_content, 16);
 
