@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
-import { fromHex } from '../../shared/util/bytes.js';
+import { fromHex, toHex } from '../../shared/util/bytes.js';
 import { Engine } from '../engine/engine.js';
 
 class UsageError extends Error {}
@@ -103,6 +103,7 @@ function messageJson(m: MessageView): string {
     outgoing: m.outgoing,
     ...(m.expireSeconds !== undefined ? { expireSeconds: m.expireSeconds } : {}),
     ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}),
+    ...(m.acknowledgement ? { acknowledgement: m.acknowledgement } : {}),
     attachments: (m.attachments ?? []).map((a) => ({
       id: a.id,
       name: a.name,
@@ -173,16 +174,24 @@ export function buildProgram(): Command {
     .requiredOption('--to <userId>', 'recipient')
     .option('--no-wait', 'leave the message in the outbox and exit at once')
     .option('--timeout <seconds>', 'how long to wait for the relay', '60')
+    .option('--ack', 'ask each recipient for a signed acknowledgement ("pris connaissance")')
     .argument('<text...>', 'the message')
     .action(
-      async (words: string[], options: Common & { to: string; wait: boolean; timeout: string }) => {
+      async (
+        words: string[],
+        options: Common & { to: string; wait: boolean; timeout: string; ack?: boolean },
+      ) => {
         const engine = await Engine.open({
           dataDir: options.data,
           passphrase: passphrase(options),
         });
         try {
           if (options.wait) engine.start();
-          const message = value(await engine.sendText(options.to, words.join(' ')));
+          const message = value(
+            await engine.sendText(options.to, words.join(' '), {
+              requestAcknowledgement: options.ack === true,
+            }),
+          );
           if (!options.wait) {
             out(`Queued ${message.id}: it leaves at the next "comgov send" or "comgov sync".`);
             return;
@@ -315,35 +324,47 @@ export function buildProgram(): Command {
     .requiredOption('--to <userId|group:id>', 'recipient')
     .option('--timeout <seconds>', 'how long to wait', '600')
     .argument('<path>', 'the file')
-    .action(async (file: string, options: Common & { to: string; timeout: string }) => {
-      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
-      try {
-        engine.start();
-        let lastShown = 0;
-        engine.on('event', (event: EngineEvent) => {
-          if (event.type === 'transfer' && process.stderr.isTTY && Date.now() - lastShown > 200) {
-            lastShown = Date.now();
-            process.stderr.write(
-              `\rUploading… ${Math.floor((event.transferred / Math.max(1, event.size)) * 100)} %   `,
-            );
-          }
+    .option('--ack', 'ask each recipient for a signed acknowledgement ("pris connaissance")')
+    .action(
+      async (file: string, options: Common & { to: string; timeout: string; ack?: boolean }) => {
+        const engine = await Engine.open({
+          dataDir: options.data,
+          passphrase: passphrase(options),
         });
-        const message = value(await engine.sendFile(options.to, file));
-        const final = await sentOrRefused(
-          engine,
-          message.id,
-          options.timeout,
-          600,
-          'The file is not sent yet. It resumes where it stopped at the next send, send-file or sync.',
-        ).finally(() => {
-          if (process.stderr.isTTY) process.stderr.write('\n');
-        });
-        const attachment = final.attachments?.[0];
-        out(`Sent ${attachment?.name ?? file} (${attachment?.size ?? 0} bytes) as ${message.id}.`);
-      } finally {
-        await engine.close();
-      }
-    });
+        try {
+          engine.start();
+          let lastShown = 0;
+          engine.on('event', (event: EngineEvent) => {
+            if (event.type === 'transfer' && process.stderr.isTTY && Date.now() - lastShown > 200) {
+              lastShown = Date.now();
+              process.stderr.write(
+                `\rUploading… ${Math.floor((event.transferred / Math.max(1, event.size)) * 100)} %   `,
+              );
+            }
+          });
+          const message = value(
+            await engine.sendFile(options.to, file, {
+              requestAcknowledgement: options.ack === true,
+            }),
+          );
+          const final = await sentOrRefused(
+            engine,
+            message.id,
+            options.timeout,
+            600,
+            'The file is not sent yet. It resumes where it stopped at the next send, send-file or sync.',
+          ).finally(() => {
+            if (process.stderr.isTTY) process.stderr.write('\n');
+          });
+          const attachment = final.attachments?.[0];
+          out(
+            `Sent ${attachment?.name ?? file} (${attachment?.size ?? 0} bytes) as ${message.id}.`,
+          );
+        } finally {
+          await engine.close();
+        }
+      },
+    );
 
   program
     .command('forward')
@@ -368,6 +389,78 @@ export function buildProgram(): Command {
           'The message is not sent yet. It leaves at the next send, send-file or sync.',
         );
         out(`Forwarded ${options.id} as ${message.id}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('acknowledge')
+    .description(
+      'sign that you took note of a message that asked for it ("pris connaissance"); exits once the relay has it',
+    )
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--id <messageId>', 'the message (its "id" in "sync --json")')
+    .option('--timeout <seconds>', 'how long to wait', '60')
+    .action(async (options: Common & { id: string; timeout: string }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        engine.start();
+        value(await engine.acknowledge(options.id));
+        await withTimeout(
+          engine.whenOutboxEmpty(),
+          (Number(options.timeout) > 0 ? Number(options.timeout) : 60) * 1000,
+          () =>
+            new EngineError(
+              'RELAY_UNREACHABLE',
+              'The acknowledgement is signed and waits in the outbox; it leaves at the next send or sync.',
+            ),
+        );
+        out(`Acknowledged ${options.id}.`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  program
+    .command('acknowledgements')
+    .description(
+      "who acknowledged a message, with each signature and the signer device's relay certificate, checked again",
+    )
+    .addOption(data())
+    .addOption(passFile())
+    .requiredOption('--id <messageId>', 'the message')
+    .option('--json', 'one JSON object per acknowledgement per line (hex fields)')
+    .action(async (options: Common & { id: string; json?: boolean }) => {
+      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
+      try {
+        const evidence = engine.acknowledgementEvidence(options.id);
+        if (evidence.acknowledgements.length === 0 && !options.json) {
+          out(`Nobody has acknowledged ${options.id} yet.`);
+        }
+        for (const a of evidence.acknowledgements) {
+          if (options.json) {
+            out(
+              JSON.stringify({
+                messageId: evidence.messageId,
+                author: evidence.author,
+                userId: a.userId,
+                deviceId: a.deviceId,
+                at: a.at,
+                digest: toHex(a.digest),
+                signature: toHex(a.signature),
+                certificate: toHex(a.certificate),
+                relayPublicKey: toHex(evidence.relayPublicKey),
+                valid: a.valid,
+              }),
+            );
+          } else {
+            out(
+              `${a.userId} (device ${a.deviceId}) on ${new Date(a.at).toISOString()}: ${a.valid ? 'signature valid' : 'SIGNATURE INVALID'}`,
+            );
+          }
+        }
       } finally {
         await engine.close();
       }

@@ -120,6 +120,7 @@ export class Disappearing {
       }
       statement(this.db, 'DELETE FROM reactions WHERE message_id = ?').run(id);
       statement(this.db, 'DELETE FROM receipts WHERE message_id = ?').run(id);
+      statement(this.db, 'DELETE FROM acknowledgements WHERE message_id = ?').run(id);
       statement(this.db, 'DELETE FROM messages WHERE id = ?').run(id);
       byConversation.set(conversationId, [...(byConversation.get(conversationId) ?? []), id]);
     }

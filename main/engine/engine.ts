@@ -28,8 +28,14 @@ import {
   MIN_EXPIRE_SECONDS,
 } from '../../shared/api/contract.js';
 import { EngineError, type Result, errorText, isErrorCode } from '../../shared/api/errors.js';
-import { asEd25519PublicKey, blake2b, ready, safetyNumber } from '../../shared/crypto/index.js';
-import { concatBytes } from '../../shared/util/bytes.js';
+import {
+  asEd25519PublicKey,
+  blake2b,
+  ready,
+  safetyNumber,
+  sign,
+} from '../../shared/crypto/index.js';
+import { bytesEqual, concatBytes } from '../../shared/util/bytes.js';
 import type { Envelope } from '../../shared/wire/index.js';
 import {
   type Account,
@@ -44,6 +50,12 @@ import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './cont
 import { Directory } from './directory.js';
 import { Disappearing, isExpireSeconds } from './disappearing.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
+import { acknowledgementSignedBytes } from './acknowledgements/acknowledgement-bytes.js';
+import {
+  type AcknowledgementRow,
+  Acknowledgements,
+  verifyAcknowledgement,
+} from './acknowledgements/acknowledgements.js';
 import {
   Attachments,
   BlobClient,
@@ -137,6 +149,7 @@ export class Engine
   readonly attachments: Attachments;
   private readonly previews: Previews;
   private readonly disappearing: Disappearing;
+  private readonly acknowledgements: Acknowledgements;
   private readonly sweeper: ExpirySweeper;
   private readonly dataDir: string;
   private readonly allowDisappearingMessages: boolean;
@@ -186,6 +199,7 @@ export class Engine
     });
     this.previews = new Previews(db);
     this.disappearing = new Disappearing(db);
+    this.acknowledgements = new Acknowledgements(db);
     this.sweeper = new ExpirySweeper({
       db,
       disappearing: this.disappearing,
@@ -249,6 +263,7 @@ export class Engine
       this.groups,
       this.previews,
       this.disappearing,
+      this.acknowledgements,
     );
     this.socket.on('state', (state) => this.onConnection(state));
     this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
@@ -706,9 +721,13 @@ export class Engine
   sendText(
     to: string,
     text: string,
-    options: { readonly replyTo?: string } = {},
+    options: { readonly replyTo?: string; readonly requestAcknowledgement?: boolean } = {},
   ): Promise<Result<MessageView>> {
-    return result(() => this.sendTextTo(to, text, options.replyTo ?? null, false));
+    return result(() =>
+      this.sendTextTo(to, text, options.replyTo ?? null, {
+        ackRequested: options.requestAcknowledgement === true,
+      }),
+    );
   }
 
   /** A text to a user id or `group:<id>`, stored and queued (sendText, and forwards). */
@@ -716,11 +735,11 @@ export class Engine
     to: string,
     text: string,
     replyTo: string | null,
-    forwarded: boolean,
+    flags: OutgoingFlags,
   ): Promise<MessageView> {
     this.requireActiveDevice();
     const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-    if (groupId !== null) return this.sendGroupText(groupId, text, replyTo, forwarded);
+    if (groupId !== null) return this.sendGroupText(groupId, text, replyTo, flags);
     const peer = await this.resolvePeer(to);
     return this.queueText(
       (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
@@ -728,7 +747,7 @@ export class Engine
       '',
       text,
       replyTo,
-      forwarded,
+      flags,
     );
   }
 
@@ -737,6 +756,12 @@ export class Engine
       this.requireActiveDevice();
       checkText(text);
       const target = this.ownMessage(messageId);
+      if (this.acknowledgements.target(messageId)) {
+        throw new EngineError(
+          'NOT_ALLOWED',
+          'This message asked for acknowledgements: it stays as it was sent. Send a new message instead.',
+        );
+      }
       const now = Date.now();
       return this.sendChange(
         target,
@@ -1158,6 +1183,7 @@ export class Engine
         throw error;
       }
       return this.storeFileMessage(conversationId, '', [attachmentId], {
+        ackRequested: options.requestAcknowledgement === true,
         also: () => {
           if (preview) this.previews.keep(attachmentId, preview);
         },
@@ -1217,6 +1243,125 @@ export class Engine
    * included, even before they are fetched here (the new recipient checks the same
    * hash); queued at once, like a text.
    */
+  acknowledge(messageId: string): Promise<Result<MessageView>> {
+    return result(() => {
+      this.requireActiveDevice();
+      if (typeof messageId !== 'string' || !isMessageId(messageId)) {
+        throw new EngineError('UNKNOWN_MESSAGE');
+      }
+      if (!this.messages.messageRow(messageId)) throw new EngineError('UNKNOWN_MESSAGE');
+      const target = this.acknowledgements.target(messageId);
+      if (!target) {
+        throw new EngineError('NOT_ALLOWED', 'This message did not ask for an acknowledgement.');
+      }
+      if (target.outgoing || target.author === this.me.userId) {
+        throw new EngineError('NOT_ALLOWED', 'You wrote this message: the others acknowledge it.');
+      }
+      if (target.deleted) throw new EngineError('NOT_ALLOWED', 'This message was deleted.');
+      const done = this.messages
+        .message(messageId)
+        ?.acknowledgement?.by.some((b) => b.userId === this.me.userId);
+      if (done) return this.messages.message(messageId)!;
+      const groupId = groupIdOf(target.conversationId);
+      if (groupId !== null) this.requireActiveMember(groupId);
+      const at = Date.now();
+      const certificate = new Uint8Array(
+        statement(this.db, 'SELECT certificate FROM account WHERE id = 1')
+          .pluck()
+          .get() as Uint8Array,
+      );
+      const fields = {
+        signer: this.me.userId,
+        signerDevice: this.me.deviceId,
+        targetId: messageId,
+        targetAuthor: target.author,
+        digest: target.digest,
+        at,
+      };
+      const signature = sign(this.me.identity.secretKey, acknowledgementSignedBytes(fields));
+      const payload = encodeContent({
+        case: 'data',
+        value: {
+          id: newMessageId(),
+          sentAt: BigInt(at),
+          groupId: groupId ?? '',
+          kind: {
+            case: 'acknowledgement',
+            value: {
+              targetId: messageId,
+              targetAuthor: target.author,
+              digest: target.digest,
+              at: BigInt(at),
+              certificate,
+              signature,
+            },
+          },
+        },
+      });
+      this.db.transaction(() => {
+        this.acknowledgements.record({ ...fields, certificate, signature });
+        this.outbox.enqueue(
+          payload,
+          groupId !== null
+            ? { users: [], syncDestination: null, group: groupId }
+            : { users: [target.author], syncDestination: target.author },
+          null,
+          target.conversationId,
+          at,
+        );
+      })();
+      this.outbox.kick();
+      const message = this.messages.message(messageId)!;
+      this.emitEvent({ type: 'messageUpdated', message });
+      return message;
+    });
+  }
+
+  /**
+   * The signed acknowledgements of a message with what proves each (the signer device's
+   * relay certificate and signature), each checked again against the pinned relay key
+   * and this store's copy of the message (CLI: `comgov acknowledgements`).
+   */
+  acknowledgementEvidence(messageId: string): {
+    readonly messageId: string;
+    readonly author: string;
+    readonly digest: Uint8Array;
+    readonly relayPublicKey: Uint8Array;
+    readonly acknowledgements: readonly (AcknowledgementRow & { readonly valid: boolean })[];
+  } {
+    const target = isMessageId(messageId) ? this.acknowledgements.target(messageId) : null;
+    if (!target) {
+      throw new EngineError(
+        'UNKNOWN_MESSAGE',
+        'No message with this id asked for acknowledgements.',
+      );
+    }
+    return {
+      messageId,
+      author: target.author,
+      digest: target.digest,
+      relayPublicKey: this.me.relayPublicKey,
+      acknowledgements: this.acknowledgements.evidence(messageId).map((row) => {
+        let valid = bytesEqual(row.digest, target.digest);
+        try {
+          verifyAcknowledgement(this.me.relayPublicKey, {
+            signer: row.userId,
+            signerDevice: row.deviceId,
+            targetId: messageId,
+            targetAuthor: target.author,
+            digest: row.digest,
+            at: row.at,
+            certificate: row.certificate,
+            signature: row.signature,
+          });
+        } catch {
+          valid = false;
+        }
+        return { ...row, valid };
+      }),
+    };
+  }
+
   forwardMessage(messageId: string, to: string): Promise<Result<MessageView>> {
     return result(async () => {
       this.requireActiveDevice();
@@ -1226,7 +1371,9 @@ export class Engine
       const source = this.messages.message(messageId);
       if (!source || source.deletedAt !== null) throw new EngineError('UNKNOWN_MESSAGE');
       const files = (source.attachments ?? []).map((a) => a.id);
-      if (files.length === 0) return this.sendTextTo(to, source.text ?? '', null, true);
+      if (files.length === 0) {
+        return this.sendTextTo(to, source.text ?? '', null, { forwarded: true });
+      }
       for (const id of files) {
         try {
           this.attachments.descriptor(id);
@@ -1249,20 +1396,16 @@ export class Engine
     conversationId: string,
     body: string,
     attachmentIds: readonly string[],
-    options: { readonly forwarded?: boolean; readonly also?: () => void } = {},
+    options: OutgoingFlags & { readonly also?: () => void } = {},
   ): MessageView {
     const id = newMessageId();
     const now = Date.now();
     this.db.transaction(() => {
-      this.insertOutgoing(
-        id,
-        conversationId,
-        now,
-        body,
-        null,
-        options.forwarded === true,
-        this.disappearing.timerOf(conversationId),
-      );
+      this.insertOutgoing(id, conversationId, now, body, null, {
+        forwarded: options.forwarded === true,
+        ackRequested: options.ackRequested === true,
+        expireSeconds: this.disappearing.timerOf(conversationId),
+      });
       attachmentIds.forEach((attachmentId, position) =>
         statement(
           this.db,
@@ -1341,6 +1484,7 @@ export class Engine
             body: stored?.text ?? '',
             replyTo: '',
             forwarded: stored?.forwarded === true,
+            ackRequested: stored?.acknowledgement !== undefined,
             attachments: descriptors.map((d, i) => ({
               blobId: d.blobId,
               key: d.key,
@@ -1602,7 +1746,7 @@ export class Engine
     groupId: string,
     text: string,
     replyTo: string | null,
-    forwarded = false,
+    flags: OutgoingFlags,
   ): MessageView {
     if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
     this.requireActiveMember(groupId);
@@ -1612,7 +1756,7 @@ export class Engine
       groupId,
       text,
       replyTo,
-      forwarded,
+      flags,
     );
   }
 
@@ -1626,9 +1770,11 @@ export class Engine
     groupId: string,
     text: string,
     replyTo: string | null,
-    forwarded = false,
+    flags: OutgoingFlags = {},
   ): MessageView {
     checkText(text);
+    const forwarded = flags.forwarded === true;
+    const ackRequested = flags.ackRequested === true;
     if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
       throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
     }
@@ -1644,11 +1790,18 @@ export class Engine
           id,
           sentAt: BigInt(now),
           groupId,
-          kind: { case: 'text', value: { body: text, replyTo: replyTo ?? '', forwarded } },
+          kind: {
+            case: 'text',
+            value: { body: text, replyTo: replyTo ?? '', forwarded, ackRequested },
+          },
           expireSeconds,
         },
       });
-      this.insertOutgoing(id, conversationId, now, text, replyTo, forwarded, expireSeconds);
+      this.insertOutgoing(id, conversationId, now, text, replyTo, {
+        forwarded,
+        ackRequested,
+        expireSeconds,
+      });
       // A forward is not what was being typed here: the draft stays.
       if (!forwarded) this.messages.setDraft(conversationId, '', now);
       this.outbox.enqueue(payload, recipients, id, conversationId, now);
@@ -1668,8 +1821,7 @@ export class Engine
     now: number,
     body: string,
     replyTo: string | null,
-    forwarded: boolean,
-    expireSeconds: number,
+    flags: OutgoingFlags & { readonly expireSeconds: number },
   ): void {
     this.messages.insert({
       id,
@@ -1683,8 +1835,9 @@ export class Engine
       replyTo,
       outgoing: true,
       status: 'waiting',
-      forwarded,
-      expireSeconds,
+      forwarded: flags.forwarded === true,
+      ackRequested: flags.ackRequested === true,
+      expireSeconds: flags.expireSeconds,
     });
   }
 
@@ -1794,6 +1947,12 @@ export class Engine
     this.emitEvent({ type: 'messageUpdated', message });
     return message;
   }
+}
+
+/** How a message of mine is marked: forwarded, or asking for signed acknowledgements. */
+interface OutgoingFlags {
+  readonly forwarded?: boolean;
+  readonly ackRequested?: boolean;
 }
 
 function checkGroupName(name: unknown): string {

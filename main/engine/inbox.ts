@@ -40,6 +40,10 @@ import {
 } from './content.js';
 import type { Directory } from './directory.js';
 import { type Disappearing, isExpireSeconds } from './disappearing.js';
+import {
+  AcknowledgementError,
+  type Acknowledgements,
+} from './acknowledgements/acknowledgements.js';
 import { MAX_EXPIRE_SECONDS } from '../../shared/api/contract.js';
 import type { Attachments, Previews } from './attachments/index.js';
 import { type MessageStore, directConversationId } from './message-store.js';
@@ -101,6 +105,7 @@ export class Inbox {
     private readonly groups: GroupStore,
     private readonly previews: Previews,
     private readonly disappearing: Disappearing,
+    private readonly acknowledgements: Acknowledgements,
   ) {}
 
   /**
@@ -554,6 +559,7 @@ export class Inbox {
           expireSeconds,
           // Mine, sent from another device: it left when it was sent.
           expiresAt: outgoing && expireSeconds > 0 ? sentAt + expireSeconds * 1000 : null,
+          ackRequested: kind.value.ackRequested,
         });
         if (fresh) {
           kind.value.attachments.forEach((a, position) => {
@@ -612,6 +618,28 @@ export class Inbox {
           effects.conversations.push(conversationId);
         }
         return fresh && !outgoing;
+      }
+      case 'acknowledgement': {
+        const ack = kind.value;
+        try {
+          const fresh = this.acknowledgements.accept(this.account.relayPublicKey, {
+            signer: row.sender_user,
+            signerDevice: row.sender_device,
+            targetId: ack.targetId,
+            targetAuthor: ack.targetAuthor,
+            digest: ack.digest,
+            at: Number(ack.at),
+            certificate: ack.certificate,
+            signature: ack.signature,
+          });
+          if (fresh) effects.updatedMessages.push(ack.targetId);
+        } catch (error) {
+          if (error instanceof AcknowledgementError) {
+            throw new Refusal('BAD_ACKNOWLEDGEMENT', error.message);
+          }
+          throw error;
+        }
+        return false;
       }
       case 'edit':
         if (kind.value.body.length > MAX_TEXT_CHARS)

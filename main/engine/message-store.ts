@@ -35,6 +35,8 @@ export interface NewMessage {
   readonly expireSeconds?: number;
   /** When it disappears, if its countdown starts at once (mine, sent from another device). */
   readonly expiresAt?: number | null;
+  /** Its sender asks each recipient for a signed acknowledgement. */
+  readonly ackRequested?: boolean;
 }
 
 interface MessageRow {
@@ -54,6 +56,7 @@ interface MessageRow {
   forwarded: number;
   expire_seconds: number;
   expires_at: number | null;
+  ack_requested: number;
 }
 
 const STATUS_RANK: Record<DeliveryStatus, number> = {
@@ -91,8 +94,8 @@ export class MessageStore {
     const result = statement(
       this.db,
       `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
-           reply_to, outgoing, status, forwarded, expire_seconds, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+           reply_to, outgoing, status, forwarded, expire_seconds, expires_at, ack_requested)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.conversationId,
@@ -108,6 +111,7 @@ export class MessageStore {
       m.forwarded ? 1 : 0,
       m.expireSeconds ?? 0,
       m.expiresAt ?? null,
+      m.ackRequested ? 1 : 0,
     );
     if (result.changes === 0) return false;
     statement(
@@ -118,13 +122,17 @@ export class MessageStore {
     return true;
   }
 
-  /** Applies an edit by the message's own sender; false when the target is unknown or not theirs. */
+  /**
+   * Applies an edit by the message's own sender; false when the target is unknown, not
+   * theirs, or asked for acknowledgements (what was acknowledged stays as it was sent).
+   */
   edit(targetId: string, senderId: string, body: string, at: number): boolean {
     return (
       statement(
         this.db,
         `UPDATE messages SET body = ?, edited_at = ?
-           WHERE id = ? AND sender_id = ? AND deleted_at IS NULL AND kind <> 'timer'`,
+           WHERE id = ? AND sender_id = ? AND deleted_at IS NULL AND kind <> 'timer'
+             AND ack_requested = 0`,
       ).run(body, at, targetId, senderId).changes > 0
     );
   }
@@ -341,7 +349,19 @@ export class MessageStore {
       attachments: this.attachmentViews ? this.attachmentViews(row.id) : [],
       ...(row.forwarded === 1 ? { forwarded: true } : {}),
       ...expiryView(row.kind, row.expire_seconds, row.expires_at),
+      ...(row.ack_requested === 1
+        ? { acknowledgement: { requested: true as const, by: this.acknowledgedBy(row.id) } }
+        : {}),
     };
+  }
+
+  /** Who acknowledged a message (verified before it was stored), the first time for each. */
+  private acknowledgedBy(messageId: string): { userId: string; at: number }[] {
+    return statement(
+      this.db,
+      `SELECT user_id AS userId, min(at) AS at FROM acknowledgements WHERE message_id = ?
+         GROUP BY user_id ORDER BY min(at)`,
+    ).all(messageId) as { userId: string; at: number }[];
   }
 }
 

@@ -53,6 +53,14 @@ export interface MessageView {
   readonly expireSeconds?: number;
   /** When it disappears (ms since the epoch), once its countdown has started. */
   readonly expiresAt?: number;
+  /**
+   * "Pris connaissance": its sender asked each recipient for a signed acknowledgement;
+   * who gave one (verified), and when. Absent when none was asked.
+   */
+  readonly acknowledgement?: {
+    readonly requested: true;
+    readonly by: readonly { readonly userId: string; readonly at: number }[];
+  };
 }
 
 export interface ConversationView {
@@ -154,10 +162,14 @@ export interface EngineApi {
       readonly limit?: number;
     },
   ): Promise<Result<readonly MessageView[]>>;
+  /**
+   * `requestAcknowledgement`: each recipient is asked to acknowledge it, signed ("pris
+   * connaissance"); the message can then no longer be edited.
+   */
   sendText(
     to: string,
     text: string,
-    options?: { readonly replyTo?: string },
+    options?: { readonly replyTo?: string; readonly requestAcknowledgement?: boolean },
   ): Promise<Result<MessageView>>;
   editMessage(messageId: string, text: string): Promise<Result<MessageView>>;
   deleteMessage(messageId: string): Promise<Result<MessageView>>;
@@ -174,6 +186,12 @@ export interface EngineApi {
    * group only an administrator may. Answers the notice shown in the conversation.
    */
   setExpireTimer(conversationId: string, seconds: number): Promise<Result<MessageView>>;
+  /**
+   * "J'en ai pris connaissance": signs, with this device's certified identity key, that
+   * I took note of a message that asked for it (its text and files as received), and
+   * sends the acknowledgement to its author and the conversation. Done once per person.
+   */
+  acknowledge(messageId: string): Promise<Result<MessageView>>;
 }
 
 // ---------------------------------------------------------------- next parts
@@ -245,6 +263,8 @@ export interface SendFileOptions {
    * the file is fetched.
    */
   readonly preview?: string;
+  /** Ask each recipient to acknowledge the file, signed ("pris connaissance"). */
+  readonly requestAcknowledgement?: boolean;
 }
 
 export interface FilesApi {

@@ -89,6 +89,7 @@ export const CLIENT_METHODS = [
   'safetyNumber',
   'markVerified',
   'setExpireTimer',
+  'acknowledge',
   // SearchApi
   'search',
   // GroupsApi

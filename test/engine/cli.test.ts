@@ -135,6 +135,37 @@ describe('comgov CLI', () => {
     ]);
   });
 
+  it('send --ack, acknowledge, and acknowledgements with evidence that checks out', async () => {
+    const { alice: a, bob: b } = (await enrolWithCli(['alice', 'bob'], 'ack')) as {
+      alice: string;
+      bob: string;
+    };
+    const sent = await cli(['send', '--data', a, '--to', 'bob', '--ack', 'Note', 'de', 'service']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const id = /Sent ([0-9a-f]{32})\./.exec(sent.stdout)![1]!;
+    const synced = await cli(['sync', '--data', b, '--json']);
+    expect(JSON.parse(synced.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      id,
+      text: 'Note de service',
+      acknowledgement: { requested: true, by: [] },
+    });
+    const none = await cli(['acknowledgements', '--data', a, '--id', id]);
+    expect(none.stdout).toContain(`Nobody has acknowledged ${id} yet.`);
+    const acked = await cli(['acknowledge', '--data', b, '--id', id]);
+    expect(acked.code, acked.stderr).toBe(0);
+    expect(acked.stdout).toContain(`Acknowledged ${id}.`);
+    expect((await cli(['sync', '--data', a])).code).toBe(0);
+    const evidence = await cli(['acknowledgements', '--data', a, '--id', id, '--json']);
+    expect(evidence.code, evidence.stderr).toBe(0);
+    const line = JSON.parse(evidence.stdout.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ messageId: id, author: 'alice', userId: 'bob', valid: true });
+    expect(line.signature).toMatch(/^[0-9a-f]{128}$/);
+    expect(line.relayPublicKey).toBe(toHex(relay.publicKey));
+    const twice = await cli(['acknowledge', '--data', a, '--id', id]);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toContain('NOT_ALLOWED');
+  });
+
   it('group create/add/remove, send to group:<id>, and French search with --json', async () => {
     const dirs = await enrolWithCli(['alice', 'bob', 'carol'], 'g');
     const created = await cli([

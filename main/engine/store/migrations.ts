@@ -9,6 +9,7 @@ import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
 import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves.js';
 import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
 import { DISAPPEARING_MIGRATION_STATEMENTS } from '../disappearing.js';
+import { ACKNOWLEDGEMENT_MIGRATION_STATEMENTS } from '../acknowledgements/acknowledgements.js';
 
 export interface Migration {
   readonly version: number;
@@ -237,6 +238,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'disappearing messages: timers, countdowns, and files to erase',
     statements: DISAPPEARING_MIGRATION_STATEMENTS,
+  },
+  {
+    version: 9,
+    name: 'signed acknowledgements ("pris connaissance") of messages that ask for them',
+    statements: ACKNOWLEDGEMENT_MIGRATION_STATEMENTS,
   },
 ];
 

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSKbAwoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIwCglzeW5jX3JlYWQYCCABKAsyGy5jb21nb3YuY29udGVudC52MS5TeW5jUmVhZEgAEg8KB3BhZGRpbmcYDyABKAxCBgoEYm9keSLEAgoLRGF0YU1lc3NhZ2USCgoCaWQYASABKAkSDwoHc2VudF9hdBgCIAEoBBIQCghncm91cF9pZBgDIAEoCRInCgR0ZXh0GAQgASgLMhcuY29tZ292LmNvbnRlbnQudjEuVGV4dEgAEicKBGVkaXQYBSABKAsyFy5jb21nb3YuY29udGVudC52MS5FZGl0SAASKwoGZGVsZXRlGAYgASgLMhkuY29tZ292LmNvbnRlbnQudjEuRGVsZXRlSAASLwoIcmVhY3Rpb24YByABKAsyGy5jb21nb3YuY29udGVudC52MS5SZWFjdGlvbkgAEjYKDHRpbWVyX2NoYW5nZRgIIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLlRpbWVyQ2hhbmdlSAASFgoOZXhwaXJlX3NlY29uZHMYCSABKA1CBgoEa2luZCIfCghTeW5jUmVhZBITCgttZXNzYWdlX2lkcxgBIAMoCSIeCgtUaW1lckNoYW5nZRIPCgdzZWNvbmRzGAEgASgNIm0KBFRleHQSDAoEYm9keRgBIAEoCRIQCghyZXBseV90bxgCIAEoCRIyCgthdHRhY2htZW50cxgDIAMoCzIdLmNvbWdvdi5jb250ZW50LnYxLkF0dGFjaG1lbnQSEQoJZm9yd2FyZGVkGAQgASgIIooBCgpBdHRhY2htZW50Eg8KB2Jsb2JfaWQYASABKAkSCwoDa2V5GAIgASgMEg8KB2JsYWtlMmIYAyABKAwSDAoEbmFtZRgEIAEoCRIMCgR0eXBlGAUgASgJEgwKBHNpemUYBiABKAQSEgoKY2h1bmtfc2l6ZRgHIAEoDRIPCgdwcmV2aWV3GAggASgMIicKBEVkaXQSEQoJdGFyZ2V0X2lkGAEgASgJEgwKBGJvZHkYAiABKAkiGwoGRGVsZXRlEhEKCXRhcmdldF9pZBgBIAEoCSIsCghSZWFjdGlvbhIRCgl0YXJnZXRfaWQYASABKAkSDQoFZW1vamkYAiABKAkieAoHUmVjZWlwdBItCgRraW5kGAEgASgOMh8uY29tZ292LmNvbnRlbnQudjEuUmVjZWlwdC5LaW5kEhMKC21lc3NhZ2VfaWRzGAIgAygJIikKBEtpbmQSEgoOS0lORF9ERUxJVkVSRUQQABINCglLSU5EX1JFQUQQASIqCgZUeXBpbmcSDgoGdHlwaW5nGAEgASgIEhAKCGdyb3VwX2lkGAIgASgJIlUKCFN5bmNTZW50EhgKEGRlc3RpbmF0aW9uX3VzZXIYASABKAkSLwoHbWVzc2FnZRgCIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLkRhdGFNZXNzYWdlIkQKC0dyb3VwVXBkYXRlEjUKB2VudHJpZXMYASADKAsyJC5jb21nb3YuY29udGVudC52MS5TaWduZWRSb3N0ZXJFbnRyeSI1ChFTaWduZWRSb3N0ZXJFbnRyeRINCgVlbnRyeRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwi5wEKC1Jvc3RlckVudHJ5Eg8KB3ZlcnNpb24YASABKA0SEAoIZ3JvdXBfaWQYAiABKAkSCwoDc2VxGAMgASgNEhEKCXByZXZfaGFzaBgEIAEoDBIOCgZhY3Rpb24YBSABKAkSDwoHc3ViamVjdBgGIAEoCRINCgVhY3RvchgHIAEoCRIZChFhY3Rvcl9jZXJ0aWZpY2F0ZRgIIAEoDBIwCgdtZW1iZXJzGAkgAygLMh8uY29tZ292LmNvbnRlbnQudjEuUm9zdGVyTWVtYmVyEgwKBG5hbWUYCiABKAkSCgoCYXQYCyABKAQiLgoMUm9zdGVyTWVtYmVyEg8KB3VzZXJfaWQYASABKAkSDQoFYWRtaW4YAiABKAgiPwoVU2VuZGVyS2V5RGlzdHJpYnV0aW9uEhAKCGdyb3VwX2lkGAEgASgJEhQKDGRpc3RyaWJ1dGlvbhgCIAEoDGIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSKbAwoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIwCglzeW5jX3JlYWQYCCABKAsyGy5jb21nb3YuY29udGVudC52MS5TeW5jUmVhZEgAEg8KB3BhZGRpbmcYDyABKAxCBgoEYm9keSKDAwoLRGF0YU1lc3NhZ2USCgoCaWQYASABKAkSDwoHc2VudF9hdBgCIAEoBBIQCghncm91cF9pZBgDIAEoCRInCgR0ZXh0GAQgASgLMhcuY29tZ292LmNvbnRlbnQudjEuVGV4dEgAEicKBGVkaXQYBSABKAsyFy5jb21nb3YuY29udGVudC52MS5FZGl0SAASKwoGZGVsZXRlGAYgASgLMhkuY29tZ292LmNvbnRlbnQudjEuRGVsZXRlSAASLwoIcmVhY3Rpb24YByABKAsyGy5jb21nb3YuY29udGVudC52MS5SZWFjdGlvbkgAEjYKDHRpbWVyX2NoYW5nZRgIIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLlRpbWVyQ2hhbmdlSAASPQoPYWNrbm93bGVkZ2VtZW50GAogASgLMiIuY29tZ292LmNvbnRlbnQudjEuQWNrbm93bGVkZ2VtZW50SAASFgoOZXhwaXJlX3NlY29uZHMYCSABKA1CBgoEa2luZCIfCghTeW5jUmVhZBITCgttZXNzYWdlX2lkcxgBIAMoCSIeCgtUaW1lckNoYW5nZRIPCgdzZWNvbmRzGAEgASgNIoQBCgRUZXh0EgwKBGJvZHkYASABKAkSEAoIcmVwbHlfdG8YAiABKAkSMgoLYXR0YWNobWVudHMYAyADKAsyHS5jb21nb3YuY29udGVudC52MS5BdHRhY2htZW50EhEKCWZvcndhcmRlZBgEIAEoCBIVCg1hY2tfcmVxdWVzdGVkGAUgASgIIn8KD0Fja25vd2xlZGdlbWVudBIRCgl0YXJnZXRfaWQYASABKAkSFQoNdGFyZ2V0X2F1dGhvchgCIAEoCRIOCgZkaWdlc3QYAyABKAwSCgoCYXQYBCABKAQSEwoLY2VydGlmaWNhdGUYBSABKAwSEQoJc2lnbmF0dXJlGAYgASgMIooBCgpBdHRhY2htZW50Eg8KB2Jsb2JfaWQYASABKAkSCwoDa2V5GAIgASgMEg8KB2JsYWtlMmIYAyABKAwSDAoEbmFtZRgEIAEoCRIMCgR0eXBlGAUgASgJEgwKBHNpemUYBiABKAQSEgoKY2h1bmtfc2l6ZRgHIAEoDRIPCgdwcmV2aWV3GAggASgMIicKBEVkaXQSEQoJdGFyZ2V0X2lkGAEgASgJEgwKBGJvZHkYAiABKAkiGwoGRGVsZXRlEhEKCXRhcmdldF9pZBgBIAEoCSIsCghSZWFjdGlvbhIRCgl0YXJnZXRfaWQYASABKAkSDQoFZW1vamkYAiABKAkieAoHUmVjZWlwdBItCgRraW5kGAEgASgOMh8uY29tZ292LmNvbnRlbnQudjEuUmVjZWlwdC5LaW5kEhMKC21lc3NhZ2VfaWRzGAIgAygJIikKBEtpbmQSEgoOS0lORF9ERUxJVkVSRUQQABINCglLSU5EX1JFQUQQASIqCgZUeXBpbmcSDgoGdHlwaW5nGAEgASgIEhAKCGdyb3VwX2lkGAIgASgJIlUKCFN5bmNTZW50EhgKEGRlc3RpbmF0aW9uX3VzZXIYASABKAkSLwoHbWVzc2FnZRgCIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLkRhdGFNZXNzYWdlIkQKC0dyb3VwVXBkYXRlEjUKB2VudHJpZXMYASADKAsyJC5jb21nb3YuY29udGVudC52MS5TaWduZWRSb3N0ZXJFbnRyeSI1ChFTaWduZWRSb3N0ZXJFbnRyeRINCgVlbnRyeRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwi5wEKC1Jvc3RlckVudHJ5Eg8KB3ZlcnNpb24YASABKA0SEAoIZ3JvdXBfaWQYAiABKAkSCwoDc2VxGAMgASgNEhEKCXByZXZfaGFzaBgEIAEoDBIOCgZhY3Rpb24YBSABKAkSDwoHc3ViamVjdBgGIAEoCRINCgVhY3RvchgHIAEoCRIZChFhY3Rvcl9jZXJ0aWZpY2F0ZRgIIAEoDBIwCgdtZW1iZXJzGAkgAygLMh8uY29tZ292LmNvbnRlbnQudjEuUm9zdGVyTWVtYmVyEgwKBG5hbWUYCiABKAkSCgoCYXQYCyABKAQiLgoMUm9zdGVyTWVtYmVyEg8KB3VzZXJfaWQYASABKAkSDQoFYWRtaW4YAiABKAgiPwoVU2VuZGVyS2V5RGlzdHJpYnV0aW9uEhAKCGdyb3VwX2lkGAEgASgJEhQKDGRpc3RyaWJ1dGlvbhgCIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message comgov.content.v1.Content
@@ -163,6 +163,14 @@ export type DataMessage = Message<"comgov.content.v1.DataMessage"> & {
      */
     value: TimerChange;
     case: "timerChange";
+  } | {
+    /**
+     * "Pris connaissance": a signed acknowledgement of a message that asked for one.
+     *
+     * @generated from field: comgov.content.v1.Acknowledgement acknowledgement = 10;
+     */
+    value: Acknowledgement;
+    case: "acknowledgement";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -252,6 +260,14 @@ export type Text = Message<"comgov.content.v1.Text"> & {
    * @generated from field: bool forwarded = 4;
    */
   forwarded: boolean;
+
+  /**
+   * The sender asks each recipient to acknowledge it, signed ("pris connaissance").
+   * Such a message cannot be edited: what was acknowledged stays what was sent.
+   *
+   * @generated from field: bool ack_requested = 5;
+   */
+  ackRequested: boolean;
 };
 
 /**
@@ -260,6 +276,62 @@ export type Text = Message<"comgov.content.v1.Text"> & {
  */
 export const TextSchema: GenMessage<Text> = /*@__PURE__*/
   messageDesc(file_content, 4);
+
+/**
+ * A recipient's signed statement that they took note of a message
+ * (main/engine/acknowledgements/README.md): verifiable by anyone who holds the relay's
+ * public key, from the certificate it carries.
+ *
+ * @generated from message comgov.content.v1.Acknowledgement
+ */
+export type Acknowledgement = Message<"comgov.content.v1.Acknowledgement"> & {
+  /**
+   * The message acknowledged, and its author.
+   *
+   * @generated from field: string target_id = 1;
+   */
+  targetId: string;
+
+  /**
+   * @generated from field: string target_author = 2;
+   */
+  targetAuthor: string;
+
+  /**
+   * BLAKE2b-256 of what was acknowledged: author, id, time, text and files.
+   *
+   * @generated from field: bytes digest = 3;
+   */
+  digest: Uint8Array;
+
+  /**
+   * When, by the signer's clock (ms since the epoch).
+   *
+   * @generated from field: uint64 at = 4;
+   */
+  at: bigint;
+
+  /**
+   * The signing device's relay certificate (a DeviceCertificate).
+   *
+   * @generated from field: bytes certificate = 5;
+   */
+  certificate: Uint8Array;
+
+  /**
+   * Ed25519 signature of the device identity key over the acknowledgement's bytes.
+   *
+   * @generated from field: bytes signature = 6;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message comgov.content.v1.Acknowledgement.
+ * Use `create(AcknowledgementSchema)` to create a new message.
+ */
+export const AcknowledgementSchema: GenMessage<Acknowledgement> = /*@__PURE__*/
+  messageDesc(file_content, 5);
 
 /**
  * What a recipient needs to fetch, check and decrypt one file
@@ -331,7 +403,7 @@ export type Attachment = Message<"comgov.content.v1.Attachment"> & {
  * Use `create(AttachmentSchema)` to create a new message.
  */
 export const AttachmentSchema: GenMessage<Attachment> = /*@__PURE__*/
-  messageDesc(file_content, 5);
+  messageDesc(file_content, 6);
 
 /**
  * @generated from message comgov.content.v1.Edit
@@ -353,7 +425,7 @@ export type Edit = Message<"comgov.content.v1.Edit"> & {
  * Use `create(EditSchema)` to create a new message.
  */
 export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
-  messageDesc(file_content, 6);
+  messageDesc(file_content, 7);
 
 /**
  * @generated from message comgov.content.v1.Delete
@@ -370,7 +442,7 @@ export type Delete = Message<"comgov.content.v1.Delete"> & {
  * Use `create(DeleteSchema)` to create a new message.
  */
 export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
-  messageDesc(file_content, 7);
+  messageDesc(file_content, 8);
 
 /**
  * @generated from message comgov.content.v1.Reaction
@@ -394,7 +466,7 @@ export type Reaction = Message<"comgov.content.v1.Reaction"> & {
  * Use `create(ReactionSchema)` to create a new message.
  */
 export const ReactionSchema: GenMessage<Reaction> = /*@__PURE__*/
-  messageDesc(file_content, 8);
+  messageDesc(file_content, 9);
 
 /**
  * @generated from message comgov.content.v1.Receipt
@@ -416,7 +488,7 @@ export type Receipt = Message<"comgov.content.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_content, 9);
+  messageDesc(file_content, 10);
 
 /**
  * @generated from enum comgov.content.v1.Receipt.Kind
@@ -437,7 +509,7 @@ export enum Receipt_Kind {
  * Describes the enum comgov.content.v1.Receipt.Kind.
  */
 export const Receipt_KindSchema: GenEnum<Receipt_Kind> = /*@__PURE__*/
-  enumDesc(file_content, 9, 0);
+  enumDesc(file_content, 10, 0);
 
 /**
  * @generated from message comgov.content.v1.Typing
@@ -459,7 +531,7 @@ export type Typing = Message<"comgov.content.v1.Typing"> & {
  * Use `create(TypingSchema)` to create a new message.
  */
 export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 
 /**
  * @generated from message comgov.content.v1.SyncSent
@@ -483,7 +555,7 @@ export type SyncSent = Message<"comgov.content.v1.SyncSent"> & {
  * Use `create(SyncSentSchema)` to create a new message.
  */
 export const SyncSentSchema: GenMessage<SyncSent> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 
 /**
  * The whole signed, hash-chained roster of a group, from its creation. A member
@@ -503,7 +575,7 @@ export type GroupUpdate = Message<"comgov.content.v1.GroupUpdate"> & {
  * Use `create(GroupUpdateSchema)` to create a new message.
  */
 export const GroupUpdateSchema: GenMessage<GroupUpdate> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 13);
 
 /**
  * @generated from message comgov.content.v1.SignedRosterEntry
@@ -529,7 +601,7 @@ export type SignedRosterEntry = Message<"comgov.content.v1.SignedRosterEntry"> &
  * Use `create(SignedRosterEntrySchema)` to create a new message.
  */
 export const SignedRosterEntrySchema: GenMessage<SignedRosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 13);
+  messageDesc(file_content, 14);
 
 /**
  * @generated from message comgov.content.v1.RosterEntry
@@ -609,7 +681,7 @@ export type RosterEntry = Message<"comgov.content.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 14);
+  messageDesc(file_content, 15);
 
 /**
  * @generated from message comgov.content.v1.RosterMember
@@ -631,7 +703,7 @@ export type RosterMember = Message<"comgov.content.v1.RosterMember"> & {
  * Use `create(RosterMemberSchema)` to create a new message.
  */
 export const RosterMemberSchema: GenMessage<RosterMember> = /*@__PURE__*/
-  messageDesc(file_content, 15);
+  messageDesc(file_content, 16);
 
 /**
  * @generated from message comgov.content.v1.SenderKeyDistribution
@@ -655,5 +727,5 @@ export type SenderKeyDistribution = Message<"comgov.content.v1.SenderKeyDistribu
  * Use `create(SenderKeyDistributionSchema)` to create a new message.
  */
 export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
-  messageDesc(file_content, 16);
+  messageDesc(file_content, 17);
 
