@@ -38,6 +38,8 @@ export function Composer({
   const revoked = useAppState((s) => s.revoked);
   const [text, setText] = useState(() => controller.draftOf(conversationId));
   const [draftState, setDraftState] = useState<DraftState>(text ? 'saved' : 'idle');
+  // The next message (or file) asks each recipient for a signed acknowledgement.
+  const [askAck, setAskAck] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const replyTo = composing?.replyTo ? messages.find((m) => m.id === composing.replyTo) : undefined;
@@ -80,8 +82,13 @@ export function Composer({
     if (value.trim() === '') return;
     setText('');
     setDraftState('idle');
-    const ok = await controller.submit(conversationId, value);
+    const ok = await controller.submit(
+      conversationId,
+      value,
+      askAck && !editing ? { requestAcknowledgement: true } : {},
+    );
     if (!ok) setText((now) => (now === '' ? value : now));
+    else setAskAck(false);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -103,7 +110,9 @@ export function Composer({
   };
 
   const sendFiles = (files: FileList | readonly File[] | null) => {
-    for (const file of files ?? []) void controller.sendFile(conversationId, file);
+    const options = askAck ? { requestAcknowledgement: true } : {};
+    for (const file of files ?? []) void controller.sendFile(conversationId, file, options);
+    if ((files?.length ?? 0) > 0) setAskAck(false);
   };
 
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
@@ -165,6 +174,16 @@ export function Composer({
             e.target.value = '';
           }}
         />
+        {!editing && (
+          <IconButton
+            icon="shieldCheck"
+            label={t('composer.askAcknowledgement')}
+            className={askAck ? 'ack-toggle ack-toggle-on' : 'ack-toggle'}
+            aria-pressed={askAck}
+            disabled={revoked}
+            onClick={() => setAskAck((on) => !on)}
+          />
+        )}
         <textarea
           ref={area}
           id={`composer-${conversationId}`}
@@ -189,7 +208,9 @@ export function Composer({
         />
       </div>
       <div className="composer-foot">
-        <span id={`composer-hint-${conversationId}`}>{t('composer.keysHint')}</span>
+        <span id={`composer-hint-${conversationId}`}>
+          {askAck && !editing ? t('composer.acknowledgementAsked') : t('composer.keysHint')}
+        </span>
         <span role="status" className="draft-state">
           {draftState === 'saved' && text !== '' ? t('composer.draftSaved') : ''}
         </span>

@@ -6,7 +6,7 @@ import { memo, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { AttachmentView, MessageView } from '../api/types.js';
-import { IconButton } from '../design/Button.js';
+import { Button, IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
 import {
@@ -40,6 +40,7 @@ export interface MessageItemProps {
   onQuoteClick: (messageId: string) => void;
   onDownload: (message: MessageView, attachment: AttachmentView) => void;
   onView: (message: MessageView, attachment: AttachmentView) => void;
+  onAcknowledge: (message: MessageView) => void;
 }
 
 function StatusMark({ message }: { message: MessageView }) {
@@ -77,6 +78,67 @@ function ExpiryMark({ message }: { message: MessageView }) {
       <Icon name="timer" />
       <span className="visually-hidden">{label}</span>
     </span>
+  );
+}
+
+/**
+ * "Pris connaissance": on a message that asked for it, who acknowledged it (signed,
+ * checked by the engine), and for a recipient who has not yet, the button to do so.
+ */
+function AcknowledgementBlock({
+  message,
+  myUserId,
+  nameOf,
+  onAcknowledge,
+  tabIndex,
+}: {
+  message: MessageView;
+  myUserId: string;
+  nameOf: (userId: string) => string;
+  onAcknowledge: () => void;
+  tabIndex: number;
+}) {
+  const { t } = useTranslation();
+  const ack = message.acknowledgement;
+  if (!ack) return null;
+  const mine = ack.by.find((b) => b.userId === myUserId);
+  const others = ack.by.filter((b) => b.userId !== myUserId);
+  return (
+    <div
+      className="acknowledgement"
+      data-testid="acknowledgement"
+      title={t('acknowledgement.signedHint')}
+    >
+      <p className="acknowledgement-title">
+        <Icon name="shieldCheck" /> {t('acknowledgement.requested')}
+      </p>
+      {message.outgoing &&
+        (others.length === 0 ? (
+          <p className="acknowledgement-list">{t('acknowledgement.none')}</p>
+        ) : (
+          <p className="acknowledgement-list">
+            {t('acknowledgement.by', {
+              list: others
+                .map((b) =>
+                  t('acknowledgement.entry', { name: nameOf(b.userId), time: formatMoment(b.at) }),
+                )
+                .join(', '),
+            })}
+          </p>
+        ))}
+      {!message.outgoing &&
+        (mine ? (
+          <p className="acknowledgement-done">
+            {t('acknowledgement.done', { time: formatMoment(mine.at) })}
+          </p>
+        ) : (
+          message.deletedAt === null && (
+            <Button small variant="primary" tabIndex={tabIndex} onClick={onAcknowledge}>
+              {t('acknowledgement.acknowledge')}
+            </Button>
+          )
+        ))}
+    </div>
   );
 }
 
@@ -301,6 +363,13 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
                 tabIndex={tab}
               />
             ))}
+          <AcknowledgementBlock
+            message={message}
+            myUserId={myUserId}
+            nameOf={nameOf}
+            onAcknowledge={() => props.onAcknowledge(message)}
+            tabIndex={tab}
+          />
           <span className="meta">
             {message.editedAt !== null && !deleted && (
               <span className="edited">{t('message.edited')}</span>
@@ -362,12 +431,15 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             />
             {own && (
               <>
-                <IconButton
-                  icon="edit"
-                  label={t('message.edit')}
-                  tabIndex={tab}
-                  onClick={() => props.onEdit(message)}
-                />
+                {/* What was asked to be acknowledged stays as it was sent. */}
+                {!message.acknowledgement && (
+                  <IconButton
+                    icon="edit"
+                    label={t('message.edit')}
+                    tabIndex={tab}
+                    onClick={() => props.onEdit(message)}
+                  />
+                )}
                 <IconButton
                   icon="trash"
                   label={t('message.delete')}

@@ -41,6 +41,10 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
     message: MessageView;
     attachment: AttachmentView;
   } | null>(null);
+  const onAcknowledge = useCallback(
+    (message: MessageView) => void controller.acknowledge(message),
+    [controller],
+  );
   const onView = useCallback(
     (message: MessageView, attachment: AttachmentView) => setViewing({ message, attachment }),
     [],
@@ -237,6 +241,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
               onQuoteClick={onQuoteClick}
               onDownload={onDownload}
               onView={onView}
+              onAcknowledge={onAcknowledge}
             />
           );
         }}

@@ -132,6 +132,15 @@ export const en: Translation = {
     goesAt: 'Disappears at {{time}}',
     afterRead: 'Will disappear {{duration}} after it is read',
   },
+  acknowledgement: {
+    requested: 'Acknowledgement asked',
+    none: 'Nobody has acknowledged it yet.',
+    by: 'Acknowledged by: {{list}}',
+    entry: '{{name}} ({{time}})',
+    acknowledge: 'I have taken note',
+    done: 'You acknowledged it ({{time}}), signed.',
+    signedHint: 'Each acknowledgement is signed by its author’s device, certified by the relay.',
+  },
   viewer: {
     loading: 'Decrypting the picture…',
     failed: 'This picture cannot be shown here; download it to open it.',
@@ -185,6 +194,9 @@ export const en: Translation = {
   },
   composer: {
     revoked: 'This device can no longer send messages.',
+    askAcknowledgement: 'Ask for a signed acknowledgement',
+    acknowledgementAsked:
+      'Acknowledgement asked: each recipient can sign that they took note. The message can no longer be edited.',
     label: 'Your message',
     placeholder: 'Write a message…',
     keysHint: 'Enter sends, Shift+Enter starts a new line.',

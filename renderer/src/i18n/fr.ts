@@ -133,6 +133,16 @@ export const fr = {
     goesAt: 'S’efface à {{time}}',
     afterRead: 'S’effacera {{duration}} après lecture',
   },
+  acknowledgement: {
+    requested: 'Prise de connaissance demandée',
+    none: 'Personne n’en a encore pris connaissance.',
+    by: 'Pris connaissance : {{list}}',
+    entry: '{{name}} ({{time}})',
+    acknowledge: 'J’en ai pris connaissance',
+    done: 'Vous en avez pris connaissance ({{time}}), signé.',
+    signedHint:
+      'Chaque prise de connaissance est signée par l’appareil de son auteur, certifié par le relais.',
+  },
   viewer: {
     loading: 'Déchiffrement de l’image…',
     failed: 'Cette image ne peut pas être affichée ici ; téléchargez-la pour l’ouvrir.',
@@ -186,6 +196,9 @@ export const fr = {
   },
   composer: {
     revoked: 'Cet appareil ne peut plus envoyer de messages.',
+    askAcknowledgement: 'Demander une prise de connaissance signée',
+    acknowledgementAsked:
+      'Prise de connaissance demandée : chaque destinataire pourra la signer. Le message ne pourra plus être modifié.',
     label: 'Votre message',
     placeholder: 'Écrire un message…',
     keysHint: 'Entrée pour envoyer, Maj+Entrée pour aller à la ligne.',

@@ -533,7 +533,15 @@ export class Controller {
   }
 
   /** Sends, replies or saves an edit; true when the engine took it. */
-  async submit(conversationId: string, text: string): Promise<boolean> {
+  /**
+   * Sends what was typed (or saves an edit). `requestAcknowledgement`: each recipient is
+   * asked to acknowledge it, signed ("pris connaissance").
+   */
+  async submit(
+    conversationId: string,
+    text: string,
+    options: { readonly requestAcknowledgement?: boolean } = {},
+  ): Promise<boolean> {
     const trimmed = text.trim();
     if (trimmed === '') return false;
     const { replyTo, editing } = this.composing(conversationId);
@@ -543,7 +551,10 @@ export class Controller {
     } else {
       const to = destinationOf(conversationId, this.state);
       if (!to) return false;
-      result = await this.api.sendText(to, text, replyTo ? { replyTo } : {});
+      result = await this.api.sendText(to, text, {
+        ...(replyTo ? { replyTo } : {}),
+        ...(options.requestAcknowledgement ? { requestAcknowledgement: true } : {}),
+      });
     }
     const message = this.value(result);
     if (!message) return false;
@@ -577,7 +588,11 @@ export class Controller {
     if (updated) this.putMessage(updated);
   }
 
-  async sendFile(conversationId: string, file: File): Promise<void> {
+  async sendFile(
+    conversationId: string,
+    file: File,
+    options: { readonly requestAcknowledgement?: boolean } = {},
+  ): Promise<void> {
     const to = destinationOf(conversationId, this.state);
     if (!to) return;
     this.store.set({ staging: { name: file.name, sent: 0, size: file.size } });
@@ -591,11 +606,18 @@ export class Controller {
     const stagedFile = this.value(staged);
     if (!stagedFile) return;
     const message = this.value(
-      await (preview
-        ? this.api.sendFile(to, stagedFile.id, { preview })
-        : this.api.sendFile(to, stagedFile.id)),
+      await this.api.sendFile(to, stagedFile.id, {
+        ...(preview ? { preview } : {}),
+        ...(options.requestAcknowledgement ? { requestAcknowledgement: true } : {}),
+      }),
     );
     if (message) this.putMessage(message);
+  }
+
+  /** "J'en ai pris connaissance": the engine signs and sends the acknowledgement. */
+  async acknowledge(message: MessageView): Promise<void> {
+    const updated = this.value(await this.api.acknowledge(message.id));
+    if (updated) this.putMessage(updated);
   }
 
   /**
