@@ -605,17 +605,19 @@ export function buildProgram(): Command {
     .addOption(passFile())
     .requiredOption('--name <name>', 'the group name')
     .requiredOption('--members <ids>', 'comma-separated user ids')
-    .action(async (options: Common & { name: string; members: string }) => {
+    .option('--broadcast', 'a broadcast channel: only its administrators post')
+    .action(async (options: Common & { name: string; members: string; broadcast?: boolean }) => {
       const members = options.members
         .split(',')
         .map((m) => m.trim())
         .filter(Boolean);
       const conversation = (await groupChange(options, (e) =>
-        e.createGroup(options.name, members),
+        e.createGroup(options.name, members, { broadcast: options.broadcast === true }),
       )) as {
         id: string;
       };
-      out(`Created "${options.name}" with ${members.join(', ')}.`);
+      const what = options.broadcast ? `the channel "${options.name}"` : `"${options.name}"`;
+      out(`Created ${what} with ${members.join(', ')}.`);
       out(conversation.id.slice('group:'.length));
     });
   for (const action of ['add', 'remove'] as const) {

@@ -684,7 +684,29 @@ export class Engine
   }
 
   listConversations(): Promise<Result<readonly ConversationView[]>> {
-    return result(() => this.messages.conversations());
+    return result(() => this.messages.conversations().map((c) => this.withChannel(c)));
+  }
+
+  /** A broadcast channel's view says so, and whether I may post in it. */
+  private withChannel(view: ConversationView): ConversationView {
+    const groupId = view.kind === 'group' ? groupIdOf(view.id) : null;
+    const roster = groupId !== null ? this.groups.roster(groupId) : null;
+    if (!roster?.broadcast) return view;
+    return {
+      ...view,
+      channel: { mayPost: roster.members.some((m) => m.userId === this.me.userId && m.admin) },
+    };
+  }
+
+  /** In a broadcast channel only its administrators post (text, files, reactions, edits). */
+  private requireMayPost(groupId: string): void {
+    const roster = this.groups.roster(groupId);
+    if (roster?.broadcast && !roster.members.some((m) => m.userId === this.me.userId && m.admin)) {
+      throw new EngineError(
+        'NOT_ALLOWED',
+        'Only the administrators of this channel post in it; you can read and acknowledge.',
+      );
+    }
   }
 
   listMessages(
@@ -1426,6 +1448,7 @@ export class Engine
     if (groupId !== null) {
       if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
       this.requireActiveMember(groupId);
+      this.requireMayPost(groupId);
       return groupConversationId(groupId);
     }
     const peer = await this.resolvePeer(to);
@@ -1568,9 +1591,14 @@ export class Engine
 
   // ------------------------------------------------------------ groups
 
-  createGroup(name: string, members: readonly string[]): Promise<Result<ConversationView>> {
+  createGroup(
+    name: string,
+    members: readonly string[],
+    options: { readonly broadcast?: boolean } = {},
+  ): Promise<Result<ConversationView>> {
     return result(async () => {
       this.requireActiveDevice();
+      if (typeof options !== 'object' || options === null) throw new EngineError('BAD_REQUEST');
       const title = checkGroupName(name);
       if (!Array.isArray(members) || members.length === 0 || members.length >= MAX_GROUP_MEMBERS) {
         throw new EngineError(
@@ -1585,8 +1613,15 @@ export class Engine
         { userId: this.me.userId, admin: true },
         ...others.map((userId) => ({ userId, admin: false })),
       ];
-      this.changeRoster(groupId, 'create', { members: roster, name: title }, []);
-      return this.messages.conversations().find((c) => c.id === groupConversationId(groupId))!;
+      this.changeRoster(
+        groupId,
+        'create',
+        { members: roster, name: title, broadcast: options.broadcast === true },
+        [],
+      );
+      return this.withChannel(
+        this.messages.conversations().find((c) => c.id === groupConversationId(groupId))!,
+      );
     });
   }
 
@@ -1701,7 +1736,12 @@ export class Engine
   private changeRoster(
     groupId: string,
     action: RosterAction,
-    change: { subject?: string; members: readonly RosterMember[]; name: string },
+    change: {
+      subject?: string;
+      members: readonly RosterMember[];
+      name: string;
+      broadcast?: boolean;
+    },
     alsoTell: readonly string[],
   ): void {
     const previous = action === 'create' ? null : this.groups.roster(groupId);
@@ -1750,6 +1790,7 @@ export class Engine
   ): MessageView {
     if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
     this.requireActiveMember(groupId);
+    this.requireMayPost(groupId);
     return this.queueText(
       () => groupConversationId(groupId),
       { users: [], syncDestination: null, group: groupId },
@@ -1925,7 +1966,10 @@ export class Engine
   ): MessageView {
     const groupId = groupIdOf(target.conversationId);
     const peer = groupId === null ? this.peerOf(target.conversationId) : null;
-    if (groupId !== null) this.requireActiveMember(groupId);
+    if (groupId !== null) {
+      this.requireActiveMember(groupId);
+      this.requireMayPost(groupId);
+    }
     const payload = encodeContent({
       case: 'data',
       value: { id: newMessageId(), sentAt: BigInt(now), groupId: groupId ?? '', kind },

@@ -498,10 +498,17 @@ export class Inbox {
     if (!this.groups.isMember(groupId, row.sender_user)) {
       throw new Refusal('NOT_A_MEMBER', `${row.sender_user} is not a member of this group.`);
     }
-    if (
-      body.value.kind.case === 'timerChange' &&
-      !this.groups.roster(groupId)?.members.some((m) => m.userId === row.sender_user && m.admin)
-    ) {
+    const roster = this.groups.roster(groupId);
+    const senderIsAdmin =
+      roster?.members.some((m) => m.userId === row.sender_user && m.admin) === true;
+    // In a broadcast channel, members only acknowledge what the admins post.
+    if (roster?.broadcast && !senderIsAdmin && body.value.kind.case !== 'acknowledgement') {
+      throw new Refusal(
+        'NOT_ALLOWED',
+        `${row.sender_user} is not an administrator of this channel: only they post in it.`,
+      );
+    }
+    if (body.value.kind.case === 'timerChange' && !senderIsAdmin) {
       throw new Refusal(
         'NOT_ALLOWED',
         `${row.sender_user} is not an administrator of this group: the timer stays as it is.`,

@@ -74,6 +74,11 @@ export interface ConversationView {
   readonly lastActivityAt: number;
   /** Disappearing messages: seconds new messages live (0: off). */
   readonly expireSeconds: number;
+  /**
+   * A broadcast channel (a group where only its administrators post; members read and
+   * may acknowledge); `mayPost`: I am one of its administrators. Absent otherwise.
+   */
+  readonly channel?: { readonly mayPost: boolean };
 }
 
 export interface ContactView {
@@ -241,7 +246,12 @@ export interface SearchApi {
 }
 
 export interface GroupsApi {
-  createGroup(name: string, members: readonly string[]): Promise<Result<ConversationView>>;
+  /** `broadcast`: a channel where only administrators post (fixed at creation). */
+  createGroup(
+    name: string,
+    members: readonly string[],
+    options?: { readonly broadcast?: boolean },
+  ): Promise<Result<ConversationView>>;
   renameGroup(conversationId: string, name: string): Promise<Result<void>>;
   addGroupMember(conversationId: string, userId: string): Promise<Result<void>>;
   removeGroupMember(conversationId: string, userId: string): Promise<Result<void>>;

@@ -40,8 +40,9 @@ export class GroupStore {
   roster(groupId: string): RosterState | null {
     const row = statement(
       this.db,
-      'SELECT name, roster_seq, roster_head FROM groups WHERE id = ?',
-    ).get(groupId) as { name: string; roster_seq: number; roster_head: Uint8Array } | undefined;
+      'SELECT name, roster_seq, roster_head, broadcast FROM groups WHERE id = ?',
+    ).get(groupId) as
+      { name: string; roster_seq: number; roster_head: Uint8Array; broadcast: number } | undefined;
     if (!row) return null;
     return {
       groupId,
@@ -49,6 +50,7 @@ export class GroupStore {
       seq: row.roster_seq,
       head: new Uint8Array(row.roster_head),
       members: this.members(groupId),
+      broadcast: row.broadcast === 1,
     };
   }
 
@@ -87,10 +89,10 @@ export class GroupStore {
   ): void {
     statement(
       this.db,
-      `INSERT INTO groups (id, name, roster_seq, roster_head) VALUES (?, ?, ?, ?)
+      `INSERT INTO groups (id, name, roster_seq, roster_head, broadcast) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, roster_seq = excluded.roster_seq,
          roster_head = excluded.roster_head`,
-    ).run(state.groupId, state.name, state.seq, state.head);
+    ).run(state.groupId, state.name, state.seq, state.head, state.broadcast ? 1 : 0);
     const insert = statement(
       this.db,
       'INSERT OR REPLACE INTO group_roster (group_id, seq, signed) VALUES (?, ?, ?)',

@@ -36,6 +36,8 @@ export interface RosterState {
   /** BLAKE2b-256 of the last signed entry. */
   readonly head: Uint8Array;
   readonly members: readonly RosterMember[];
+  /** A broadcast channel: only admins post; fixed at creation. */
+  readonly broadcast: boolean;
 }
 
 export const MAX_GROUP_MEMBERS = 1000;
@@ -65,7 +67,13 @@ export function signEntry(
   groupId: string,
   previous: RosterState | null,
   action: RosterAction,
-  change: { subject?: string; members: readonly RosterMember[]; name: string },
+  change: {
+    subject?: string;
+    members: readonly RosterMember[];
+    name: string;
+    /** At creation only; later entries repeat the group's own. */
+    broadcast?: boolean;
+  },
   at = Date.now(),
 ): SignedRosterEntry {
   const entry = create(RosterEntrySchema, {
@@ -80,6 +88,7 @@ export function signEntry(
     members: change.members.map((m) => ({ userId: m.userId, admin: m.admin })),
     name: change.name,
     at: BigInt(at),
+    broadcast: previous ? previous.broadcast : change.broadcast === true,
   });
   const bytes = toBinary(RosterEntrySchema, entry);
   return create(SignedRosterEntrySchema, {
@@ -145,12 +154,22 @@ export function applyEntry(
     if (!members.some((m) => m.userId === entry.actor && m.admin)) {
       throw new RosterError('The creator of a group must be one of its admins.');
     }
-    return { groupId: entry.groupId, name: entry.name, seq: 0, head: entryHash(signed), members };
+    return {
+      groupId: entry.groupId,
+      name: entry.name,
+      seq: 0,
+      head: entryHash(signed),
+      members,
+      broadcast: entry.broadcast,
+    };
   }
   if (entry.groupId !== previous.groupId)
     throw new RosterError('A group change names another group.');
   if (entry.seq !== previous.seq + 1 || !bytesEqual(entry.prevHash, previous.head)) {
     throw new RosterError('A group change does not follow the history we hold (broken chain).');
+  }
+  if (entry.broadcast !== previous.broadcast) {
+    throw new RosterError('A group cannot become, or stop being, a broadcast channel.');
   }
   const before = new Set(previous.members.map((m) => m.userId));
   const after = new Set(members.map((m) => m.userId));
@@ -213,6 +232,7 @@ export function applyEntry(
     seq: entry.seq,
     head: entryHash(signed),
     members,
+    broadcast: previous.broadcast,
   };
 }
 

@@ -244,6 +244,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'signed acknowledgements ("pris connaissance") of messages that ask for them',
     statements: ACKNOWLEDGEMENT_MIGRATION_STATEMENTS,
   },
+  {
+    version: 10,
+    name: 'broadcast channels: groups where only admins post',
+    statements: ['ALTER TABLE groups ADD COLUMN broadcast INTEGER NOT NULL DEFAULT 0'],
+  },
 ];
 
 /** Applies every migration newer than the store's version, each in a transaction. */

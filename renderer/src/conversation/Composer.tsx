@@ -35,7 +35,12 @@ export function Composer({
   const composing = useAppState((s) => s.composing[conversationId]);
   const staging = useAppState((s) => s.staging);
   // A device the ICT cell revoked can no longer send: the box says so instead.
-  const revoked = useAppState((s) => s.revoked);
+  const revokedDevice = useAppState((s) => s.revoked);
+  // In a broadcast channel only its administrators post: the others read.
+  const readOnly = useAppState(
+    (s) => s.conversations.find((c) => c.id === conversationId)?.channel?.mayPost === false,
+  );
+  const revoked = revokedDevice || readOnly;
   const [text, setText] = useState(() => controller.draftOf(conversationId));
   const [draftState, setDraftState] = useState<DraftState>(text ? 'saved' : 'idle');
   // The next message (or file) asks each recipient for a signed acknowledgement.
@@ -192,7 +197,13 @@ export function Composer({
           value={text}
           aria-label={t('composer.label')}
           aria-describedby={`composer-hint-${conversationId}`}
-          placeholder={revoked ? t('composer.revoked') : t('composer.placeholder')}
+          placeholder={
+            revokedDevice
+              ? t('composer.revoked')
+              : readOnly
+                ? t('groups.readOnly')
+                : t('composer.placeholder')
+          }
           disabled={revoked}
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}

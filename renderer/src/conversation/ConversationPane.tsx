@@ -90,6 +90,12 @@ export function ConversationPane() {
             </p>
           )}
         </div>
+        {conversation?.channel && (
+          <span className="badge" data-testid="channel-badge">
+            <Icon name="group" className="badge-icon" />
+            {t('groups.channel')}
+          </span>
+        )}
         {contact?.verified && !keyChanged && (
           <span className="badge badge-success">
             <Icon name="shieldCheck" className="badge-icon" />

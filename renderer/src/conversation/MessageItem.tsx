@@ -26,6 +26,8 @@ export interface MessageItemProps {
   previous: MessageView | undefined;
   quoted: MessageView | null | undefined;
   isGroup: boolean;
+  /** A broadcast channel where I do not post: no reply, no reaction. */
+  readOnly: boolean;
   firstUnread: boolean;
   active: boolean;
   highlighted: boolean;
@@ -410,19 +412,23 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         )}
         {!deleted && (
           <div className="message-actions" role="toolbar" aria-label={t('message.actions')}>
-            <IconButton
-              icon="reply"
-              label={t('message.reply')}
-              tabIndex={tab}
-              onClick={() => props.onReply(message)}
-            />
-            <IconButton
-              icon="smile"
-              label={t('message.react')}
-              tabIndex={tab}
-              aria-expanded={picking}
-              onClick={() => setPicking((p) => !p)}
-            />
+            {!props.readOnly && (
+              <>
+                <IconButton
+                  icon="reply"
+                  label={t('message.reply')}
+                  tabIndex={tab}
+                  onClick={() => props.onReply(message)}
+                />
+                <IconButton
+                  icon="smile"
+                  label={t('message.react')}
+                  tabIndex={tab}
+                  aria-expanded={picking}
+                  onClick={() => setPicking((p) => !p)}
+                />
+              </>
+            )}
             <IconButton
               icon="forward"
               label={t('message.forward')}

@@ -24,6 +24,10 @@ export interface MessageListProps {
 }
 
 export function MessageList({ conversationId, title, isGroup, thread, nameOf }: MessageListProps) {
+  // A broadcast channel where I do not post: messages offer no reply or reaction.
+  const readOnly = useAppState(
+    (s) => s.conversations.find((c) => c.id === conversationId)?.channel?.mayPost === false,
+  );
   const { t } = useTranslation();
   const controller = useController();
   const virtuoso = useRef<VirtuosoHandle>(null);
@@ -227,6 +231,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
               previous={messages[local - 1]}
               quoted={message.replyTo ? (byId.get(message.replyTo) ?? null) : undefined}
               isGroup={isGroup}
+              readOnly={readOnly}
               firstUnread={message.id === thread.firstUnreadId}
               active={message.id === activeId}
               highlighted={message.id === highlightId}

@@ -1,4 +1,5 @@
-// Creating a group: a name and members chosen from the directory.
+// Creating a group: a name and members chosen from the directory; or a broadcast
+// channel, where only its administrators post (members read and acknowledge).
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../design/Button.js';
@@ -12,6 +13,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const contacts = useAppState((s) => s.contacts);
   const [name, setName] = useState('');
   const [members, setMembers] = useState<readonly string[]>([]);
+  const [broadcast, setBroadcast] = useState(false);
   const [errors, setErrors] = useState<{ name?: string; members?: string }>({});
   const [busy, setBusy] = useState(false);
 
@@ -28,7 +30,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
     setErrors(found);
     if (found.name || found.members) return;
     setBusy(true);
-    const group = await controller.createGroup(name.trim(), members);
+    const group = await controller.createGroup(name.trim(), members, { broadcast });
     setBusy(false);
     if (group) onClose();
   };
@@ -55,6 +57,16 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           onChange={(e) => setName(e.target.value)}
           autoFocus
         />
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={broadcast}
+            onChange={(e) => setBroadcast(e.target.checked)}
+          />
+          <span>
+            {t('groups.broadcast')} <span className="muted">{t('groups.broadcastHint')}</span>
+          </span>
+        </label>
         <fieldset
           className="member-picker"
           aria-describedby={errors.members ? 'members-error' : undefined}

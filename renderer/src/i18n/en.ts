@@ -248,6 +248,10 @@ export const en: Translation = {
       '{{name}} may have reinstalled the app or added a device. Compare the safety number again before exchanging sensitive information.',
   },
   groups: {
+    broadcast: 'Broadcast channel',
+    broadcastHint: '— only administrators post; members read and acknowledge.',
+    channel: 'Broadcast channel',
+    readOnly: 'Only administrators post in this channel.',
     newTitle: 'New group',
     name: 'Group name',
     pickMembers: 'Members',

@@ -250,6 +250,11 @@ export const fr = {
       '{{name}} a peut-être réinstallé l’application ou ajouté un appareil. Comparez de nouveau le numéro de sécurité avant d’échanger des informations sensibles.',
   },
   groups: {
+    broadcast: 'Canal de diffusion',
+    broadcastHint:
+      '— seuls les administrateurs publient ; les membres lisent et accusent réception.',
+    channel: 'Canal de diffusion',
+    readOnly: 'Seuls les administrateurs publient dans ce canal.',
     newTitle: 'Nouveau groupe',
     name: 'Nom du groupe',
     pickMembers: 'Membres',

@@ -246,6 +246,10 @@ export class Controller {
           },
         }));
         break;
+      case 'conversation':
+        // A group's members, name or channel rights changed: the list shows it.
+        this.scheduleRefresh();
+        break;
       case 'undecryptable':
         break;
     }
@@ -688,8 +692,15 @@ export class Controller {
 
   // ------------------------------------------------------------ groups
 
-  async createGroup(name: string, members: readonly string[]): Promise<ConversationView | null> {
-    const group = this.value(await this.api.createGroup(name, members));
+  /** Creates a group, or with `broadcast` a channel where only its administrators post. */
+  async createGroup(
+    name: string,
+    members: readonly string[],
+    options: { readonly broadcast?: boolean } = {},
+  ): Promise<ConversationView | null> {
+    const group = this.value(
+      await this.api.createGroup(name, members, options.broadcast ? { broadcast: true } : {}),
+    );
     if (!group) return null;
     await this.refreshConversations();
     await this.open(group.id);
