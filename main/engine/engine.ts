@@ -895,7 +895,6 @@ export class Engine
         throw new EngineError('UNKNOWN_CONVERSATION');
       }
       const groupId = groupIdOf(conversationId);
-      let recipients: JobRecipients;
       if (groupId !== null) {
         const roster = this.requireActiveMember(groupId);
         if (!roster.members.some((m) => m.userId === this.me.userId && m.admin)) {
@@ -904,11 +903,8 @@ export class Engine
             'Only an administrator of this group can change its disappearing messages.',
           );
         }
-        recipients = { users: [], syncDestination: null, group: groupId };
-      } else {
-        const peer = this.peerOf(conversationId);
-        recipients = { users: [peer], syncDestination: peer };
       }
+      const recipients = this.recipientsOf(conversationId);
       const id = newMessageId();
       const now = Date.now();
       const payload = encodeContent({
@@ -1324,9 +1320,7 @@ export class Engine
         this.acknowledgements.record({ ...fields, certificate, signature });
         this.outbox.enqueue(
           payload,
-          groupId !== null
-            ? { users: [], syncDestination: null, group: groupId }
-            : { users: [target.author], syncDestination: target.author },
+          this.recipientsOf(target.conversationId),
           null,
           target.conversationId,
           at,
@@ -1492,7 +1486,6 @@ export class Engine
     if (!row) return;
     const descriptors = ids.map((id) => this.attachments.descriptor(id));
     const groupId = groupIdOf(row.conversationId);
-    const peer = groupId === null ? this.peerOf(row.conversationId) : null;
     const stored = this.messages.message(messageId);
     const sentAt = stored?.sentAt ?? Date.now();
     const payload = encodeContent({
@@ -1528,9 +1521,7 @@ export class Engine
       if (statement(this.db, 'SELECT 1 FROM outbox WHERE message_id = ?').get(messageId)) return;
       this.outbox.enqueue(
         payload,
-        groupId !== null
-          ? { users: [], syncDestination: null, group: groupId }
-          : { users: [peer!], syncDestination: peer },
+        this.recipientsOf(row.conversationId),
         messageId,
         row.conversationId,
       );
@@ -1920,6 +1911,17 @@ export class Engine
     return userId;
   }
 
+  /**
+   * Who a message of this conversation goes to: the group, fanned out by the relay, or
+   * the peer, with a copy for my own other devices.
+   */
+  private recipientsOf(conversationId: string): JobRecipients {
+    const groupId = groupIdOf(conversationId);
+    if (groupId !== null) return { users: [], syncDestination: null, group: groupId };
+    const peer = this.peerOf(conversationId);
+    return { users: [peer], syncDestination: peer };
+  }
+
   private peerOf(conversationId: string): string {
     const peer = this.db
       .prepare(`SELECT peer_user_id FROM conversations WHERE id = ? AND kind = 'direct'`)
@@ -1965,7 +1967,6 @@ export class Engine
     applyLocally: () => boolean,
   ): MessageView {
     const groupId = groupIdOf(target.conversationId);
-    const peer = groupId === null ? this.peerOf(target.conversationId) : null;
     if (groupId !== null) {
       this.requireActiveMember(groupId);
       this.requireMayPost(groupId);
@@ -1978,9 +1979,7 @@ export class Engine
       applyLocally();
       this.outbox.enqueue(
         payload,
-        groupId !== null
-          ? { users: [], syncDestination: null, group: groupId }
-          : { users: [peer!], syncDestination: peer },
+        this.recipientsOf(target.conversationId),
         null,
         target.conversationId,
         now,

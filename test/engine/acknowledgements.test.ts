@@ -14,22 +14,16 @@ import {
 import { verifyAcknowledgement } from '../../main/engine/acknowledgements/acknowledgements.js';
 import { encodeContent, newMessageId } from '../../main/engine/content.js';
 import type { Engine } from '../../main/engine/engine.js';
-import { eventually, freshRelayPerTest, received, unwrap } from './support.js';
+import { eventually, freshRelayPerTest, received, sendRawContent, unwrap } from './support.js';
 
 const ackedBy = (engine: Engine, id: string) =>
   engine.messages.message(id)?.acknowledgement?.by.map((b) => b.userId);
 
-function sendRaw(
+const sendRaw = (
   from: Engine,
   value: Parameters<typeof encodeContent>[0] & { case: 'data' },
   to: { users: string[]; syncDestination: null; group?: string },
-): void {
-  const outbox = (
-    from as unknown as { outbox: { enqueue: (...a: unknown[]) => number; kick(): void } }
-  ).outbox;
-  from.db.transaction(() => outbox.enqueue(encodeContent(value), to, null, null))();
-  outbox.kick();
-}
+) => sendRawContent(from, encodeContent(value), to);
 
 const certificateOf = (engine: Engine) =>
   new Uint8Array(engine.db.prepare('SELECT certificate FROM account').pluck().get() as Uint8Array);

@@ -6,23 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeContent, newMessageId } from '../../main/engine/content.js';
-import type { Engine } from '../../main/engine/engine.js';
 import { groupIdOf } from '../../main/engine/groups/group-store.js';
 import { signEntry } from '../../main/engine/groups/roster.js';
-import { eventually, freshRelayPerTest, received, unwrap } from './support.js';
+import { eventually, freshRelayPerTest, received, sendRawContent, unwrap } from './support.js';
 
 const refusedWith = async (answer: Promise<{ ok: boolean; error?: { code: string } }>) => {
   const result = await answer;
   return result.ok ? 'accepted' : result.error!.code;
 };
-
-function enqueueRaw(from: Engine, payload: Uint8Array, to: object): void {
-  const outbox = (
-    from as unknown as { outbox: { enqueue: (...a: unknown[]) => number; kick(): void } }
-  ).outbox;
-  from.db.transaction(() => outbox.enqueue(payload, to, null, null))();
-  outbox.kick();
-}
 
 describe('broadcast channels', () => {
   const env = freshRelayPerTest();
@@ -81,7 +72,7 @@ describe('broadcast channels', () => {
   it('refuses a member’s crafted post, and any change of the channel’s nature', async () => {
     const { ministry, bob, carol, id, groupId } = await channel();
     // Bob sends a text with his group key anyway: the others refuse it.
-    enqueueRaw(
+    sendRawContent(
       bob,
       encodeContent({
         case: 'data',
@@ -115,7 +106,7 @@ describe('broadcast channels', () => {
       'rename',
       { members: roster.members, name: 'Discussion ouverte' },
     );
-    enqueueRaw(
+    sendRawContent(
       ministry,
       encodeContent({
         case: 'groupUpdate',

@@ -16,6 +16,7 @@ import {
   freshRelayPerTest,
   nextEvent,
   received,
+  sendRawContent,
   unwrap,
 } from './support.js';
 
@@ -32,17 +33,11 @@ const hits = async (engine: Engine, query: string) =>
   unwrap(await engine.search(query)).map((h) => h.id);
 
 /** Sends a raw data message through the engine's own outbox (to forge what a client may send). */
-function sendRaw(
+const sendRaw = (
   from: Engine,
   value: Parameters<typeof encodeContent>[0] & { case: 'data' },
   to: { users: string[]; syncDestination: null; group?: string },
-): void {
-  const outbox = (
-    from as unknown as { outbox: { enqueue: (...a: unknown[]) => number; kick(): void } }
-  ).outbox;
-  from.db.transaction(() => outbox.enqueue(encodeContent(value), to, null, null))();
-  outbox.kick();
-}
+) => sendRawContent(from, encodeContent(value), to);
 
 describe('disappearing messages', () => {
   const env = freshRelayPerTest();

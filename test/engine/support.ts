@@ -106,6 +106,22 @@ export async function received(engine: Engine, text: string): Promise<MessageVie
   }, `a message "${text}"`);
 }
 
+/**
+ * Queues content in an engine's own outbox, encrypted and sent like any other: what a
+ * modified client could send (forged or crafted messages for the receivers to refuse).
+ */
+export function sendRawContent(
+  from: Engine,
+  payload: Uint8Array,
+  to: { users: string[]; syncDestination: string | null; group?: string },
+): void {
+  const outbox = (
+    from as unknown as { outbox: { enqueue: (...a: unknown[]) => number; kick(): void } }
+  ).outbox;
+  from.db.transaction(() => outbox.enqueue(payload, to, null, null))();
+  outbox.kick();
+}
+
 export function unwrap<T>(
   result: { ok: true; value: T } | { ok: false; error: { code: string; message: string } },
 ): T {
