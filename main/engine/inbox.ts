@@ -629,7 +629,7 @@ export class Inbox {
       case 'acknowledgement': {
         const ack = kind.value;
         try {
-          const fresh = this.acknowledgements.accept(this.account.relayPublicKey, {
+          const fresh = this.acknowledgements.accept(this.account.relayPublicKey, conversationId, {
             signer: row.sender_user,
             signerDevice: row.sender_device,
             targetId: ack.targetId,

@@ -262,6 +262,46 @@ describe('signed acknowledgements', () => {
     // A message that never asked for an acknowledgement.
     forge(bob, { targetId: plain.id, digest: trueDigest, signer: 'bob', device: bobDevice });
     await expectRefusals(4, /unknown or did not ask/);
+    // A valid acknowledgement sent through another conversation (a group with Alice).
+    const group = unwrap(await alice.createGroup('Cabinet', ['bob']));
+    await eventually(
+      () => (bob.messages.conversationExists(group.id) ? true : undefined),
+      'the group at Bob',
+    );
+    const at = Date.now();
+    const fields = {
+      signer: 'bob',
+      signerDevice: bobDevice,
+      targetId: sent.id,
+      targetAuthor: 'alice',
+      digest: trueDigest,
+      at,
+    };
+    const groupId = group.id.slice('group:'.length);
+    sendRawContent(
+      bob,
+      encodeContent({
+        case: 'data',
+        value: {
+          id: newMessageId(),
+          sentAt: BigInt(at),
+          groupId,
+          kind: {
+            case: 'acknowledgement',
+            value: {
+              targetId: sent.id,
+              targetAuthor: 'alice',
+              digest: trueDigest,
+              at: BigInt(at),
+              certificate: certificateOf(bob),
+              signature: sign(bob.me.identity.secretKey, acknowledgementSignedBytes(fields)),
+            },
+          },
+        },
+      }),
+      { users: [], syncDestination: null, group: groupId },
+    );
+    await expectRefusals(5, /another conversation/);
     expect(ackedBy(alice, sent.id)).toEqual([]);
 
     const notAsked = await bob.acknowledge(plain.id);

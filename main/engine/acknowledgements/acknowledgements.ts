@@ -144,13 +144,19 @@ export class Acknowledgements {
   }
 
   /**
-   * Verifies a received acknowledgement against the relay key and our copy of its
-   * message, then keeps it; false when this device had it already.
+   * Verifies an acknowledgement received in `conversationId` against the relay key and
+   * our copy of its message (which must be of that conversation), then keeps it; false
+   * when this device had it already.
    */
-  accept(relayPublicKey: Uint8Array, ack: SignedAcknowledgement): boolean {
+  accept(relayPublicKey: Uint8Array, conversationId: string, ack: SignedAcknowledgement): boolean {
     const target = this.target(ack.targetId);
     if (!target || target.author !== ack.targetAuthor) {
       throw new AcknowledgementError('The acknowledged message is unknown or did not ask for it.');
+    }
+    if (target.conversationId !== conversationId) {
+      throw new AcknowledgementError(
+        'The acknowledgement came through another conversation than its message.',
+      );
     }
     if (ack.signer === target.author) {
       throw new AcknowledgementError('The author of a message does not acknowledge it.');
