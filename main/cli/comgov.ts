@@ -1,12 +1,13 @@
 // `comgov`: the headless client on the engine. The passphrase that unlocks the
 // data folder comes from COMGOV_PASSPHRASE or --passphrase-file, never from the
 // command line (where other users of the machine could read it).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
 import { fromHex, toHex } from '../../shared/util/bytes.js';
 import { Engine } from '../engine/engine.js';
+import { renderAcknowledgementReport } from '../engine/acknowledgements/acknowledgement-report.js';
 
 class UsageError extends Error {}
 
@@ -111,6 +112,52 @@ function messageJson(m: MessageView): string {
       type: a.type,
     })),
   });
+}
+
+/** The printable record of a message's acknowledgements (never overwriting a file). */
+async function writeAcknowledgementReport(
+  engine: Engine,
+  evidence: ReturnType<Engine['acknowledgementEvidence']>,
+  file: string,
+  language: 'fr' | 'en',
+): Promise<void> {
+  const contacts = value(await engine.contacts());
+  const account = value(await engine.account());
+  const nameOf = (userId: string) =>
+    userId === account.userId
+      ? account.displayName
+      : (contacts.find((c) => c.userId === userId)?.displayName ?? userId);
+  const message = engine.messages.message(evidence.messageId)!;
+  const html = renderAcknowledgementReport({
+    message: {
+      id: message.id,
+      authorName: nameOf(evidence.author),
+      sentAt: message.sentAt,
+      text: message.text ?? '',
+      files: (message.attachments ?? []).map((a) => a.name),
+      digestHex: toHex(evidence.digest),
+    },
+    relayKeyHex: toHex(evidence.relayPublicKey),
+    acknowledgements: evidence.acknowledgements.map((a) => ({
+      name: nameOf(a.userId),
+      userId: a.userId,
+      deviceId: a.deviceId,
+      at: a.at,
+      signatureHex: toHex(a.signature),
+      valid: a.valid,
+    })),
+    generatedAt: Date.now(),
+    language,
+  });
+  try {
+    writeFileSync(file, html, { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(
+      (error as NodeJS.ErrnoException).code === 'EEXIST'
+        ? `${file} already exists; choose another file name.`
+        : `The record cannot be written to ${file}: ${(error as Error).message}`,
+    );
+  }
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -432,39 +479,54 @@ export function buildProgram(): Command {
     .addOption(passFile())
     .requiredOption('--id <messageId>', 'the message')
     .option('--json', 'one JSON object per acknowledgement per line (hex fields)')
-    .action(async (options: Common & { id: string; json?: boolean }) => {
-      const engine = await Engine.open({ dataDir: options.data, passphrase: passphrase(options) });
-      try {
-        const evidence = engine.acknowledgementEvidence(options.id);
-        if (evidence.acknowledgements.length === 0 && !options.json) {
-          out(`Nobody has acknowledged ${options.id} yet.`);
-        }
-        for (const a of evidence.acknowledgements) {
-          if (options.json) {
-            out(
-              JSON.stringify({
-                messageId: evidence.messageId,
-                author: evidence.author,
-                userId: a.userId,
-                deviceId: a.deviceId,
-                at: a.at,
-                digest: toHex(a.digest),
-                signature: toHex(a.signature),
-                certificate: toHex(a.certificate),
-                relayPublicKey: toHex(evidence.relayPublicKey),
-                valid: a.valid,
-              }),
-            );
-          } else {
-            out(
-              `${a.userId} (device ${a.deviceId}) on ${new Date(a.at).toISOString()}: ${a.valid ? 'signature valid' : 'SIGNATURE INVALID'}`,
-            );
+    .option('--html <file>', 'also write a printable record (a new file)')
+    .addOption(
+      new Option('--lang <language>', 'language of the record').choices(['fr', 'en']).default('fr'),
+    )
+    .action(
+      async (
+        options: Common & { id: string; json?: boolean; html?: string; lang: 'fr' | 'en' },
+      ) => {
+        const engine = await Engine.open({
+          dataDir: options.data,
+          passphrase: passphrase(options),
+        });
+        try {
+          const evidence = engine.acknowledgementEvidence(options.id);
+          if (options.html !== undefined) {
+            await writeAcknowledgementReport(engine, evidence, options.html, options.lang);
+            process.stderr.write(`Record written to ${options.html}.\n`);
           }
+          if (evidence.acknowledgements.length === 0 && !options.json) {
+            out(`Nobody has acknowledged ${options.id} yet.`);
+          }
+          for (const a of evidence.acknowledgements) {
+            if (options.json) {
+              out(
+                JSON.stringify({
+                  messageId: evidence.messageId,
+                  author: evidence.author,
+                  userId: a.userId,
+                  deviceId: a.deviceId,
+                  at: a.at,
+                  digest: toHex(a.digest),
+                  signature: toHex(a.signature),
+                  certificate: toHex(a.certificate),
+                  relayPublicKey: toHex(evidence.relayPublicKey),
+                  valid: a.valid,
+                }),
+              );
+            } else {
+              out(
+                `${a.userId} (device ${a.deviceId}) on ${new Date(a.at).toISOString()}: ${a.valid ? 'signature valid' : 'SIGNATURE INVALID'}`,
+              );
+            }
+          }
+        } finally {
+          await engine.close();
         }
-      } finally {
-        await engine.close();
-      }
-    });
+      },
+    );
 
   program
     .command('disappearing')

@@ -2,6 +2,7 @@
 // one-time code, how long it is valid, what to type where, and what to do with the
 // slip afterwards. One self-contained HTML document (no script, no outside resource;
 // every field escaped), one A4 page per person, in French by default or in English.
+import { escapeHtml } from '../../shared/util/html.js';
 import type { IssuedInvitation } from './invitations.js';
 
 export type SlipLanguage = 'fr' | 'en';
@@ -93,15 +94,6 @@ const STYLE = `
   .care p { margin: 1mm 0; }
   .issued { margin-top: 8mm; font-size: 9pt; color: #4a5868; }
 `;
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
 
 /** The relay key in groups of four, as the enrolment screen shows it. */
 export function groupedKey(hex: string): string {

@@ -161,6 +161,16 @@ describe('comgov CLI', () => {
     expect(line).toMatchObject({ messageId: id, author: 'alice', userId: 'bob', valid: true });
     expect(line.signature).toMatch(/^[0-9a-f]{128}$/);
     expect(line.relayPublicKey).toBe(toHex(relay.publicKey));
+    const record = path.join(ws.dataDir('ack-files'), 'releve.html');
+    mkdirSync(path.dirname(record), { recursive: true });
+    const printed = await cli(['acknowledgements', '--data', a, '--id', id, '--html', record]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const html = readFileSync(record, 'utf8');
+    expect(html).toContain('Relevé des prises de connaissance');
+    expect(html).toContain('Bob N.');
+    expect(html).toContain('>valide<');
+    const again = await cli(['acknowledgements', '--data', a, '--id', id, '--html', record]);
+    expect(again.stderr).toContain('already exists');
     const twice = await cli(['acknowledge', '--data', a, '--id', id]);
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toContain('NOT_ALLOWED');
