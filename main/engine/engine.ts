@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type {
   AccountView,
   ContactView,
@@ -47,6 +48,7 @@ import {
   topUpOneTimePrekeys,
 } from './account.js';
 import { MAX_TEXT_CHARS, encodeContent, isMessageId, newMessageId } from './content.js';
+import type { AcknowledgementSchema } from '../../shared/wire/gen/content_pb.js';
 import { Directory } from './directory.js';
 import { Disappearing, isExpireSeconds } from './disappearing.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
@@ -1280,8 +1282,6 @@ export class Engine
         .message(messageId)
         ?.acknowledgement?.by.some((b) => b.userId === this.me.userId);
       if (done) return this.messages.message(messageId)!;
-      const groupId = groupIdOf(target.conversationId);
-      if (groupId !== null) this.requireActiveMember(groupId);
       const at = Date.now();
       const certificate = new Uint8Array(
         statement(this.db, 'SELECT certificate FROM account WHERE id = 1')
@@ -1297,39 +1297,23 @@ export class Engine
         at,
       };
       const signature = sign(this.me.identity.secretKey, acknowledgementSignedBytes(fields));
-      const payload = encodeContent({
-        case: 'data',
-        value: {
-          id: newMessageId(),
-          sentAt: BigInt(at),
-          groupId: groupId ?? '',
-          kind: {
-            case: 'acknowledgement',
-            value: {
-              targetId: messageId,
-              targetAuthor: target.author,
-              digest: target.digest,
-              at: BigInt(at),
-              certificate,
-              signature,
-            },
+      return this.sendChange(
+        target,
+        messageId,
+        at,
+        {
+          case: 'acknowledgement',
+          value: {
+            targetId: messageId,
+            targetAuthor: target.author,
+            digest: target.digest,
+            at: BigInt(at),
+            certificate,
+            signature,
           },
         },
-      });
-      this.db.transaction(() => {
-        this.acknowledgements.record({ ...fields, certificate, signature });
-        this.outbox.enqueue(
-          payload,
-          this.recipientsOf(target.conversationId),
-          null,
-          target.conversationId,
-          at,
-        );
-      })();
-      this.outbox.kick();
-      const message = this.messages.message(messageId)!;
-      this.emitEvent({ type: 'messageUpdated', message });
-      return message;
+        () => this.acknowledgements.record({ ...fields, certificate, signature }),
+      );
     });
   }
 
@@ -1963,13 +1947,18 @@ export class Engine
     kind:
       | { case: 'edit'; value: { targetId: string; body: string } }
       | { case: 'delete'; value: { targetId: string } }
-      | { case: 'reaction'; value: { targetId: string; emoji: string } },
+      | { case: 'reaction'; value: { targetId: string; emoji: string } }
+      | {
+          case: 'acknowledgement';
+          value: MessageInitShape<typeof AcknowledgementSchema>;
+        },
     applyLocally: () => boolean,
   ): MessageView {
     const groupId = groupIdOf(target.conversationId);
     if (groupId !== null) {
       this.requireActiveMember(groupId);
-      this.requireMayPost(groupId);
+      // Members of a broadcast channel acknowledge; they post nothing else.
+      if (kind.case !== 'acknowledgement') this.requireMayPost(groupId);
     }
     const payload = encodeContent({
       case: 'data',
