@@ -31,6 +31,10 @@ test('a timer set in a conversation erases new messages on both sides', async ({
     'Amina Ndayishimiye a réglé les messages éphémères sur 30 secondes.',
   );
   await expect(bernard.page.getByRole('button', { name: 'Éphémères : 30 secondes' })).toBeVisible();
+  // The conversation list shows the hourglass too.
+  await expect(
+    bernard.page.locator('.conversation-row', { hasText: 'Amina' }).locator('.row-timer'),
+  ).toHaveAttribute('title', /^Éphémères : 30\ssecondes$/);
 
   // A new message carries the hourglass on both sides; Bernard has it open, so it is read.
   await send(amina.page, 'Note provisoire à effacer.');

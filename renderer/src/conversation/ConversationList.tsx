@@ -6,7 +6,7 @@ import type { ConversationView } from '../api/types.js';
 import { Avatar } from '../design/Avatar.js';
 import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
-import { formatListTime } from '../i18n/format.js';
+import { formatDuration, formatListTime } from '../i18n/format.js';
 import { NewGroupDialog } from '../groups/NewGroupDialog.js';
 import { useAppState, useController } from '../state/context.js';
 import { timerNoticeText } from './MessageItem.js';
@@ -68,6 +68,16 @@ function Row({ conversation, selected }: { conversation: ConversationView; selec
             <span className="row-title">
               {conversation.kind === 'group' && <Icon name="group" className="inline-icon" />}
               {conversation.title}
+              {conversation.expireSeconds > 0 && (
+                <span
+                  className="row-timer"
+                  title={t('disappearing.buttonOn', {
+                    duration: formatDuration(conversation.expireSeconds),
+                  })}
+                >
+                  <Icon name="timer" className="inline-icon" />
+                </span>
+              )}
             </span>
             <time className="row-time" dateTime={new Date(time).toISOString()}>
               {formatListTime(time)}
