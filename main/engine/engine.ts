@@ -919,18 +919,8 @@ export class Engine
         },
       });
       this.db.transaction(() => {
-        this.messages.insert({
-          id,
-          conversationId,
-          senderId: this.me.userId,
-          senderDevice: this.me.deviceId,
-          sentAt: now,
-          receivedAt: now,
+        this.insertOutgoing(id, conversationId, now, null, null, {
           kind: 'timer',
-          body: null,
-          replyTo: null,
-          outgoing: true,
-          status: 'waiting',
           expireSeconds: seconds,
         });
         this.disappearing.setTimer(conversationId, seconds, now);
@@ -1835,9 +1825,9 @@ export class Engine
     id: string,
     conversationId: string,
     now: number,
-    body: string,
+    body: string | null,
     replyTo: string | null,
-    flags: OutgoingFlags & { readonly expireSeconds: number },
+    flags: OutgoingFlags & { readonly expireSeconds: number; readonly kind?: 'timer' },
   ): void {
     this.messages.insert({
       id,
@@ -1846,7 +1836,7 @@ export class Engine
       senderDevice: this.me.deviceId,
       sentAt: now,
       receivedAt: now,
-      kind: replyTo ? 'reply' : 'text',
+      kind: flags.kind ?? (replyTo ? 'reply' : 'text'),
       body,
       replyTo,
       outgoing: true,
