@@ -536,10 +536,9 @@ export class Controller {
     void this.api.setTyping(conversationId, typing);
   }
 
-  /** Sends, replies or saves an edit; true when the engine took it. */
   /**
-   * Sends what was typed (or saves an edit). `requestAcknowledgement`: each recipient is
-   * asked to acknowledge it, signed ("pris connaissance").
+   * Sends, replies or saves an edit; true when the engine took it. `requestAcknowledgement`:
+   * each recipient is asked to acknowledge it, signed ("pris connaissance").
    */
   async submit(
     conversationId: string,
