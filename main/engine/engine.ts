@@ -692,18 +692,15 @@ export class Engine
   /** A broadcast channel's view says so, and whether I may post in it. */
   private withChannel(view: ConversationView): ConversationView {
     const groupId = view.kind === 'group' ? groupIdOf(view.id) : null;
-    const roster = groupId !== null ? this.groups.roster(groupId) : null;
-    if (!roster?.broadcast) return view;
-    return {
-      ...view,
-      channel: { mayPost: roster.members.some((m) => m.userId === this.me.userId && m.admin) },
-    };
+    const rights = groupId !== null ? this.groups.rights(groupId, this.me.userId) : null;
+    if (!rights?.broadcast) return view;
+    return { ...view, channel: { mayPost: rights.admin } };
   }
 
   /** In a broadcast channel only its administrators post (text, files, reactions, edits). */
   private requireMayPost(groupId: string): void {
-    const roster = this.groups.roster(groupId);
-    if (roster?.broadcast && !roster.members.some((m) => m.userId === this.me.userId && m.admin)) {
+    const rights = this.groups.rights(groupId, this.me.userId);
+    if (rights?.broadcast && !rights.admin) {
       throw new EngineError(
         'NOT_ALLOWED',
         'Only the administrators of this channel post in it; you can read and acknowledge.',

@@ -495,14 +495,13 @@ export class Inbox {
     if (body.case !== 'data' || body.value.groupId !== groupId) {
       throw new Refusal('BAD_CONTENT', 'A group message must carry a message of its own group.');
     }
-    if (!this.groups.isMember(groupId, row.sender_user)) {
+    const rights = this.groups.rights(groupId, row.sender_user);
+    if (!rights?.member) {
       throw new Refusal('NOT_A_MEMBER', `${row.sender_user} is not a member of this group.`);
     }
-    const roster = this.groups.roster(groupId);
-    const senderIsAdmin =
-      roster?.members.some((m) => m.userId === row.sender_user && m.admin) === true;
+    const senderIsAdmin = rights.admin;
     // In a broadcast channel, members only acknowledge what the admins post.
-    if (roster?.broadcast && !senderIsAdmin && body.value.kind.case !== 'acknowledgement') {
+    if (rights.broadcast && !senderIsAdmin && body.value.kind.case !== 'acknowledgement') {
       throw new Refusal(
         'NOT_ALLOWED',
         `${row.sender_user} is not an administrator of this channel: only they post in it.`,

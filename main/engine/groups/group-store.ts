@@ -63,6 +63,25 @@ export class GroupStore {
     ).map((r) => ({ userId: r.user_id, admin: r.admin === 1 }));
   }
 
+  /**
+   * What one person may do in a group, in one indexed read (no member list): whether they
+   * are a member, an admin, and whether the group is a broadcast channel. Null for a
+   * group this device does not know. Used on every group message and list refresh.
+   */
+  rights(
+    groupId: string,
+    userId: string,
+  ): { member: boolean; admin: boolean; broadcast: boolean } | null {
+    const row = statement(
+      this.db,
+      `SELECT g.broadcast, m.admin FROM groups g
+         LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ?
+         WHERE g.id = ?`,
+    ).get(userId, groupId) as { broadcast: number; admin: number | null } | undefined;
+    if (!row) return null;
+    return { member: row.admin !== null, admin: row.admin === 1, broadcast: row.broadcast === 1 };
+  }
+
   isMember(groupId: string, userId: string): boolean {
     return (
       statement(this.db, 'SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?').get(
