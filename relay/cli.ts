@@ -3,11 +3,13 @@
 // the running relay notices revocations within externalChangePollMs).
 import { userInfo } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_CLEARANCE } from '../shared/api/classification.js';
 import { ready } from '../shared/crypto/index.js';
 import { toHex } from '../shared/util/bytes.js';
 import { USER_ID_RULE, isValidDeviceId, isValidUserId } from '../shared/wire/index.js';
 import { backupDataDir } from './backup.js';
 import { registerAuditCommand } from './audit-command.js';
+import { registerClearanceCommand } from './clearance-command.js';
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
 import { registerReleaseCommands } from './release/release-commands.js';
@@ -135,6 +137,10 @@ export function buildProgram(): Command {
     .requiredOption('--name <display name>', 'display name')
     .option('--institution <name>', 'ministry or institution', '')
     .option('--title <t>', 'job title', '')
+    .option(
+      '--clearance <label>',
+      'highest classification label they may receive: none, restricted (the default), confidential, secret',
+    )
     .option('--expires-hours <h>', 'hours before the code expires (default from relay.json: 168)')
     .option('--slip <file.html>', 'also write a printable enrolment slip (a new file)');
   for (const option of slipOptions()) invite.addOption(option);
@@ -145,6 +151,7 @@ export function buildProgram(): Command {
       name: string;
       institution: string;
       title: string;
+      clearance?: string;
       expiresHours?: string;
       slip?: string;
       relayUrl?: string;
@@ -156,6 +163,7 @@ export function buildProgram(): Command {
         name: options.name,
         institution: options.institution,
         title: options.title,
+        ...(options.clearance !== undefined ? { clearance: options.clearance } : {}),
       });
       const ttlMs = codeLifetimeMs(options.data, options.expiresHours);
       const relayUrl = checkRelayUrl(options.relayUrl);
@@ -274,7 +282,10 @@ export function buildProgram(): Command {
         if (users.length === 0) out('No users yet. Add one with "comgov-relay invite".');
         for (const { user, devices } of users) {
           const state = user.revokedAt === null ? '' : ` [revoked ${formatTime(user.revokedAt)}]`;
-          out(`${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${state}`);
+          const clearance = user.clearance === DEFAULT_CLEARANCE ? '' : `  [${user.clearance}]`;
+          out(
+            `${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${clearance}${state}`,
+          );
           for (const d of devices) {
             const wipe =
               d.wipeDeliveredAt !== null
@@ -337,6 +348,7 @@ export function buildProgram(): Command {
 
   registerInviteBatchCommand(program, out, data, cliActor);
   registerAuditCommand(program, out, data);
+  registerClearanceCommand(program, out, data, cliActor);
   registerReleaseCommands(program, out);
 
   return program;

@@ -2,9 +2,15 @@
 // data folder comes from COMGOV_PASSPHRASE or --passphrase-file, never from the
 // command line (where other users of the machine could read it).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
+import {
+  CLASSIFICATION_WORDS,
+  type Classification,
+  DEFAULT_CLEARANCE,
+  parseClassification,
+} from '../../shared/api/classification.js';
 import { fromHex, toHex } from '../../shared/util/bytes.js';
 import { Engine } from '../engine/engine.js';
 import { renderAcknowledgementReport } from '../engine/acknowledgements/acknowledgement-report.js';
@@ -92,6 +98,22 @@ async function sentOrRefused(
   return final;
 }
 
+/** `--label`: a classification label, in English or French (shared/api/classification.ts). */
+function labelOption(): Option {
+  return new Option(
+    '--label <label>',
+    `classification label: ${CLASSIFICATION_WORDS.join(', ')} (refused above the clearance of anyone in the conversation)`,
+  ).argParser((word: string) => {
+    const label = parseClassification(word);
+    if (label === null) {
+      throw new InvalidArgumentError(
+        `"${word}" is not a classification label; use one of: ${CLASSIFICATION_WORDS.join(', ')}.`,
+      );
+    }
+    return label;
+  });
+}
+
 function messageJson(m: MessageView): string {
   return JSON.stringify({
     id: m.id,
@@ -105,6 +127,7 @@ function messageJson(m: MessageView): string {
     ...(m.expireSeconds !== undefined ? { expireSeconds: m.expireSeconds } : {}),
     ...(m.expiresAt !== undefined ? { expiresAt: m.expiresAt } : {}),
     ...(m.acknowledgement ? { acknowledgement: m.acknowledgement } : {}),
+    ...(m.classification ? { classification: m.classification } : {}),
     attachments: (m.attachments ?? []).map((a) => ({
       id: a.id,
       name: a.name,
@@ -222,11 +245,18 @@ export function buildProgram(): Command {
     .option('--no-wait', 'leave the message in the outbox and exit at once')
     .option('--timeout <seconds>', 'how long to wait for the relay', '60')
     .option('--ack', 'ask each recipient for a signed acknowledgement ("pris connaissance")')
+    .addOption(labelOption())
     .argument('<text...>', 'the message')
     .action(
       async (
         words: string[],
-        options: Common & { to: string; wait: boolean; timeout: string; ack?: boolean },
+        options: Common & {
+          to: string;
+          wait: boolean;
+          timeout: string;
+          ack?: boolean;
+          label?: Classification;
+        },
       ) => {
         const engine = await Engine.open({
           dataDir: options.data,
@@ -237,6 +267,7 @@ export function buildProgram(): Command {
           const message = value(
             await engine.sendText(options.to, words.join(' '), {
               requestAcknowledgement: options.ack === true,
+              ...(options.label ? { classification: options.label } : {}),
             }),
           );
           if (!options.wait) {
@@ -312,7 +343,7 @@ export function buildProgram(): Command {
           if (options.json) out(JSON.stringify(c));
           else
             out(
-              `${c.userId}\t${c.displayName}\t${c.institution}\t${c.title}\t${c.devices.filter((d) => d.active).length} device(s)${c.identityChanged ? '\tKEY CHANGED' : ''}${c.verified ? '\tverified' : ''}`,
+              `${c.userId}\t${c.displayName}\t${c.institution}\t${c.title}\t${c.devices.filter((d) => d.active).length} device(s)${c.clearance === DEFAULT_CLEARANCE ? '' : `\tcleared: ${c.clearance}`}${c.identityChanged ? '\tKEY CHANGED' : ''}${c.verified ? '\tverified' : ''}`,
             );
         }
         if (!options.json && contacts.length === 0) out('No contacts yet.');
@@ -372,8 +403,12 @@ export function buildProgram(): Command {
     .option('--timeout <seconds>', 'how long to wait', '600')
     .argument('<path>', 'the file')
     .option('--ack', 'ask each recipient for a signed acknowledgement ("pris connaissance")')
+    .addOption(labelOption())
     .action(
-      async (file: string, options: Common & { to: string; timeout: string; ack?: boolean }) => {
+      async (
+        file: string,
+        options: Common & { to: string; timeout: string; ack?: boolean; label?: Classification },
+      ) => {
         const engine = await Engine.open({
           dataDir: options.data,
           passphrase: passphrase(options),
@@ -392,6 +427,7 @@ export function buildProgram(): Command {
           const message = value(
             await engine.sendFile(options.to, file, {
               requestAcknowledgement: options.ack === true,
+              ...(options.label ? { classification: options.label } : {}),
             }),
           );
           const final = await sentOrRefused(

@@ -160,6 +160,14 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
       user.title,
       now,
     );
+    // My own directory entry, so that my clearance is known from the first screen on
+    // (the devices follow at the first directory refresh).
+    statement(
+      db,
+      `INSERT INTO contacts (user_id, display_name, institution, title, clearance, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET clearance = excluded.clearance`,
+    ).run(user.userId, user.displayName, user.institution, user.title, user.clearance, now);
     saveSignedPrekey(db, signedPrekey);
     saveOneTimePrekeys(db, oneTime);
     statement(

@@ -35,6 +35,8 @@ export class Directory {
     private readonly http: RelayHttp,
     private readonly account: Account,
     private readonly onIdentityChange: (change: IdentityChange) => void,
+    /** Someone's clearance for classification labels changed (the ICT cell set it). */
+    private readonly onClearanceChange: (userId: string) => void = () => undefined,
   ) {}
 
   /** Active devices we know for a user (for ourselves: our other devices). */
@@ -107,14 +109,28 @@ export class Directory {
       valid.push(certificate);
     }
     const changes: IdentityChange[] = [];
+    let clearanceChanged = false;
     this.db.transaction(() => {
       const known = this.isKnown(profile.userId);
+      const clearanceBefore = statement(this.db, 'SELECT clearance FROM contacts WHERE user_id = ?')
+        .pluck()
+        .get(profile.userId) as number | undefined;
+      clearanceChanged = clearanceBefore !== undefined && clearanceBefore !== profile.clearance;
       statement(
         this.db,
-        `INSERT INTO contacts (user_id, display_name, institution, title, updated_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO contacts (user_id, display_name, institution, title, clearance, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name,
-             institution = excluded.institution, title = excluded.title, updated_at = excluded.updated_at`,
-      ).run(profile.userId, profile.displayName, profile.institution, profile.title, now);
+             institution = excluded.institution, title = excluded.title,
+             clearance = excluded.clearance, updated_at = excluded.updated_at`,
+      ).run(
+        profile.userId,
+        profile.displayName,
+        profile.institution,
+        profile.title,
+        profile.clearance,
+        now,
+      );
       const existing = new Map(
         (
           statement(
@@ -185,6 +201,7 @@ export class Directory {
       }
     })();
     for (const change of changes) this.onIdentityChange(change);
+    if (clearanceChanged) this.onClearanceChange(profile.userId);
   }
 
   private recordChange(

@@ -79,7 +79,13 @@ import {
   signEntry,
 } from './groups/roster.js';
 import { Inbox, type InboxEffects, emptyEffects } from './inbox.js';
-import { MessageStore, directConversationId } from './message-store.js';
+import { Clearances, checkClassificationOption, labelOfLevel } from './classification.js';
+import {
+  MessageStore,
+  type StoredConversationView,
+  directConversationId,
+} from './message-store.js';
+import { type Classification, classificationLevel } from '../../shared/api/classification.js';
 import { type JobRecipients, Outbox } from './outbox.js';
 import { RelayHttp } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
@@ -115,6 +121,8 @@ export interface OpenOptions {
 /** A revoked device's wipe check: how long one probe may take before it is dropped. */
 const WIPE_PROBE_TIMEOUT_MS = 30_000;
 const DEFAULT_REVOKED_RECHECK_MS = 10 * 60_000;
+/** How long a labelled send waits for the relay's current clearances before using what it knows. */
+const CLEARANCE_REFRESH_MS = 3000;
 
 export interface EngineEvents {
   event: [EngineEvent];
@@ -152,6 +160,7 @@ export class Engine
   private readonly previews: Previews;
   private readonly disappearing: Disappearing;
   private readonly acknowledgements: Acknowledgements;
+  private readonly clearances: Clearances;
   private readonly sweeper: ExpirySweeper;
   private readonly dataDir: string;
   private readonly allowDisappearingMessages: boolean;
@@ -190,8 +199,21 @@ export class Engine
       ...(options.minRetryMs !== undefined ? { minRetryMs: options.minRetryMs } : {}),
       ...(options.maxRetryMs !== undefined ? { maxRetryMs: options.maxRetryMs } : {}),
     });
-    this.directory = new Directory(db, this.http, me, (change) =>
-      this.emitEvent({ type: 'identityChanged', userId: change.userId, deviceId: change.deviceId }),
+    this.directory = new Directory(
+      db,
+      this.http,
+      me,
+      (change) =>
+        this.emitEvent({
+          type: 'identityChanged',
+          userId: change.userId,
+          deviceId: change.deviceId,
+        }),
+      (userId) => {
+        // The labels offered in each conversation the person is in change with it.
+        for (const conversationId of this.clearances.conversationsOf(userId))
+          this.emitEvent({ type: 'conversation', conversationId });
+      },
     );
     this.groups = new GroupStore(db);
     this.attachments = new Attachments({
@@ -202,6 +224,7 @@ export class Engine
     this.previews = new Previews(db);
     this.disappearing = new Disappearing(db);
     this.acknowledgements = new Acknowledgements(db);
+    this.clearances = new Clearances(db, me.userId);
     this.sweeper = new ExpirySweeper({
       db,
       disappearing: this.disappearing,
@@ -682,19 +705,54 @@ export class Engine
       institution: this.me.institution,
       title: this.me.title,
       relayUrl: this.me.relayUrl,
+      clearance: this.clearances.ofUser(this.me.userId),
     }));
   }
 
   listConversations(): Promise<Result<readonly ConversationView[]>> {
-    return result(() => this.messages.conversations().map((c) => this.withChannel(c)));
+    return result(() => this.messages.conversations().map((c) => this.conversationView(c)));
   }
 
-  /** A broadcast channel's view says so, and whether I may post in it. */
-  private withChannel(view: ConversationView): ConversationView {
+  /**
+   * What the store knows of a conversation, with the labels everyone in it is cleared
+   * for and, for a broadcast channel, whether I may post in it.
+   */
+  private conversationView(stored: StoredConversationView): ConversationView {
+    const view = { ...stored, clearance: this.clearances.ofConversation(stored.id) };
     const groupId = view.kind === 'group' ? groupIdOf(view.id) : null;
     const rights = groupId !== null ? this.groups.rights(groupId, this.me.userId) : null;
     if (!rights?.broadcast) return view;
     return { ...view, channel: { mayPost: rights.admin } };
+  }
+
+  /**
+   * Classification rules (main/engine/classification.ts), checked before a message of
+   * mine is stored. A labelled message first asks the relay for the current clearances
+   * (an ICT cell may just have lowered one), waiting at most CLEARANCE_REFRESH_MS; when
+   * the relay cannot be reached, what the directory last said holds.
+   */
+  private async requireCleared(
+    conversationId: string,
+    label: Classification,
+    replyTo: string | null = null,
+  ): Promise<void> {
+    if (label !== 'none') {
+      const members = this.clearances.members(conversationId);
+      const refresh =
+        members.length <= 2
+          ? Promise.all(members.map((userId) => this.directory.refreshUser(userId)))
+          : this.directory.refreshAll();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        refresh.catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLEARANCE_REFRESH_MS))),
+      ]).finally(() => clearTimeout(timer));
+    }
+    const answers =
+      replyTo !== null && isMessageId(replyTo)
+        ? this.messages.messageRow(replyTo)?.classification
+        : undefined;
+    this.clearances.check(conversationId, label, (userId) => this.titleOf(userId), answers);
   }
 
   /** In a broadcast channel only its administrators post (text, files, reactions, edits). */
@@ -742,13 +800,19 @@ export class Engine
   sendText(
     to: string,
     text: string,
-    options: { readonly replyTo?: string; readonly requestAcknowledgement?: boolean } = {},
+    options: {
+      readonly replyTo?: string;
+      readonly requestAcknowledgement?: boolean;
+      readonly classification?: Classification;
+    } = {},
   ): Promise<Result<MessageView>> {
-    return result(() =>
-      this.sendTextTo(to, text, options.replyTo ?? null, {
+    return result(() => {
+      if (typeof options !== 'object' || options === null) throw new EngineError('BAD_REQUEST');
+      return this.sendTextTo(to, text, options.replyTo ?? null, {
         ackRequested: options.requestAcknowledgement === true,
-      }),
-    );
+        classification: checkClassificationOption(options.classification),
+      });
+    });
   }
 
   /** A text to a user id or `group:<id>`, stored and queued (sendText, and forwards). */
@@ -759,9 +823,16 @@ export class Engine
     flags: OutgoingFlags,
   ): Promise<MessageView> {
     this.requireActiveDevice();
+    const label = flags.classification ?? 'none';
     const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-    if (groupId !== null) return this.sendGroupText(groupId, text, replyTo, flags);
+    if (groupId !== null) {
+      if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
+      this.requireActiveMember(groupId);
+      await this.requireCleared(groupConversationId(groupId), label, replyTo);
+      return this.sendGroupText(groupId, text, replyTo, flags);
+    }
     const peer = await this.resolvePeer(to);
+    await this.requireCleared(directConversationId(peer), label, replyTo);
     return this.queueText(
       (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
       { users: [peer], syncDestination: peer },
@@ -975,6 +1046,7 @@ export class Engine
         institution: string;
         title: string;
         verified: number;
+        clearance: number;
       }[];
       return rows
         .filter((r) => r.user_id !== this.me.userId)
@@ -984,6 +1056,7 @@ export class Engine
           institution: r.institution,
           title: r.title,
           verified: r.verified === 1,
+          clearance: labelOfLevel(r.clearance),
           identityChanged:
             this.db
               .prepare('SELECT 1 FROM identity_changes WHERE user_id = ? AND acknowledged = 0')
@@ -1181,7 +1254,9 @@ export class Engine
           );
         }
       }
+      const label = checkClassificationOption(options.classification);
       const conversationId = await this.conversationFor(to);
+      await this.requireCleared(conversationId, label);
       let attachmentId: string;
       try {
         attachmentId = await this.attachments.prepareUpload(filePath);
@@ -1191,6 +1266,7 @@ export class Engine
       }
       return this.storeFileMessage(conversationId, '', [attachmentId], {
         ackRequested: options.requestAcknowledgement === true,
+        classification: label,
         also: () => {
           if (preview) this.previews.keep(attachmentId, preview);
         },
@@ -1358,8 +1434,10 @@ export class Engine
       const source = this.messages.message(messageId);
       if (!source || source.deletedAt !== null) throw new EngineError('UNKNOWN_MESSAGE');
       const files = (source.attachments ?? []).map((a) => a.id);
+      // The copy keeps the label: it may only go where everyone is cleared for it.
+      const classification = source.classification ?? 'none';
       if (files.length === 0) {
-        return this.sendTextTo(to, source.text ?? '', null, { forwarded: true });
+        return this.sendTextTo(to, source.text ?? '', null, { forwarded: true, classification });
       }
       for (const id of files) {
         try {
@@ -1370,7 +1448,11 @@ export class Engine
         }
       }
       const conversationId = await this.conversationFor(to);
-      return this.storeFileMessage(conversationId, source.text ?? '', files, { forwarded: true });
+      await this.requireCleared(conversationId, classification);
+      return this.storeFileMessage(conversationId, source.text ?? '', files, {
+        forwarded: true,
+        classification,
+      });
     });
   }
 
@@ -1391,6 +1473,7 @@ export class Engine
       this.insertOutgoing(id, conversationId, now, body, null, {
         forwarded: options.forwarded === true,
         ackRequested: options.ackRequested === true,
+        classification: options.classification ?? 'none',
         expireSeconds: this.disappearing.timerOf(conversationId),
       });
       attachmentIds.forEach((attachmentId, position) =>
@@ -1485,6 +1568,7 @@ export class Engine
           },
         },
         expireSeconds: stored?.expireSeconds ?? 0,
+        classification: classificationLevel(stored?.classification ?? 'none'),
       },
     });
     this.db.transaction(() => {
@@ -1581,7 +1665,7 @@ export class Engine
         { members: roster, name: title, broadcast: options.broadcast === true },
         [],
       );
-      return this.withChannel(
+      return this.conversationView(
         this.messages.conversations().find((c) => c.id === groupConversationId(groupId))!,
       );
     });
@@ -1778,6 +1862,7 @@ export class Engine
     checkText(text);
     const forwarded = flags.forwarded === true;
     const ackRequested = flags.ackRequested === true;
+    const classification = flags.classification ?? 'none';
     if (replyTo !== null && (!isMessageId(replyTo) || !this.messages.messageRow(replyTo))) {
       throw new EngineError('UNKNOWN_MESSAGE', 'The message you reply to does not exist.');
     }
@@ -1798,11 +1883,13 @@ export class Engine
             value: { body: text, replyTo: replyTo ?? '', forwarded, ackRequested },
           },
           expireSeconds,
+          classification: classificationLevel(classification),
         },
       });
       this.insertOutgoing(id, conversationId, now, text, replyTo, {
         forwarded,
         ackRequested,
+        classification,
         expireSeconds,
       });
       // A forward is not what was being typed here: the draft stays.
@@ -1840,6 +1927,7 @@ export class Engine
       status: 'waiting',
       forwarded: flags.forwarded === true,
       ackRequested: flags.ackRequested === true,
+      classification: flags.classification ?? 'none',
       expireSeconds: flags.expireSeconds,
     });
   }
@@ -1968,10 +2056,11 @@ export class Engine
   }
 }
 
-/** How a message of mine is marked: forwarded, or asking for signed acknowledgements. */
+/** How a message of mine is marked: forwarded, asking for acknowledgements, its label. */
 interface OutgoingFlags {
   readonly forwarded?: boolean;
   readonly ackRequested?: boolean;
+  readonly classification?: Classification;
 }
 
 function checkGroupName(name: unknown): string {

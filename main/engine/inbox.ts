@@ -20,6 +20,7 @@ import {
   senderKeyIdOf,
 } from '../../shared/crypto/index.js';
 import { EngineError } from '../../shared/api/errors.js';
+import { classificationOfLevel } from '../../shared/api/classification.js';
 import {
   type GroupStore,
   groupConversationId,
@@ -549,6 +550,14 @@ export class Inbox {
         }
         // The sender's timer, whatever ours says; a value beyond the bounds is capped.
         const expireSeconds = Math.min(data.expireSeconds, MAX_EXPIRE_SECONDS);
+        // A label this app does not know has rules it cannot honour: not shown at all.
+        const classification = classificationOfLevel(data.classification);
+        if (classification === null) {
+          throw new Refusal(
+            'UNSUPPORTED',
+            'This message carries a classification label this version does not know; update the app.',
+          );
+        }
         const fresh = this.messages.insert({
           id: data.id,
           conversationId,
@@ -566,6 +575,7 @@ export class Inbox {
           // Mine, sent from another device: it left when it was sent.
           expiresAt: outgoing && expireSeconds > 0 ? sentAt + expireSeconds * 1000 : null,
           ackRequested: kind.value.ackRequested,
+          classification,
         });
         if (fresh) {
           kind.value.attachments.forEach((a, position) => {

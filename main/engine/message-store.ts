@@ -12,6 +12,11 @@ import type {
 } from '../../shared/api/contract.js';
 import type { Store } from './store/open-store.js';
 import { expiryView } from './disappearing.js';
+import { labelOfLevel } from './classification.js';
+import { type Classification, classificationLevel } from '../../shared/api/classification.js';
+
+/** A conversation as the store knows it; the engine adds who may post and the clearance. */
+export type StoredConversationView = Omit<ConversationView, 'clearance' | 'channel'>;
 
 export function directConversationId(peerUserId: string): string {
   return `direct:${peerUserId}`;
@@ -37,6 +42,8 @@ export interface NewMessage {
   readonly expiresAt?: number | null;
   /** Its sender asks each recipient for a signed acknowledgement. */
   readonly ackRequested?: boolean;
+  /** Its classification label (absent: none). */
+  readonly classification?: Classification;
 }
 
 interface MessageRow {
@@ -57,6 +64,7 @@ interface MessageRow {
   expire_seconds: number;
   expires_at: number | null;
   ack_requested: number;
+  classification: number;
 }
 
 const STATUS_RANK: Record<DeliveryStatus, number> = {
@@ -94,8 +102,9 @@ export class MessageStore {
     const result = statement(
       this.db,
       `INSERT INTO messages (id, conversation_id, sender_id, sender_device, sent_at, received_at, kind, body,
-           reply_to, outgoing, status, forwarded, expire_seconds, expires_at, ack_requested)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+           reply_to, outgoing, status, forwarded, expire_seconds, expires_at, ack_requested,
+           classification)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     ).run(
       m.id,
       m.conversationId,
@@ -112,6 +121,7 @@ export class MessageStore {
       m.expireSeconds ?? 0,
       m.expiresAt ?? null,
       m.ackRequested ? 1 : 0,
+      classificationLevel(m.classification ?? 'none'),
     );
     if (result.changes === 0) return false;
     statement(
@@ -249,14 +259,24 @@ export class MessageStore {
     return row ? this.view(row) : null;
   }
 
-  messageRow(
-    id: string,
-  ): { senderId: string; conversationId: string; outgoing: boolean; deleted: boolean } | null {
+  messageRow(id: string): {
+    senderId: string;
+    conversationId: string;
+    outgoing: boolean;
+    deleted: boolean;
+    classification: Classification;
+  } | null {
     const row = statement(
       this.db,
-      'SELECT sender_id, conversation_id, outgoing, deleted_at FROM messages WHERE id = ?',
+      'SELECT sender_id, conversation_id, outgoing, deleted_at, classification FROM messages WHERE id = ?',
     ).get(id) as
-      | { sender_id: string; conversation_id: string; outgoing: number; deleted_at: number | null }
+      | {
+          sender_id: string;
+          conversation_id: string;
+          outgoing: number;
+          deleted_at: number | null;
+          classification: number;
+        }
       | undefined;
     return row
       ? {
@@ -264,6 +284,7 @@ export class MessageStore {
           conversationId: row.conversation_id,
           outgoing: row.outgoing === 1,
           deleted: row.deleted_at !== null,
+          classification: labelOfLevel(row.classification),
         }
       : null;
   }
@@ -298,7 +319,7 @@ export class MessageStore {
     return rows.reverse().map((r) => this.view(r));
   }
 
-  conversations(): ConversationView[] {
+  conversations(): StoredConversationView[] {
     const rows = statement(
       this.db,
       `SELECT c.*, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1) AS last_id
@@ -352,6 +373,7 @@ export class MessageStore {
       ...(row.ack_requested === 1
         ? { acknowledgement: { requested: true as const, by: this.acknowledgedBy(row.id) } }
         : {}),
+      ...(row.classification !== 0 ? { classification: labelOfLevel(row.classification) } : {}),
     };
   }
 

@@ -51,6 +51,24 @@ describe('invitations from a CSV file', () => {
     );
   });
 
+  it('reads a clearance column (English or French words; empty leaves the default)', () => {
+    expect(
+      parseInvitationsCsv('user;name;clearance\namina;Amina;Confidentiel\nbeno;Benoît;\n'),
+    ).toEqual([
+      {
+        userId: 'amina',
+        displayName: 'Amina',
+        institution: '',
+        title: '',
+        clearance: 'confidential',
+      },
+      { userId: 'beno', displayName: 'Benoît', institution: '', title: '' },
+    ]);
+    expect(refusal('user;name;clearance\namina;Amina;très secret\n')).toMatch(
+      /^Line 2: "très secret" is not a clearance; use one of: none/,
+    );
+  });
+
   it('says what is wrong with the file itself', () => {
     expect(refusal('user;name\n')).toBe('The CSV file names nobody to invite.');
     expect(refusal('identifiant;nom\nx;y\n')).toMatch(/must name the columns/);

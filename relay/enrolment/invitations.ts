@@ -10,6 +10,11 @@ import {
   isValidUserId,
   normaliseEnrolmentCode,
 } from '../../shared/wire/index.js';
+import {
+  CLASSIFICATION_WORDS,
+  type Classification,
+  parseClassification,
+} from '../../shared/api/classification.js';
 import { hashEnrolmentCode } from '../http/directory-routes.js';
 import type { RelayStore } from '../store/store.js';
 
@@ -23,6 +28,8 @@ export interface Invitation {
   readonly displayName: string;
   readonly institution: string;
   readonly title: string;
+  /** Their clearance for classification labels; absent: left as it is (new: the default). */
+  readonly clearance?: Classification;
 }
 
 export interface IssuedInvitation {
@@ -47,7 +54,7 @@ function field(value: string | undefined, what: string, where: string): string {
 
 /** Checks one person's particulars; `where` prefixes the sentence (e.g. "Line 4: "). */
 export function checkInvitation(
-  raw: { user?: string; name?: string; institution?: string; title?: string },
+  raw: { user?: string; name?: string; institution?: string; title?: string; clearance?: string },
   where = '',
 ): Invitation {
   const userId = (raw.user ?? '').trim();
@@ -56,17 +63,25 @@ export function checkInvitation(
   }
   const displayName = field(raw.name, 'display name', where);
   if (displayName === '') throw new InvitationError(`${where}The display name must not be empty.`);
+  const clearanceWord = (raw.clearance ?? '').trim();
+  const clearance = clearanceWord === '' ? undefined : parseClassification(clearanceWord);
+  if (clearance === null) {
+    throw new InvitationError(
+      `${where}"${clearanceWord}" is not a clearance; use one of: ${CLASSIFICATION_WORDS.join(', ')}.`,
+    );
+  }
   return {
     userId,
     displayName,
     institution: field(raw.institution, 'institution', where),
     title: field(raw.title, 'title', where),
+    ...(clearance !== undefined ? { clearance } : {}),
   };
 }
 
 /**
  * Reads a CSV file of people to invite: a header line naming the columns `user` and
- * `name`, and optionally `institution` and `title` (in any order; comma or semicolon,
+ * `name`, and optionally `institution`, `title` and `clearance` (in any order; comma or semicolon,
  * as spreadsheets save them in French). Every line is checked before anything is
  * created: one bad line refuses the file, with its number.
  */
@@ -89,7 +104,7 @@ export function parseInvitationsCsv(text: string): Invitation[] {
     );
   }
   const columns = records.length > 0 ? Object.keys(records[0]!) : [];
-  const known = new Set(['user', 'name', 'institution', 'title']);
+  const known = new Set(['user', 'name', 'institution', 'title', 'clearance']);
   const unknown = columns.filter((c) => !known.has(c));
   if (records.length > 0 && (!columns.includes('user') || !columns.includes('name'))) {
     throw new InvitationError(
@@ -98,7 +113,7 @@ export function parseInvitationsCsv(text: string): Invitation[] {
   }
   if (unknown.length > 0) {
     throw new InvitationError(
-      `Unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')}: use user, name, institution and title.`,
+      `Unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')}: use user, name, institution, title and clearance.`,
     );
   }
   if (records.length === 0) throw new InvitationError('The CSV file names nobody to invite.');
@@ -152,6 +167,9 @@ export async function issueInvitations(
       expiresAt,
       options.actor,
     );
+    if (invitation.clearance !== undefined) {
+      await store.setClearance(invitation.userId, invitation.clearance, options.now, options.actor);
+    }
     issued.push({ invitation, code, expiresAt });
   }
   return issued;

@@ -11,6 +11,7 @@ import {
   verifySignedPrekey,
 } from '../../shared/crypto/index.js';
 import { utf8 } from '../../shared/util/bytes.js';
+import { classificationLevel } from '../../shared/api/classification.js';
 import {
   DirectorySchema,
   EnrolRequestSchema,
@@ -58,6 +59,7 @@ function profileOf(user: UserRecord, devices: readonly DeviceRecord[]) {
     displayName: user.displayName,
     institution: user.institution,
     title: user.title,
+    clearance: classificationLevel(user.clearance),
     devices: devices.map(certificateOf),
   };
 }

@@ -123,6 +123,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE devices ADD COLUMN last_seen_at INTEGER;
   `,
+  // 6: each user's clearance for classification labels (shared/api/classification.ts),
+  // as a level: 1, « Diffusion restreinte », until the ICT cell sets another.
+  `
+  ALTER TABLE users ADD COLUMN clearance INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

@@ -5,6 +5,11 @@
 // cut, not only a process crash; NORMAL would fsync only at checkpoints and could
 // lose acknowledged envelopes on power loss. The cost is one fsync per commit,
 // which the CommitBatcher (relay/commit-batcher.ts) spreads over many envelopes.
+import {
+  type Classification,
+  classificationLevel,
+  classificationOfLevel,
+} from '../../shared/api/classification.js';
 import Database from 'better-sqlite3';
 import { ready } from '../../shared/crypto/index.js';
 import { toHex } from '../../shared/util/bytes.js';
@@ -46,6 +51,7 @@ interface UserRow {
   title: string;
   created_at: number;
   revoked_at: number | null;
+  clearance: number;
 }
 
 interface DeviceRow {
@@ -88,6 +94,8 @@ function toUser(row: UserRow): UserRecord {
     title: row.title,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+    // A level this version does not know grants nothing (fail closed).
+    clearance: classificationOfLevel(row.clearance) ?? 'none',
   };
 }
 
@@ -417,6 +425,39 @@ export class SqliteStore implements RelayStore {
         });
         this.bumpAdminCounter();
         return targets.map((t) => ({ userId, deviceId: t.device_id }));
+      })
+      .immediate();
+  }
+
+  async setClearance(
+    userId: string,
+    clearance: Classification,
+    now: number,
+    actor = 'cli',
+  ): Promise<Classification> {
+    await ready(); // the admin log's hash
+    return this.db
+      .transaction(() => {
+        const existing = this.statements.getUser.get(userId);
+        if (!existing) {
+          throw Object.assign(
+            new Error(`There is no user "${userId}"; list them with "comgov-relay users".`),
+            { code: 'USER_NOT_FOUND' },
+          );
+        }
+        const before = toUser(existing).clearance;
+        this.db
+          .prepare('UPDATE users SET clearance = ? WHERE user_id = ?')
+          .run(classificationLevel(clearance), userId);
+        this.appendAdminLog({
+          at: now,
+          actor,
+          action: 'clearance',
+          subject: userId,
+          details: JSON.stringify({ clearance, before }),
+        });
+        this.bumpAdminCounter();
+        return before;
       })
       .immediate();
   }

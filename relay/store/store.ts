@@ -4,6 +4,7 @@
 // the promise resolves, or none are. Methods are async so that a networked
 // backend fits without changing callers.
 
+import type { Classification } from '../../shared/api/classification.js';
 import type { AdminLogEntry } from './admin-log.js';
 
 export interface UserProfileFields {
@@ -16,6 +17,8 @@ export interface UserProfileFields {
 export interface UserRecord extends UserProfileFields {
   readonly createdAt: number;
   readonly revokedAt: number | null;
+  /** The highest classification label they may receive (set with `comgov-relay clearance`). */
+  readonly clearance: Classification;
 }
 
 export interface SignedPrekeyRecord {
@@ -219,6 +222,16 @@ export interface RelayStore {
     actor?: string,
     options?: { readonly wipe?: boolean },
   ): Promise<DeviceAddress[]>;
+  /**
+   * Sets a user's clearance for classification labels (admin log entry 'clearance').
+   * Returns the clearance before; throws USER_NOT_FOUND for an unknown user.
+   */
+  setClearance(
+    userId: string,
+    clearance: Classification,
+    now: number,
+    actor?: string,
+  ): Promise<Classification>;
   /** Records that a device was handed its wipe order (the first time only; admin log). */
   markWipeDelivered(device: DeviceAddress, now: number): Promise<void>;
   /** The admin log, oldest first (invitations, enrolments, revocations). */

@@ -1,6 +1,7 @@
 // The engine API: what the desktop app's renderer, the browser harness and the
 // CLI may ask of the engine, and the events it sends back. One contract, typed
 // end to end; every call answers with a Result (errors as values with codes).
+import type { Classification } from './classification.js';
 import type { ErrorCode, Result } from './errors.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
@@ -61,6 +62,8 @@ export interface MessageView {
     readonly requested: true;
     readonly by: readonly { readonly userId: string; readonly at: number }[];
   };
+  /** Its classification label (shared/api/classification.ts); absent when unmarked. */
+  readonly classification?: Classification;
 }
 
 export interface ConversationView {
@@ -79,6 +82,11 @@ export interface ConversationView {
    * may acknowledge); `mayPost`: I am one of its administrators. Absent otherwise.
    */
   readonly channel?: { readonly mayPost: boolean };
+  /**
+   * The highest classification label everyone in the conversation (me included) is
+   * cleared for: the app offers labels up to it, and the engine refuses higher ones.
+   */
+  readonly clearance: Classification;
 }
 
 export interface ContactView {
@@ -90,6 +98,8 @@ export interface ContactView {
   readonly verified: boolean;
   /** A key of theirs changed and the change has not been acknowledged. */
   readonly identityChanged: boolean;
+  /** The highest classification label they may receive, set by their ICT cell. */
+  readonly clearance: Classification;
 }
 
 export interface AccountView {
@@ -99,6 +109,8 @@ export interface AccountView {
   readonly institution: string;
   readonly title: string;
   readonly relayUrl: string;
+  /** The highest classification label I may send or receive, set by my ICT cell. */
+  readonly clearance: Classification;
 }
 
 export interface SafetyNumberView {
@@ -169,12 +181,19 @@ export interface EngineApi {
   ): Promise<Result<readonly MessageView[]>>;
   /**
    * `requestAcknowledgement`: each recipient is asked to acknowledge it, signed ("pris
-   * connaissance"); the message can then no longer be edited.
+   * connaissance"); the message can then no longer be edited. `classification`: its
+   * label (default none); refused with CLASSIFICATION_NOT_CLEARED above the
+   * conversation's clearance, and with CLASSIFICATION_DOWNGRADE below the label of the
+   * message it answers.
    */
   sendText(
     to: string,
     text: string,
-    options?: { readonly replyTo?: string; readonly requestAcknowledgement?: boolean },
+    options?: {
+      readonly replyTo?: string;
+      readonly requestAcknowledgement?: boolean;
+      readonly classification?: Classification;
+    },
   ): Promise<Result<MessageView>>;
   editMessage(messageId: string, text: string): Promise<Result<MessageView>>;
   deleteMessage(messageId: string): Promise<Result<MessageView>>;
@@ -275,6 +294,8 @@ export interface SendFileOptions {
   readonly preview?: string;
   /** Ask each recipient to acknowledge the file, signed ("pris connaissance"). */
   readonly requestAcknowledgement?: boolean;
+  /** Its classification label (default none), as for sendText. */
+  readonly classification?: Classification;
 }
 
 export interface FilesApi {
@@ -290,7 +311,9 @@ export interface FilesApi {
   /**
    * Forwards a message, its text and its files, to a user id or `group:<id>`. Files are
    * not uploaded again: the new message names the same relay blobs (upload once, send
-   * to many); a received file can be forwarded before it is fetched here.
+   * to many); a received file can be forwarded before it is fetched here. The copy
+   * keeps the message's classification label, so it may only go to a conversation
+   * cleared for it (CLASSIFICATION_NOT_CLEARED otherwise).
    */
   forwardMessage(messageId: string, to: string): Promise<Result<MessageView>>;
 }

@@ -69,6 +69,14 @@ export const ERROR_TEXTS = {
     en: 'You are not allowed to do this.',
     fr: 'Vous n’êtes pas autorisé à faire cela.',
   },
+  CLASSIFICATION_NOT_CLEARED: {
+    en: 'Someone in this conversation is not cleared for this label. Choose a lower label or other recipients, or ask your ICT cell to review their clearance.',
+    fr: 'Une personne de cette conversation n’est pas habilitée pour cette mention. Choisissez une mention plus basse ou d’autres destinataires, ou demandez à votre cellule TIC de revoir son habilitation.',
+  },
+  CLASSIFICATION_DOWNGRADE: {
+    en: 'A reply carries at least the label of the message it answers. Choose that label or a higher one.',
+    fr: 'Une réponse porte au moins la mention du message auquel elle répond. Choisissez cette mention ou une mention plus haute.',
+  },
   DISK_FULL: {
     en: 'The disk of this computer is full. Free some space (empty the recycle bin, delete large files you no longer need); messages that arrive meanwhile wait on the relay and come in once there is room.',
     fr: 'Le disque de cet ordinateur est plein. Libérez de la place (videz la corbeille, supprimez les gros fichiers inutiles) ; les messages qui arrivent entre-temps attendent sur le relais et entreront dès qu’il y aura de la place.',

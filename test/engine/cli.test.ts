@@ -135,6 +135,30 @@ describe('comgov CLI', () => {
     ]);
   });
 
+  it('send --label: a classification label travels; above a clearance it is refused', async () => {
+    const { alice: a, bob: b } = (await enrolWithCli(['alice', 'bob'], 'label')) as {
+      alice: string;
+      bob: string;
+    };
+    await relay.setClearance('alice', 'confidential');
+    await relay.setClearance('bob', 'confidential');
+    const sent = await cli(['send', '--data', a, '--to', 'bob', '--label', 'Confidentiel', 'Note']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const synced = await cli(['sync', '--data', b, '--json']);
+    expect(JSON.parse(synced.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      text: 'Note',
+      classification: 'confidential',
+    });
+    const contacts = await cli(['contacts', '--data', b]);
+    expect(contacts.stdout).toMatch(/alice\t.*cleared: confidential/);
+    const secret = await cli(['send', '--data', a, '--to', 'bob', '--label', 'secret', 'Non']);
+    expect(secret.code).not.toBe(0);
+    expect(secret.stderr).toContain('CLASSIFICATION_NOT_CLEARED');
+    const unknown = await cli(['send', '--data', a, '--to', 'bob', '--label', 'ultra', 'Non']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/"ultra" is not a classification label/);
+  });
+
   it('send --ack, acknowledge, and acknowledgements with evidence that checks out', async () => {
     const { alice: a, bob: b } = (await enrolWithCli(['alice', 'bob'], 'ack')) as {
       alice: string;

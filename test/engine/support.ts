@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
+import type { Classification } from '../../shared/api/classification.js';
 import { Engine } from '../../main/engine/engine.js';
 import type { RelayLimits } from '../../relay/config.js';
 import { TestRelay, eventually } from '../relay/harness.js';
@@ -25,11 +26,19 @@ export class Workspace {
     return path.join(this.root, name);
   }
 
-  /** Invites `userId` (once per call) and enrols a new device for them in a fresh data folder. */
-  async enrol(userId: string, folder = `${userId}-${++this.counter}`): Promise<Engine> {
+  /**
+   * Invites `userId` (once per call) and enrols a new device for them in a fresh data
+   * folder; `clearance` is set on the relay between the invitation and the enrolment.
+   */
+  async enrol(
+    userId: string,
+    folder = `${userId}-${++this.counter}`,
+    options: { readonly clearance?: Classification } = {},
+  ): Promise<Engine> {
     const code = await this.relay.invite(userId, {
       name: `${userId[0]!.toUpperCase()}${userId.slice(1)}`,
     });
+    if (options.clearance) await this.relay.setClearance(userId, options.clearance);
     const engine = await Engine.enrol(
       { dataDir: this.dataDir(folder), passphrase: PASSPHRASE, minRetryMs: 20, maxRetryMs: 200 },
       { relayUrl: this.relay.url, relayPublicKey: this.relay.publicKey, code },

@@ -1,6 +1,7 @@
 // Test harness for the relay: a real relay on 127.0.0.1, port 0, in this process,
 // and test devices that enrol over HTTP and talk over real `ws` sockets. Waits
 // are on events with a bounded deadline, never sleeps.
+import type { Classification } from '../../shared/api/classification.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -207,6 +208,16 @@ export class TestRelay implements RelayEndpoint {
         options.expiresAt ?? now + 3_600_000,
       );
       return code;
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Like `comgov-relay clearance --level`, from a second database connection. */
+  async setClearance(userId: string, clearance: Classification): Promise<void> {
+    const store = openStore(this.dataDir);
+    try {
+      await store.setClearance(userId, clearance, Date.now());
     } finally {
       store.close();
     }

@@ -9,6 +9,7 @@ import { ATTACHMENT_MIGRATION_STATEMENTS } from '../attachments/schema.js';
 import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves.js';
 import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
 import { DISAPPEARING_MIGRATION_STATEMENTS } from '../disappearing.js';
+import { CLASSIFICATION_MIGRATION_STATEMENTS } from '../classification.js';
 import { ACKNOWLEDGEMENT_MIGRATION_STATEMENTS } from '../acknowledgements/acknowledgements.js';
 
 export interface Migration {
@@ -248,6 +249,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'broadcast channels: groups where only admins post',
     statements: ['ALTER TABLE groups ADD COLUMN broadcast INTEGER NOT NULL DEFAULT 0'],
+  },
+  {
+    version: 11,
+    name: 'classification labels of messages, and the clearance of each contact',
+    statements: CLASSIFICATION_MIGRATION_STATEMENTS,
   },
 ];
 
