@@ -4,6 +4,7 @@
 // Node: nothing here imports 'electron' (the parent port is a global of the
 // utility process).
 import type { MessagePortMain } from 'electron';
+import type { Classification } from '../../shared/api/index.js';
 import { EngineHost } from '../harness/engine-host.js';
 import type { EngineInit, EngineToMain, MainToEngine } from './engine-protocol.js';
 
@@ -98,11 +99,22 @@ async function init(message: EngineInit): Promise<void> {
 
 async function notify(
   engineHost: EngineHost,
-  message: { conversationId: string; senderId: string; senderName?: string; text: string | null },
+  message: {
+    conversationId: string;
+    senderId: string;
+    senderName?: string;
+    text: string | null;
+    classification?: Classification;
+  },
 ): Promise<void> {
+  // A labelled message never shows its text outside the app, whatever the setting:
+  // the notification names the label instead ("Message Confidentiel").
+  const label =
+    message.classification && message.classification !== 'none' ? message.classification : null;
   // Without the engine's settings, the safe choice: the sender only, never the text.
-  const settings = await engineHost.call('settings', []);
+  const settings = label ? null : await engineHost.call('settings', []);
   const showText =
+    settings !== null &&
     settings.ok &&
     (settings.value as { notificationsShowText?: boolean }).notificationsShowText === true;
   port.postMessage({
@@ -111,6 +123,7 @@ async function notify(
     sender: message.senderName ?? message.senderId,
     text: showText ? message.text : null,
     showText,
+    ...(label ? { classification: label } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 // Messages between Electron main and the engine's utilityProcess (over its
 // parentPort). Renderer calls do not pass here: each window gets its own
 // MessagePort straight to the engine process.
+import type { Classification } from '../../shared/api/index.js';
 import type { HostStatus } from '../harness/engine-host.js';
 
 export interface EngineInit {
@@ -40,6 +41,8 @@ export type EngineToMain =
       readonly sender: string;
       readonly text: string | null;
       readonly showText: boolean;
+      /** A labelled message: its text is never shown, the notification names the label. */
+      readonly classification?: Exclude<Classification, 'none'>;
     }
   /** The store cannot be written (full disk…): main tells the person even when the window is hidden. */
   | { readonly type: 'storageProblem'; readonly problem: 'DISK_FULL' | 'STORE_WRITE_FAILED' }

@@ -1,10 +1,14 @@
 // The few texts main shows itself (tray, notifications, dialogs), in French and English.
+import { CLASSIFICATION_NAMES, type Classification } from '../../shared/api/index.js';
+
 export const MAIN_TEXTS = {
   fr: {
     open: 'Ouvrir COMGOV',
     quit: 'Quitter COMGOV',
     tooltip: 'COMGOV Messagerie',
     newMessage: 'Nouveau message',
+    /** A labelled message: « Message Confidentiel ». */
+    classifiedMessage: (label: Classification) => `Message ${CLASSIFICATION_NAMES[label].fr}`,
     engineStopped:
       'Le moteur de la messagerie s’est arrêté. Vos messages sont en sécurité ; l’application va redémarrer.',
     saveTitle: 'Enregistrer la pièce jointe',
@@ -20,6 +24,8 @@ export const MAIN_TEXTS = {
     quit: 'Quit COMGOV',
     tooltip: 'COMGOV Messenger',
     newMessage: 'New message',
+    /** A labelled message: "Confidential message". */
+    classifiedMessage: (label: Classification) => `${CLASSIFICATION_NAMES[label].en} message`,
     engineStopped: 'The messenger’s engine stopped. Your messages are safe; the app will restart.',
     saveTitle: 'Save the attachment',
     updateReady: 'Update ready',
@@ -34,13 +40,20 @@ export const MAIN_TEXTS = {
 export type MainLanguage = keyof typeof MAIN_TEXTS;
 export type MainTexts = (typeof MAIN_TEXTS)[MainLanguage];
 
-/** A notification's title and body; the text is left out unless the person chose to show it. */
+/**
+ * A notification's title and body; the text is left out unless the person chose to show
+ * it, and always for a labelled message, whose label is said instead.
+ */
 export function notificationContent(
   texts: MainTexts,
   senderName: string,
   text: string | null,
   showText: boolean,
+  classification?: Classification,
 ): { title: string; body: string } {
+  if (classification && classification !== 'none') {
+    return { title: senderName, body: texts.classifiedMessage(classification) };
+  }
   if (showText && text) return { title: senderName, body: text };
   return { title: senderName, body: texts.newMessage };
 }

@@ -276,7 +276,13 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
     }
     case 'notify': {
       if (window?.isFocused() || !Notification.isSupported()) break;
-      const content = notificationContent(texts, message.sender, message.text, message.showText);
+      const content = notificationContent(
+        texts,
+        message.sender,
+        message.text,
+        message.showText,
+        message.classification,
+      );
       const notification = new Notification({ ...content, silent: false });
       notification.on('click', () => showWindow());
       notification.show();

@@ -22,6 +22,7 @@ import { type RelayLimits, mergeConfig } from '../../relay/config.js';
 import { initDataDir, openStore } from '../../relay/data-dir.js';
 import { hashEnrolmentCode } from '../../relay/http/directory-routes.js';
 import { type RunningRelay, startRelay } from '../../relay/server.js';
+import type { Classification } from '../../shared/api/index.js';
 import { ready } from '../../shared/crypto/index.js';
 import { toHex } from '../../shared/util/bytes.js';
 import { generateEnrolmentCode, normaliseEnrolmentCode } from '../../shared/wire/index.js';
@@ -91,6 +92,16 @@ export class E2eRelay {
         now + 3_600_000,
       );
       return code;
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Like `comgov-relay clearance`: the highest label the ICT cell clears this person for. */
+  async setClearance(userId: string, level: Classification): Promise<void> {
+    const store = openStore(this.dataDir);
+    try {
+      await store.setClearance(userId, level, Date.now(), 'cli:e2e');
     } finally {
       store.close();
     }
@@ -173,14 +184,23 @@ export class People {
     return person;
   }
 
-  /** Opens the app and enrols through the enrolment screen with a fresh code. */
+  /**
+   * Opens the app and enrols through the enrolment screen with a fresh code. `clearance`:
+   * set by the ICT cell between the invitation and the enrolment (default « Diffusion
+   * restreinte »).
+   */
   async enrolled(
     userId: string,
     name: string,
-    policy: { readonly allowDisappearingMessages?: boolean } = {},
+    options: {
+      readonly allowDisappearingMessages?: boolean;
+      readonly clearance?: Classification;
+    } = {},
   ): Promise<Person> {
+    const { clearance, ...policy } = options;
     const person = await this.open(userId, name, true, policy);
     const code = await this.relay.invite(userId, name);
+    if (clearance) await this.relay.setClearance(userId, clearance);
     await enrolInUi(person.page, code);
     return person;
   }

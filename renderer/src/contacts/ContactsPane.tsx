@@ -1,13 +1,14 @@
 // The directory, grouped by institution: each colleague with their position, a
-// "verified" mark, a warning when their key changed, and ways to write to them
-// or compare the safety number.
+// "verified" mark, a warning when their key changed, their clearance when it is not
+// the default one, and ways to write to them or compare the safety number.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DEFAULT_CLEARANCE } from '../../../shared/api/index.js';
 import type { ContactView } from '../api/types.js';
 import { Avatar } from '../design/Avatar.js';
 import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
-import { describeError } from '../i18n/i18n.js';
+import { classificationName, describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
 
 function fold(text: string): string {
@@ -34,6 +35,19 @@ function ContactRow({ contact, keyChanged }: { contact: ContactView; keyChanged:
             <span className="badge badge-warning">
               <Icon name="alert" className="badge-icon" />
               {t('contacts.keyChanged')}
+            </span>
+          )}
+          {/* Most people have the default clearance: only the others are marked. */}
+          {contact.clearance !== DEFAULT_CLEARANCE && (
+            <span
+              className="badge badge-clearance"
+              data-classification={contact.clearance}
+              data-testid="clearance"
+              title={t('classification.clearanceHint')}
+            >
+              {contact.clearance === 'none'
+                ? t('classification.noClearance')
+                : t('classification.clearance', { label: classificationName(contact.clearance) })}
             </span>
           )}
         </span>

@@ -1,6 +1,7 @@
 // Writing: multi-line, Enter sends, Shift+Enter starts a new line, the draft is
 // kept per conversation (saved by the engine, so it survives a restart), replies
-// and edits, files by button, drag and drop or paste.
+// and edits, files by button, drag and drop or paste, the signed acknowledgement
+// toggle and the classification label (« Mention ») of the next message.
 import {
   type ClipboardEvent,
   type KeyboardEvent,
@@ -10,12 +11,16 @@ import {
   useState,
 } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { MessageView } from '../api/types.js';
+import type { Classification, MessageView } from '../api/types.js';
 import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
 import { formatPercent } from '../i18n/format.js';
+import { classificationName } from '../i18n/i18n.js';
+import { clearanceOf } from '../state/app-state.js';
 import { useAppState, useController } from '../state/context.js';
+import { ClassificationPicker } from './Classification.js';
+import { fitLabel, labelOf, offeredLabels } from './labels.js';
 
 const MAX_ROWS_PX = 200;
 
@@ -45,10 +50,18 @@ export function Composer({
   const [draftState, setDraftState] = useState<DraftState>(text ? 'saved' : 'idle');
   // The next message (or file) asks each recipient for a signed acknowledgement.
   const [askAck, setAskAck] = useState(false);
+  // The label chosen for the next message (or file); what is sent is fitted below.
+  const [chosenLabel, setChosenLabel] = useState<Classification>('none');
+  const ceiling = useAppState((s) => clearanceOf(conversationId, s));
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const replyTo = composing?.replyTo ? messages.find((m) => m.id === composing.replyTo) : undefined;
   const editing = composing?.editing ? messages.find((m) => m.id === composing.editing) : undefined;
+  // A reply carries at least the label of what it answers: preselected, nothing lower offered.
+  const floor = (replyTo && labelOf(replyTo)) ?? 'none';
+  const offered = offeredLabels(floor, ceiling);
+  const label = fitLabel(chosenLabel, offered);
+  const labelOption = label !== 'none' ? { classification: label } : {};
 
   // Save what was typed when leaving the conversation.
   useEffect(() => () => void controller.saveDraft(conversationId), [controller, conversationId]);
@@ -87,13 +100,17 @@ export function Composer({
     if (value.trim() === '') return;
     setText('');
     setDraftState('idle');
+    // An edit keeps the acknowledgement request and the label of the message it edits.
     const ok = await controller.submit(
       conversationId,
       value,
-      askAck && !editing ? { requestAcknowledgement: true } : {},
+      editing ? {} : { ...(askAck ? { requestAcknowledgement: true } : {}), ...labelOption },
     );
     if (!ok) setText((now) => (now === '' ? value : now));
-    else setAskAck(false);
+    else {
+      setAskAck(false);
+      setChosenLabel('none');
+    }
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -115,9 +132,12 @@ export function Composer({
   };
 
   const sendFiles = (files: FileList | readonly File[] | null) => {
-    const options = askAck ? { requestAcknowledgement: true } : {};
+    const options = { ...(askAck ? { requestAcknowledgement: true } : {}), ...labelOption };
     for (const file of files ?? []) void controller.sendFile(conversationId, file, options);
-    if ((files?.length ?? 0) > 0) setAskAck(false);
+    if ((files?.length ?? 0) > 0) {
+      setAskAck(false);
+      setChosenLabel('none');
+    }
   };
 
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
@@ -126,6 +146,20 @@ export function Composer({
       sendFiles(event.clipboardData.files);
     }
   };
+
+  // What the next message will carry, said under the box (and read with it).
+  const hints = editing
+    ? [t('composer.keysHint')]
+    : [
+        ...(askAck ? [t('composer.acknowledgementAsked')] : []),
+        ...(label !== 'none'
+          ? [t('classification.chosen', { label: classificationName(label) })]
+          : []),
+        ...(floor !== 'none'
+          ? [t('classification.replyFloor', { label: classificationName(floor) })]
+          : []),
+      ];
+  if (hints.length === 0) hints.push(t('composer.keysHint'));
 
   return (
     <div className="composer" data-draft-state={draftState}>
@@ -189,6 +223,15 @@ export function Composer({
             onClick={() => setAskAck((on) => !on)}
           />
         )}
+        {!editing && (
+          <ClassificationPicker
+            value={label}
+            offered={offered}
+            ceiling={ceiling}
+            disabled={revoked}
+            onChange={setChosenLabel}
+          />
+        )}
         <textarea
           ref={area}
           id={`composer-${conversationId}`}
@@ -219,9 +262,7 @@ export function Composer({
         />
       </div>
       <div className="composer-foot">
-        <span id={`composer-hint-${conversationId}`}>
-          {askAck && !editing ? t('composer.acknowledgementAsked') : t('composer.keysHint')}
-        </span>
+        <span id={`composer-hint-${conversationId}`}>{hints.join(' ')}</span>
         <span role="status" className="draft-state">
           {draftState === 'saved' && text !== '' ? t('composer.draftSaved') : ''}
         </span>

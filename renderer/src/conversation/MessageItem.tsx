@@ -1,5 +1,6 @@
 // One message: day separator and "new messages" marker when due, the sender in
-// groups, the quote of a reply, the text (or its deletion), files, time, edit
+// groups, its classification band, the quote of a reply, the text (or its
+// deletion), files, time, edit
 // mark, delivery state, reactions, and the actions of a message (reply, react,
 // edit, delete) reachable by mouse and keyboard.
 import { memo, useState } from 'react';
@@ -17,7 +18,9 @@ import {
   formatTime,
   startOfDay,
 } from '../i18n/format.js';
-import { describeError } from '../i18n/i18n.js';
+import { classificationName, describeError } from '../i18n/i18n.js';
+import { ClassificationBand } from './Classification.js';
+import { labelOf } from './labels.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -263,6 +266,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
     isGroup && !message.outgoing && (newDay || previous?.senderId !== message.senderId);
   const deleted = message.deletedAt !== null;
   const own = message.outgoing && message.senderId === myUserId;
+  const label = deleted ? null : labelOf(message);
   const tab = active ? 0 : -1;
   const grouped = new Map<string, string[]>();
   for (const r of message.reactions)
@@ -312,12 +316,18 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         data-message-id={message.id}
         data-status={message.status}
         data-outgoing={message.outgoing}
-        aria-label={`${message.outgoing ? t('common.you') : nameOf(message.senderId)}, ${formatTime(message.sentAt)}`}
+        data-classification={label ?? undefined}
+        aria-label={[
+          message.outgoing ? t('common.you') : nameOf(message.senderId),
+          formatTime(message.sentAt),
+          ...(label ? [classificationName(label)] : []),
+        ].join(', ')}
       >
         {showSender && (
           <span className="sender">{message.senderName ?? nameOf(message.senderId)}</span>
         )}
         <div className="bubble">
+          {label && <ClassificationBand label={label} />}
           {message.forwarded && !deleted && (
             <p className="forwarded">
               <Icon name="forward" /> {t('message.forwarded')}

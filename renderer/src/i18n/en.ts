@@ -141,6 +141,21 @@ export const en: Translation = {
     done: 'You acknowledged it ({{time}}), signed.',
     signedHint: 'Each acknowledgement is signed by its author’s device, certified by the relay.',
   },
+  classification: {
+    picker: 'Label',
+    pickerHint:
+      'Classification label of the message: at most “{{max}}”, the highest everyone in the conversation is cleared for.',
+    pickerLocked:
+      'Only unmarked messages can be sent in this conversation: someone here is not cleared for any label.',
+    chosen: 'Label “{{label}}”: the message will carry this band for every recipient.',
+    replyFloor: 'A reply carries at least the label of the message it answers (“{{label}}”).',
+    band: 'Classification label: {{label}}',
+    notCleared: 'Not cleared for “{{label}}”',
+    clearance: 'Clearance: {{label}}',
+    noClearance: 'Clearance: none',
+    clearanceHint: 'The highest label this person may receive, set by their ICT cell.',
+    none: 'None (unmarked messages only)',
+  },
   viewer: {
     loading: 'Decrypting the picture…',
     failed: 'This picture cannot be shown here; download it to open it.',
@@ -275,6 +290,8 @@ export const en: Translation = {
     institution: 'Institution',
     function: 'Position',
     relay: 'Relay',
+    clearance: 'Clearance',
+    clearanceHint: 'Set by your ICT cell: the highest label you may send and receive.',
     device: 'Device no. {{id}}',
     language: 'Language',
     notifications: 'Notifications',

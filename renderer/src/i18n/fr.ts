@@ -143,6 +143,23 @@ export const fr = {
     signedHint:
       'Chaque prise de connaissance est signée par l’appareil de son auteur, certifié par le relais.',
   },
+  classification: {
+    picker: 'Mention',
+    pickerHint:
+      'Mention de classification du message : au plus « {{max}} », la plus haute pour laquelle tous les participants sont habilités.',
+    pickerLocked:
+      'Seuls les messages non protégés peuvent être envoyés dans cette conversation : une personne n’y est habilitée pour aucune mention.',
+    chosen: 'Mention « {{label}} » : le message portera ce bandeau chez chaque destinataire.',
+    replyFloor:
+      'Une réponse porte au moins la mention du message auquel elle répond (« {{label}} »).',
+    band: 'Mention de classification : {{label}}',
+    notCleared: 'Pas habilité pour « {{label}} »',
+    clearance: 'Habilitation : {{label}}',
+    noClearance: 'Habilitation : aucune',
+    clearanceHint:
+      'La plus haute mention que cette personne peut recevoir, fixée par sa cellule TIC.',
+    none: 'Aucune (messages non protégés seulement)',
+  },
   viewer: {
     loading: 'Déchiffrement de l’image…',
     failed: 'Cette image ne peut pas être affichée ici ; téléchargez-la pour l’ouvrir.',
@@ -278,6 +295,9 @@ export const fr = {
     institution: 'Institution',
     function: 'Fonction',
     relay: 'Relais',
+    clearance: 'Habilitation',
+    clearanceHint:
+      'Fixée par votre cellule TIC : la plus haute mention que vous pouvez envoyer et recevoir.',
     device: 'Appareil n° {{id}}',
     language: 'Langue',
     notifications: 'Notifications',

@@ -2,7 +2,12 @@
 // on this computer (and in the engine's settings once they exist).
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { type ApiError, errorText } from '../../../shared/api/index.js';
+import {
+  type ApiError,
+  CLASSIFICATION_NAMES,
+  type Classification,
+  errorText,
+} from '../../../shared/api/index.js';
 import { en } from './en.js';
 import { type Translation, fr } from './fr.js';
 
@@ -50,4 +55,9 @@ export function describeError(error: ApiError): string {
     return i18next.t('errors.notAvailable');
   }
   return errorText(error.code, currentLanguage());
+}
+
+/** How a classification label is written (« Confidentiel »), in the current language. */
+export function classificationName(label: Classification): string {
+  return CLASSIFICATION_NAMES[label][currentLanguage()];
 }

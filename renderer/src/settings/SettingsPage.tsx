@@ -1,11 +1,11 @@
-// Settings: my account, language, notifications (show the text or not), the idle
-// lock delay, and the devices of my account.
+// Settings: my account (with my clearance), language, notifications (show the text
+// or not), the idle lock delay, and the devices of my account.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError } from '../api/types.js';
 import { Button } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
-import { LANGUAGES, currentLanguage, describeError } from '../i18n/i18n.js';
+import { LANGUAGES, classificationName, currentLanguage, describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
 
 const LOCK_CHOICES = [1, 5, 15, 30, 60] as const;
@@ -49,6 +49,13 @@ export function SettingsPage() {
             <dd>{account.title}</dd>
             <dt>{t('settings.relay')}</dt>
             <dd className="mono">{account.relayUrl}</dd>
+            <dt>{t('settings.clearance')}</dt>
+            <dd data-testid="my-clearance">
+              {account.clearance === 'none'
+                ? t('classification.none')
+                : classificationName(account.clearance)}
+              <span className="hint">{t('settings.clearanceHint')}</span>
+            </dd>
           </dl>
         )}
       </section>

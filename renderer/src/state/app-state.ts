@@ -1,12 +1,15 @@
 // The state of the whole UI, and the shape of each part of it.
-import type {
-  AccountView,
-  ApiError,
-  ConnectionState,
-  ContactView,
-  ConversationView,
-  MessageView,
-  SettingsView,
+import {
+  type AccountView,
+  type ApiError,
+  type Classification,
+  type ConnectionState,
+  type ContactView,
+  type ConversationView,
+  DEFAULT_CLEARANCE,
+  type MessageView,
+  type SettingsView,
+  classificationLevel,
 } from '../../../shared/api/index.js';
 import type { HostStatus } from '../../../shared/api/host.js';
 import type { LinkState } from '../api/transport.js';
@@ -123,4 +126,19 @@ export function destinationOf(conversationId: string, state: AppState): string |
   const conversation = state.conversations.find((c) => c.id === conversationId);
   if (!conversation) return null;
   return conversation.kind === 'direct' ? conversation.peerUserId : conversation.id;
+}
+
+/**
+ * The highest label everyone in the conversation (me included) is cleared for, as the
+ * engine says; for a 1:1 not created yet, the lower of my clearance and the peer's.
+ */
+export function clearanceOf(conversationId: string, state: AppState): Classification {
+  const conversation = state.conversations.find((c) => c.id === conversationId);
+  if (conversation) return conversation.clearance;
+  const pending = state.pendingDirect[conversationId];
+  const mine = state.account?.clearance ?? DEFAULT_CLEARANCE;
+  const theirs =
+    (pending && state.contacts?.find((c) => c.userId === pending.userId)?.clearance) ??
+    DEFAULT_CLEARANCE;
+  return classificationLevel(mine) <= classificationLevel(theirs) ? mine : theirs;
 }

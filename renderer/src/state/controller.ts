@@ -3,6 +3,7 @@
 // nothing here invents a result the engine did not give.
 import type {
   ApiError,
+  Classification,
   ClientEvent,
   ConversationView,
   MessageView,
@@ -31,6 +32,19 @@ const BASE_INDEX = 1_000_000_000;
 const TYPING_EXPIRES_MS = 8000;
 const NOTICE_MS = 12_000;
 const DRAFT_SAVE_MS = 400;
+
+/** What may come with a message or a file the composer sends. */
+export interface SendOptions {
+  readonly requestAcknowledgement?: boolean;
+  readonly classification?: Classification;
+}
+
+/** The label option as the engine takes it: left out when unmarked. */
+function labelled(options: SendOptions): { classification?: Classification } {
+  return options.classification && options.classification !== 'none'
+    ? { classification: options.classification }
+    : {};
+}
 
 function byTime(a: MessageView, b: MessageView): number {
   return a.sentAt - b.sentAt;
@@ -151,9 +165,14 @@ export class Controller {
   }
 
   private async loadAll(): Promise<void> {
+    await this.refreshAccount();
+    await Promise.all([this.refreshConversations(), this.loadSettings(), this.loadContacts()]);
+  }
+
+  /** My account as the engine knows it now (my clearance follows the relay's directory). */
+  async refreshAccount(): Promise<void> {
     const account = await this.api.account();
     if (account.ok) this.store.set({ account: account.value });
-    await Promise.all([this.refreshConversations(), this.loadSettings(), this.loadContacts()]);
   }
 
   // ------------------------------------------------------------ events
@@ -347,7 +366,10 @@ export class Controller {
   show(view: View): void {
     this.store.set({ view });
     if (view === 'contacts') void this.loadContacts();
-    if (view === 'settings') void this.loadSettings();
+    if (view === 'settings') {
+      void this.loadSettings();
+      void this.refreshAccount();
+    }
   }
 
   async open(conversationId: string): Promise<void> {
@@ -538,13 +560,11 @@ export class Controller {
 
   /**
    * Sends, replies or saves an edit; true when the engine took it. `requestAcknowledgement`:
-   * each recipient is asked to acknowledge it, signed ("pris connaissance").
+   * each recipient is asked to acknowledge it, signed ("pris connaissance");
+   * `classification`: its label (the engine refuses one above the conversation's
+   * clearance, or a reply below the label of what it answers).
    */
-  async submit(
-    conversationId: string,
-    text: string,
-    options: { readonly requestAcknowledgement?: boolean } = {},
-  ): Promise<boolean> {
+  async submit(conversationId: string, text: string, options: SendOptions = {}): Promise<boolean> {
     const trimmed = text.trim();
     if (trimmed === '') return false;
     const { replyTo, editing } = this.composing(conversationId);
@@ -557,6 +577,7 @@ export class Controller {
       result = await this.api.sendText(to, text, {
         ...(replyTo ? { replyTo } : {}),
         ...(options.requestAcknowledgement ? { requestAcknowledgement: true } : {}),
+        ...labelled(options),
       });
     }
     const message = this.value(result);
@@ -591,11 +612,7 @@ export class Controller {
     if (updated) this.putMessage(updated);
   }
 
-  async sendFile(
-    conversationId: string,
-    file: File,
-    options: { readonly requestAcknowledgement?: boolean } = {},
-  ): Promise<void> {
+  async sendFile(conversationId: string, file: File, options: SendOptions = {}): Promise<void> {
     const to = destinationOf(conversationId, this.state);
     if (!to) return;
     this.store.set({ staging: { name: file.name, sent: 0, size: file.size } });
@@ -612,6 +629,7 @@ export class Controller {
       await this.api.sendFile(to, stagedFile.id, {
         ...(preview ? { preview } : {}),
         ...(options.requestAcknowledgement ? { requestAcknowledgement: true } : {}),
+        ...labelled(options),
       }),
     );
     if (message) this.putMessage(message);
@@ -624,17 +642,18 @@ export class Controller {
   }
 
   /**
-   * Forwards a message (its files are not sent again) to a conversation, then opens
-   * that conversation so the person sees it leave. Returns whether it was accepted.
+   * Forwards a message (its files are not sent again, its label is kept) to a
+   * conversation, then opens that conversation so the person sees it leave. Returns
+   * null when it was accepted, or the engine's refusal for the dialog to show.
    */
-  async forward(message: MessageView, conversationId: string): Promise<boolean> {
+  async forward(message: MessageView, conversationId: string): Promise<ApiError | null> {
     const to = destinationOf(conversationId, this.state);
-    if (!to) return false;
-    const sent = this.value(await this.api.forwardMessage(message.id, to));
-    if (!sent) return false;
-    await this.open(sent.conversationId);
-    this.putMessage(sent);
-    return true;
+    if (!to) return { code: 'UNKNOWN_CONVERSATION', message: conversationId };
+    const result = await this.api.forwardMessage(message.id, to);
+    if (!result.ok) return result.error;
+    await this.open(result.value.conversationId);
+    this.putMessage(result.value);
+    return null;
   }
 
   /**
@@ -668,10 +687,24 @@ export class Controller {
 
   // ------------------------------------------------------------ directory
 
+  /**
+   * The directory (the engine fetches it from the relay), and my account read again:
+   * clearances come with them. When one changed, so may the conversations' clearances.
+   */
   async loadContacts(): Promise<void> {
+    const before = this.state.contacts;
     const result = await this.api.contacts();
-    if (result.ok) this.store.set({ contacts: result.value, contactsError: null });
-    else this.store.set({ contactsError: result.error });
+    if (!result.ok) {
+      this.store.set({ contactsError: result.error });
+      return;
+    }
+    this.store.set({ contacts: result.value, contactsError: null });
+    const clearanceChanged = result.value.some(
+      (c) => before?.find((b) => b.userId === c.userId)?.clearance !== c.clearance,
+    );
+    const mine = this.state.account?.clearance;
+    await this.refreshAccount();
+    if (clearanceChanged || this.state.account?.clearance !== mine) this.scheduleRefresh();
   }
 
   openSafety(userId: string | null): void {
