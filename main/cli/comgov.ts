@@ -1,7 +1,7 @@
 // `comgov`: the headless client on the engine. The passphrase that unlocks the
 // data folder comes from COMGOV_PASSPHRASE or --passphrase-file, never from the
 // command line (where other users of the machine could read it).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
@@ -13,35 +13,18 @@ import {
 } from '../../shared/api/classification.js';
 import { fromHex, toHex } from '../../shared/util/bytes.js';
 import { Engine } from '../engine/engine.js';
+import {
+  type Common,
+  NegativeAnswer,
+  UsageError,
+  data,
+  out,
+  passFile,
+  passphrase,
+  value,
+} from './cli-support.js';
+import { registerDocumentCommands } from './document-commands.js';
 import { renderAcknowledgementReport } from '../engine/acknowledgements/acknowledgement-report.js';
-
-class UsageError extends Error {}
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-interface Common {
-  data: string;
-  passphraseFile?: string;
-}
-
-function passphrase(options: Common): string {
-  if (options.passphraseFile) {
-    try {
-      return readFileSync(options.passphraseFile, 'utf8').replace(/\r?\n$/, '');
-    } catch {
-      throw new UsageError(`The passphrase file ${options.passphraseFile} cannot be read.`);
-    }
-  }
-  const fromEnv = process.env.COMGOV_PASSPHRASE;
-  if (!fromEnv) {
-    throw new UsageError(
-      'Set COMGOV_PASSPHRASE, or pass --passphrase-file <file>, to unlock the data folder.',
-    );
-  }
-  return fromEnv;
-}
 
 function relayKey(text: string): Uint8Array {
   const trimmed = text.trim();
@@ -55,11 +38,6 @@ function relayKey(text: string): Uint8Array {
     );
   }
   return key;
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new EngineError(result.error.code, result.error.message);
-  return result.value;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -133,6 +111,7 @@ function messageJson(m: MessageView): string {
       name: a.name,
       size: a.size,
       type: a.type,
+      ...(a.document ? { document: a.document } : {}),
     })),
   });
 }
@@ -202,9 +181,6 @@ export function buildProgram(): Command {
     .description('COMGOV Messenger headless client')
     .showHelpAfterError()
     .exitOverride();
-  const data = () => new Option('--data <dir>', 'data folder of this device').makeOptionMandatory();
-  const passFile = () =>
-    new Option('--passphrase-file <file>', 'file holding the passphrase (else COMGOV_PASSPHRASE)');
 
   program
     .command('enroll')
@@ -404,10 +380,20 @@ export function buildProgram(): Command {
     .argument('<path>', 'the file')
     .option('--ack', 'ask each recipient for a signed acknowledgement ("pris connaissance")')
     .addOption(labelOption())
+    .option(
+      '--sign',
+      "sign it as a document (attestation d'intégrité): recipients can prove later that a copy is this very file",
+    )
     .action(
       async (
         file: string,
-        options: Common & { to: string; timeout: string; ack?: boolean; label?: Classification },
+        options: Common & {
+          to: string;
+          timeout: string;
+          ack?: boolean;
+          label?: Classification;
+          sign?: boolean;
+        },
       ) => {
         const engine = await Engine.open({
           dataDir: options.data,
@@ -428,6 +414,7 @@ export function buildProgram(): Command {
             await engine.sendFile(options.to, file, {
               requestAcknowledgement: options.ack === true,
               ...(options.label ? { classification: options.label } : {}),
+              signDocument: options.sign === true,
             }),
           );
           const final = await sentOrRefused(
@@ -739,6 +726,8 @@ export function buildProgram(): Command {
       });
   }
 
+  registerDocumentCommands(program);
+
   return program;
 }
 
@@ -750,6 +739,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof NegativeAnswer) return error.exitCode;
     if (error instanceof UsageError) {
       process.stderr.write(`comgov: ${error.message}\n`);
       return 2;

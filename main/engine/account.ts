@@ -19,6 +19,7 @@ import {
 import {
   type DeviceCredentials,
   type EnrolResponse,
+  type UserProfile,
   DeviceCertificateSchema,
   enrolProofSignedBytes,
   normaliseEnrolmentCode,
@@ -90,7 +91,15 @@ export interface EnrolParams {
 }
 
 /** Enrols this device with the relay and stores the account; returns it. */
-export async function enrol(db: Store, params: EnrolParams, now = Date.now()): Promise<Account> {
+/**
+ * Enrols this device; answers the account and the user's directory entry as the relay
+ * gave it (for the directory: my clearance and my other devices from the first screen).
+ */
+export async function enrol(
+  db: Store,
+  params: EnrolParams,
+  now = Date.now(),
+): Promise<{ readonly account: Account; readonly profile: UserProfile }> {
   if (loadAccount(db)) throw new EngineError('ALREADY_ENROLLED');
   if (params.relayPublicKey.length !== 32) {
     throw new EngineError(
@@ -160,14 +169,6 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
       user.title,
       now,
     );
-    // My own directory entry, so that my clearance is known from the first screen on
-    // (the devices follow at the first directory refresh).
-    statement(
-      db,
-      `INSERT INTO contacts (user_id, display_name, institution, title, clearance, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET clearance = excluded.clearance`,
-    ).run(user.userId, user.displayName, user.institution, user.title, user.clearance, now);
     saveSignedPrekey(db, signedPrekey);
     saveOneTimePrekeys(db, oneTime);
     statement(
@@ -175,7 +176,7 @@ export async function enrol(db: Store, params: EnrolParams, now = Date.now()): P
       `INSERT OR REPLACE INTO settings (key, value) VALUES ('next_one_time_prekey_id', ?)`,
     ).run(String(ONE_TIME_PREKEY_BATCH + 1));
   })();
-  return loadAccount(db)!;
+  return { account: loadAccount(db)!, profile: user };
 }
 
 export function saveSignedPrekey(db: Store, prekey: SignedPrekey): void {

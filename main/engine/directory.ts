@@ -30,6 +30,9 @@ export interface IdentityChange {
 }
 
 export class Directory {
+  /** My own devices were fetched from the relay since this engine started. */
+  private ownDevicesFetched = false;
+
   constructor(
     private readonly db: Store,
     private readonly http: RelayHttp,
@@ -85,13 +88,26 @@ export class Directory {
       throw error;
     }
     this.record(profile);
+    if (userId === this.account.userId) this.ownDevicesFetched = true;
     return this.activeDevices(userId);
+  }
+
+  /**
+   * Whether my own other devices are known as the relay has them now: fetched once
+   * since the start (a device enrolled meanwhile must get the copies of what I send;
+   * what enrolment recorded may be older).
+   */
+  ownDevicesKnown(): boolean {
+    return this.ownDevicesFetched;
   }
 
   /** Fetches the whole directory (contacts by institution). */
   async refreshAll(): Promise<number> {
     const directory = await this.http.directory();
     for (const profile of directory.users) this.record(profile);
+    if (directory.users.some((u) => u.userId === this.account.userId)) {
+      this.ownDevicesFetched = true;
+    }
     return directory.users.length;
   }
 

@@ -15,6 +15,9 @@ import type {
   GroupMemberView,
   GroupsApi,
   AttachmentView,
+  DocumentCheck,
+  DocumentMatch,
+  DocumentSignatureView,
   FilesApi,
   MessageView,
   SearchApi,
@@ -34,9 +37,10 @@ import {
   blake2b,
   ready,
   safetyNumber,
+  sha256,
   sign,
 } from '../../shared/crypto/index.js';
-import { bytesEqual, concatBytes } from '../../shared/util/bytes.js';
+import { bytesEqual, concatBytes, toHex } from '../../shared/util/bytes.js';
 import type { Envelope } from '../../shared/wire/index.js';
 import {
   type Account,
@@ -80,6 +84,14 @@ import {
 } from './groups/roster.js';
 import { Inbox, type InboxEffects, emptyEffects } from './inbox.js';
 import { Clearances, checkClassificationOption, labelOfLevel } from './classification.js';
+import {
+  Documents,
+  type SignedDocument,
+  fileSha256,
+  signDocument,
+  verifyDocumentSignature,
+} from './documents/documents.js';
+import type { DocumentEvidence } from './documents/attestation-report.js';
 import {
   MessageStore,
   type StoredConversationView,
@@ -161,6 +173,7 @@ export class Engine
   private readonly disappearing: Disappearing;
   private readonly acknowledgements: Acknowledgements;
   private readonly clearances: Clearances;
+  private readonly documents: Documents;
   private readonly sweeper: ExpirySweeper;
   private readonly dataDir: string;
   private readonly allowDisappearingMessages: boolean;
@@ -225,11 +238,13 @@ export class Engine
     this.disappearing = new Disappearing(db);
     this.acknowledgements = new Acknowledgements(db);
     this.clearances = new Clearances(db, me.userId);
+    this.documents = new Documents(db);
     this.sweeper = new ExpirySweeper({
       db,
       disappearing: this.disappearing,
       attachments: this.attachments,
       previews: this.previews,
+      documents: this.documents,
       expired: (conversationId, messageIds) =>
         this.emitEvent({ type: 'expired', conversationId, messageIds }),
     });
@@ -289,6 +304,7 @@ export class Engine
       this.previews,
       this.disappearing,
       this.acknowledgements,
+      this.documents,
     );
     this.socket.on('state', (state) => this.onConnection(state));
     this.socket.on('envelope', (envelope) => this.onEnvelope(envelope));
@@ -330,7 +346,7 @@ export class Engine
         db.close();
         throw new EngineError('ALREADY_ENROLLED');
       }
-      return new Engine(db, await enrolClosingOnError(db, params), options);
+      return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
     }
     if (options.passphrase === undefined)
       throw new EngineError('BAD_REQUEST', 'Give a passphrase or a store key.');
@@ -342,11 +358,27 @@ export class Engine
         db.close();
         throw new EngineError('ALREADY_ENROLLED');
       }
-      return new Engine(db, await enrolClosingOnError(db, params), options);
+      return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
     }
     const key = createStoreKey(options.dataDir, options.passphrase);
     const db = openStore(path.join(options.dataDir, STORE_FILE), key);
-    return new Engine(db, await enrolClosingOnError(db, params), options);
+    return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
+  }
+
+  /** The engine of a device just enrolled, with my directory entry as the relay gave it. */
+  private static enrolled(
+    db: Store,
+    enrolled: Awaited<ReturnType<typeof enrol>>,
+    options: OpenOptions,
+  ): Engine {
+    const engine = new Engine(db, enrolled.account, options);
+    try {
+      // My clearance and my other devices, known from the first screen on.
+      engine.directory.record(enrolled.profile);
+    } catch {
+      // Learnt again at the first connection (refreshUser of my own entry).
+    }
+    return engine;
   }
 
   /** Opens an enrolled data folder. */
@@ -652,12 +684,22 @@ export class Engine
     for (;;) {
       this.processAgain = false;
       if (this.closed) return;
-      // Certified keys of unknown senders are fetched before the (synchronous) batch.
-      for (const sender of this.inbox.unknownSenders()) {
-        try {
-          await this.directory.refreshUser(sender.userId);
-        } catch {
-          // Unreachable relay or unknown user: the batch records the reason.
+      // Certified keys of unknown senders are fetched before the (synchronous) batch,
+      // including senders whose envelopes were stored while a fetch was under way:
+      // the batch would otherwise refuse them for good as unknown.
+      const tried = new Set<string>();
+      for (;;) {
+        const unknown = this.inbox
+          .unknownSenders()
+          .filter((s) => !tried.has(`${s.userId}/${s.deviceId}`));
+        if (unknown.length === 0) break;
+        for (const sender of unknown) {
+          tried.add(`${sender.userId}/${sender.deviceId}`);
+          try {
+            await this.directory.refreshUser(sender.userId);
+          } catch {
+            // Unreachable relay or unknown user: the batch records the reason.
+          }
         }
       }
       if (this.closed) return;
@@ -1258,8 +1300,10 @@ export class Engine
       const conversationId = await this.conversationFor(to);
       await this.requireCleared(conversationId, label);
       let attachmentId: string;
+      let signed: SignedDocument | null = null;
       try {
         attachmentId = await this.attachments.prepareUpload(filePath);
+        if (options.signDocument === true) signed = await this.signFile(attachmentId, filePath);
       } catch (error) {
         if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
@@ -1269,9 +1313,142 @@ export class Engine
         classification: label,
         also: () => {
           if (preview) this.previews.keep(attachmentId, preview);
+          if (signed) this.documents.keep(attachmentId, signed);
         },
       });
     });
+  }
+
+  /**
+   * Signs a file about to be sent as a document: the SHA-256 of what the upload will
+   * read (the same size, or the file changed meanwhile), with its name as it travels.
+   */
+  private async signFile(attachmentId: string, filePath: string): Promise<SignedDocument> {
+    const info = this.attachments.info(attachmentId);
+    let content: { sha256: Uint8Array; size: number };
+    try {
+      content = await fileSha256(filePath);
+    } catch (error) {
+      throw new EngineError(
+        'ATTACHMENT_SOURCE_UNREADABLE',
+        `The file ${filePath} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      );
+    }
+    if (content.size !== info.size) {
+      throw new EngineError(
+        'ATTACHMENT_SOURCE_CHANGED',
+        'The file changed while it was being signed; send it again once it is saved.',
+      );
+    }
+    const certificate = new Uint8Array(
+      statement(this.db, 'SELECT certificate FROM account WHERE id = 1')
+        .pluck()
+        .get() as Uint8Array,
+    );
+    return signDocument(
+      this.me,
+      certificate,
+      { name: info.name, size: info.size, sha256: content.sha256 },
+      Date.now(),
+    );
+  }
+
+  /**
+   * « Vérifier un document »: the signed documents of this store whose content is that
+   * of the file at `filePath`.
+   */
+  verifyDocument(filePath: string): Promise<Result<DocumentCheck>> {
+    return result(async () => {
+      if (typeof filePath !== 'string' || filePath.length === 0) {
+        throw new EngineError('BAD_REQUEST', 'Choose a file to check.');
+      }
+      let content: { sha256: Uint8Array; size: number };
+      try {
+        content = await fileSha256(filePath);
+      } catch (error) {
+        // Not the path: the app's own staging folder is none of the person's business.
+        throw new EngineError(
+          'ATTACHMENT_SOURCE_UNREADABLE',
+          `The file to check cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+        );
+      }
+      const matches = this.documents
+        .withSha256(content.sha256)
+        .filter((d) => d.size === content.size)
+        .map((d): DocumentMatch => {
+          const carrier = statement(
+            this.db,
+            `SELECT m.id, m.conversation_id FROM message_attachments a
+               JOIN messages m ON m.id = a.message_id
+             WHERE a.attachment_id = ? ORDER BY m.sent_at, m.seq LIMIT 1`,
+          ).get(d.attachmentId) as { id: string; conversation_id: string } | undefined;
+          return {
+            ...this.documentView(d),
+            attachmentId: d.attachmentId,
+            name: d.name,
+            size: d.size,
+            messageId: carrier?.id ?? null,
+            conversationId: carrier?.conversation_id ?? null,
+          };
+        });
+      return { sha256: toHex(content.sha256), size: content.size, matches };
+    });
+  }
+
+  /**
+   * The evidence of a signed document, for `comgov attestation`: the signature and the
+   * certificate, checked again against the pinned relay key.
+   */
+  documentEvidence(attachmentId: string): DocumentEvidence {
+    const document = typeof attachmentId === 'string' ? this.documents.get(attachmentId) : null;
+    if (!document) {
+      throw new EngineError(
+        'UNKNOWN_MESSAGE',
+        `"${String(attachmentId)}" is not a signed document here.`,
+      );
+    }
+    let valid: boolean;
+    try {
+      const again = verifyDocumentSignature(
+        this.me.relayPublicKey,
+        {
+          sha256: document.sha256,
+          signedAt: BigInt(document.signedAt),
+          certificate: document.certificate,
+          signature: document.signature,
+        },
+        { name: document.name, size: document.size },
+      );
+      valid = again.signer === document.signer && again.signerDevice === document.signerDevice;
+    } catch {
+      valid = false;
+    }
+    return {
+      ...this.documentView(document),
+      attachmentId,
+      name: document.name,
+      size: document.size,
+      signerDevice: document.signerDevice,
+      certificate: document.certificate,
+      signature: document.signature,
+      relayPublicKey: this.me.relayPublicKey,
+      valid,
+    };
+  }
+
+  /** Who signed a document, as the app shows it. */
+  private documentView(document: SignedDocument): DocumentSignatureView {
+    const contact = statement(
+      this.db,
+      'SELECT display_name, institution FROM contacts WHERE user_id = ?',
+    ).get(document.signer) as { display_name: string; institution: string } | undefined;
+    return {
+      signerId: document.signer,
+      signerName: contact?.display_name ?? document.signer,
+      signerInstitution: contact?.institution ?? '',
+      signedAt: document.signedAt,
+      sha256: toHex(document.sha256),
+    };
   }
 
   /** Writes a received attachment to `outPath`, fetching it if needed (verified before it is renamed into place). */
@@ -1279,9 +1456,15 @@ export class Engine
     return result(async () => {
       if (typeof attachmentId !== 'string' || typeof outPath !== 'string')
         throw new EngineError('BAD_REQUEST');
+      // A signed document is written out only if its content is the one signed.
+      const signed = this.documents.get(attachmentId);
       try {
         // A file still arriving is decrypted as it comes, not after its last byte.
-        await this.attachments.fetchAndSave(attachmentId, outPath);
+        await this.attachments.fetchAndSave(
+          attachmentId,
+          outPath,
+          signed ? { expectedSha256: signed.sha256 } : {},
+        );
       } catch (error) {
         if (isAttachmentError(error)) throw new EngineError(error.code, error.message);
         throw error;
@@ -1310,6 +1493,13 @@ export class Engine
           chunks.push(chunk);
         }
         const bytes = Buffer.concat(chunks, length);
+        const signed = this.documents.get(attachmentId);
+        if (signed && !bytesEqual(sha256(bytes), signed.sha256)) {
+          throw new EngineError(
+            'ATTACHMENT_CORRUPT',
+            `The content of ${info.name} differs from the signed document: it is not shown.`,
+          );
+        }
         const type = pictureType(bytes);
         if (!type) throw notViewable();
         return { dataUrl: `data:${type};base64,${bytes.toString('base64')}` };
@@ -1564,6 +1754,8 @@ export class Engine
               size: BigInt(d.size),
               chunkSize: d.chunkSize,
               preview: this.previews.get(ids[i]!) ?? new Uint8Array(),
+              // A signed document's signature travels with it, forwards included.
+              document: this.documents.wire(ids[i]!),
             })),
           },
         },
@@ -1622,6 +1814,7 @@ export class Engine
               : 'downloading';
       const failure = info.state === 'failed' ? info.error?.code : undefined;
       const preview = this.previews.get(id);
+      const document = this.documents.get(id);
       return {
         id,
         name: info.name,
@@ -1631,6 +1824,7 @@ export class Engine
         state,
         ...(preview ? { preview: previewDataUrl(preview) } : {}),
         ...(failure !== undefined ? { failure: isErrorCode(failure) ? failure : 'INTERNAL' } : {}),
+        ...(document ? { document: this.documentView(document) } : {}),
       };
     });
   }
@@ -2086,7 +2280,10 @@ function checkText(text: unknown): asserts text is string {
   }
 }
 
-async function enrolClosingOnError(db: Store, params: EnrolParams): Promise<Account> {
+async function enrolClosingOnError(
+  db: Store,
+  params: EnrolParams,
+): Promise<Awaited<ReturnType<typeof enrol>>> {
   try {
     return await enrol(db, params);
   } catch (error) {

@@ -4,6 +4,7 @@
 // decides when, and removes the files of erased messages from the disk afterwards.
 import type { Attachments, Previews } from './attachments/index.js';
 import { type Disappearing, EXPIRE_BATCH, type Expired } from './disappearing.js';
+import type { Documents } from './documents/documents.js';
 import type { Store } from './store/open-store.js';
 
 /** Longest single wait: a clock set forward (or a PC resumed from sleep) is caught up within it. */
@@ -16,6 +17,7 @@ export interface ExpirySweeperOptions {
   readonly disappearing: Disappearing;
   readonly attachments: Attachments;
   readonly previews: Previews;
+  readonly documents: Documents;
   /** Told after each commit, per conversation, which messages are gone. */
   readonly expired: (conversationId: string, messageIds: readonly string[]) => void;
 }
@@ -76,7 +78,7 @@ export class ExpirySweeper {
       return;
     }
     this.erasing = true;
-    const { attachments, previews, disappearing } = this.options;
+    const { attachments, previews, documents, disappearing } = this.options;
     try {
       do {
         this.eraseAgain = false;
@@ -84,6 +86,7 @@ export class ExpirySweeper {
           if (this.stopped) return;
           await attachments.erase(id);
           previews.forget(id);
+          documents.forget(id);
           disappearing.erased(id);
         }
       } while (this.eraseAgain);

@@ -20,6 +20,7 @@ import {
   senderKeyIdOf,
 } from '../../shared/crypto/index.js';
 import { EngineError } from '../../shared/api/errors.js';
+import { DocumentError, type Documents, verifyDocumentSignature } from './documents/documents.js';
 import { classificationOfLevel } from '../../shared/api/classification.js';
 import {
   type GroupStore,
@@ -107,6 +108,7 @@ export class Inbox {
     private readonly previews: Previews,
     private readonly disappearing: Disappearing,
     private readonly acknowledgements: Acknowledgements,
+    private readonly documents: Documents,
   ) {}
 
   /**
@@ -598,6 +600,20 @@ export class Inbox {
             }
             // A preview that fails its checks is dropped; the file itself is fine.
             if (a.preview.length > 0) this.previews.keep(attachmentId, a.preview);
+            // A signature that does not hold makes the whole message a forgery.
+            if (a.document) {
+              let signed;
+              try {
+                signed = verifyDocumentSignature(this.account.relayPublicKey, a.document, {
+                  name: a.name,
+                  size: Number(a.size),
+                });
+              } catch (error) {
+                if (!(error instanceof DocumentError)) throw error;
+                throw new Refusal('BAD_DOCUMENT_SIGNATURE', error.message);
+              }
+              this.documents.keep(attachmentId, signed);
+            }
             statement(
               this.db,
               'INSERT OR IGNORE INTO message_attachments (message_id, attachment_id, position) VALUES (?, ?, ?)',

@@ -295,7 +295,7 @@ export class Outbox {
     }
     if (recipients.syncDestination !== null) {
       let own = this.directory.activeDevices(this.account.userId);
-      if (!this.directory.isKnown(this.account.userId))
+      if (!this.directory.ownDevicesKnown())
         own = await this.directory.refreshUser(this.account.userId);
       out.push(...own);
     }

@@ -234,6 +234,45 @@ export interface AttachmentView {
   readonly failure?: ErrorCode;
   /** A small picture of the file sent with it, as a `data:` URL (JPEG, PNG or WebP); absent if none. */
   readonly preview?: string;
+  /**
+   * A signed document (« attestation d'intégrité »): who signed its content and when.
+   * The signature was checked on receipt; the content is checked against it when the
+   * file is saved (a file that differs is refused). Absent for a file not signed.
+   */
+  readonly document?: DocumentSignatureView;
+}
+
+export interface DocumentSignatureView {
+  readonly signerId: string;
+  readonly signerName: string;
+  readonly signerInstitution: string;
+  /** When it was signed, by the signer's clock (ms since the epoch). */
+  readonly signedAt: number;
+  /**
+   * SHA-256 of the file's content, 64 lowercase hex digits: what Windows prints for
+   * `Get-FileHash <file>` or `certutil -hashfile <file> SHA256`, so anyone can compare.
+   */
+  readonly sha256: string;
+}
+
+/** A signed document this store holds whose content is that of the file checked. */
+export interface DocumentMatch extends DocumentSignatureView {
+  readonly attachmentId: string;
+  /** The file's name, as signed. */
+  readonly name: string;
+  readonly size: number;
+  /** Where it was received or sent (the first message that carries it). */
+  readonly messageId: string | null;
+  readonly conversationId: string | null;
+}
+
+/** What `verifyDocument` found for a file. */
+export interface DocumentCheck {
+  /** SHA-256 of the file checked (hex) and its size. */
+  readonly sha256: string;
+  readonly size: number;
+  /** Signed documents with exactly this content; empty when none. */
+  readonly matches: readonly DocumentMatch[];
 }
 
 export interface SearchHit {
@@ -296,6 +335,12 @@ export interface SendFileOptions {
   readonly requestAcknowledgement?: boolean;
   /** Its classification label (default none), as for sendText. */
   readonly classification?: Classification;
+  /**
+   * Sign the file as a document (« attestation d'intégrité »): its SHA-256 and name are
+   * signed with this device's certified identity key, and travel with it (forwards too),
+   * so that each recipient can prove later that a copy is the very document sent.
+   */
+  readonly signDocument?: boolean;
 }
 
 export interface FilesApi {
@@ -316,6 +361,12 @@ export interface FilesApi {
    * cleared for it (CLASSIFICATION_NOT_CLEARED otherwise).
    */
   forwardMessage(messageId: string, to: string): Promise<Result<MessageView>>;
+  /**
+   * « Vérifier un document »: hashes a file from a local path (a copy received by mail
+   * or on a USB key) and names the signed documents of this store with the same
+   * content: who signed them and when. Nothing matches: the copy is not one of them.
+   */
+  verifyDocument(filePath: string): Promise<Result<DocumentCheck>>;
 }
 
 export interface SettingsApi {

@@ -104,6 +104,7 @@ export const CLIENT_METHODS = [
   'saveAttachment',
   'forwardMessage',
   'viewAttachment',
+  'verifyDocument',
   // SettingsApi
   'settings',
   'updateSettings',

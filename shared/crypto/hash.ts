@@ -40,6 +40,27 @@ export function sha256(data: Uint8Array): Uint8Array {
   return sodium().crypto_hash_sha256(data);
 }
 
+/**
+ * Incremental SHA-256, for files hashed as they are read: the fingerprint of a signed
+ * document, which anyone can recompute with the tools of their system.
+ */
+export class Sha256Hasher {
+  private readonly state: unknown = sodium().crypto_hash_sha256_init();
+  private finished = false;
+
+  update(chunk: Uint8Array): this {
+    if (this.finished) throw new CryptoError('BAD_ARGUMENT', 'This hash is already finished.');
+    sodium().crypto_hash_sha256_update(this.state as never, chunk);
+    return this;
+  }
+
+  digest(): Uint8Array {
+    if (this.finished) throw new CryptoError('BAD_ARGUMENT', 'This hash is already finished.');
+    this.finished = true;
+    return sodium().crypto_hash_sha256_final(this.state as never);
+  }
+}
+
 export function sha512(data: Uint8Array): Uint8Array {
   return sodium().crypto_hash_sha512(data);
 }

@@ -21,7 +21,7 @@ export {
   x25519PublicFromSecret,
   x25519,
 } from './x25519.js';
-export { blake2b, Blake2bHasher, sha256, sha512 } from './hash.js';
+export { blake2b, Blake2bHasher, Sha256Hasher, sha256, sha512 } from './hash.js';
 export * from './prekeys.js';
 export {
   COMGOV_PROTOCOL,

@@ -7,6 +7,7 @@ import { fromHex, toHex, utf8 } from '../util/bytes.js';
 import {
   Blake2bHasher,
   CryptoError,
+  Sha256Hasher,
   aeadDecrypt,
   aeadEncrypt,
   asX25519PublicKey,
@@ -18,6 +19,7 @@ import {
   hkdfExtract,
   hmacSha256,
   ready,
+  sha256,
   sign,
   verify,
   x25519,
@@ -126,6 +128,25 @@ describe('HKDF-SHA256 (RFC 5869 Appendix A)', () => {
 // ---------------------------------------------------------------------------
 // RFC 4231, section 4: HMAC-SHA-256, test cases 1 to 7.
 // ---------------------------------------------------------------------------
+describe('SHA-256 (FIPS 180-4 examples: "abc" and the two-block message)', () => {
+  const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+  const twoBlocks = 'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq';
+  const twoBlocksDigest = '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1';
+
+  it('one shot', () => {
+    expect(toHex(sha256(utf8('abc')))).toBe(abc);
+    expect(toHex(sha256(utf8(twoBlocks)))).toBe(twoBlocksDigest);
+  });
+
+  it('incremental, in pieces that do not fall on block boundaries', () => {
+    const bytes = utf8(twoBlocks);
+    const hasher = new Sha256Hasher();
+    for (let i = 0; i < bytes.length; i += 7) hasher.update(bytes.subarray(i, i + 7));
+    expect(toHex(hasher.digest())).toBe(twoBlocksDigest);
+    expect(() => hasher.update(bytes)).toThrow(CryptoError);
+  });
+});
+
 describe('HMAC-SHA256 (RFC 4231 section 4)', () => {
   const cases = [
     {

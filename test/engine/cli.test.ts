@@ -2,6 +2,7 @@
 // processes, the forms of the issue, against a real relay. Includes a SIGKILL
 // of a CLI process in the middle of receiving.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -274,6 +275,65 @@ describe('comgov CLI', () => {
     ]);
     expect(notAdmin.code).toBe(1);
     expect(notAdmin.stderr).toContain('not an admin');
+  });
+
+  it('send-file --sign, verify-document and a printable attestation', async () => {
+    const dirs = await enrolWithCli(['alice', 'bob'], 'doc');
+    const original = path.join(ws.dataDir('docs'), 'arrêté n° 12.pdf');
+    mkdirSync(path.dirname(original), { recursive: true });
+    const bytes = Buffer.from('%PDF-1.7 arrêté portant organisation des services\n'.repeat(500));
+    writeFileSync(original, bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const sent = await cli(['send-file', '--data', dirs.alice!, '--to', 'bob', '--sign', original]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const synced = await cli(['sync', '--data', dirs.bob!, '--json']);
+    const line = JSON.parse(synced.stdout.trim().split('\n').at(-1)!) as {
+      attachments: { id: string; document?: { signerId: string; sha256: string } }[];
+    };
+    expect(line.attachments[0]!.document).toMatchObject({ signerId: 'alice', sha256: sha });
+
+    const copy = path.join(ws.dataDir('docs'), 'reçu par courriel.pdf');
+    writeFileSync(copy, bytes);
+    const same = await cli(['verify-document', '--data', dirs.bob!, copy]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain(`Identical to "arrêté n° 12.pdf", signed by Alice N.`);
+    writeFileSync(copy, Buffer.concat([bytes, Buffer.from(' ')]));
+    const other = await cli(['verify-document', '--data', dirs.bob!, copy]);
+    expect(other.code).toBe(3);
+    expect(other.stdout).toContain('No signed document of this store has this content');
+
+    const evidence = await cli([
+      'attestation',
+      '--data',
+      dirs.bob!,
+      '--id',
+      line.attachments[0]!.id,
+      '--json',
+    ]);
+    expect(JSON.parse(evidence.stdout.trim())).toMatchObject({
+      signerId: 'alice',
+      sha256: sha,
+      valid: true,
+      relayPublicKey: toHex(relay.publicKey),
+    });
+    const html = path.join(ws.dataDir('docs'), 'attestation.html');
+    const printed = await cli([
+      'attestation',
+      '--data',
+      dirs.bob!,
+      '--id',
+      line.attachments[0]!.id,
+      '--html',
+      html,
+    ]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('Attestation d’intégrité');
+    expect(page).toContain(sha.slice(0, 8));
+    expect(page).toContain('Get-FileHash -Algorithm SHA256 "arrêté n° 12.pdf"');
+    const unknown = await cli(['attestation', '--data', dirs.bob!, '--id', 'f'.repeat(32)]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('is not a signed document here');
   });
 
   it('send-file, sync --json lists it, attachment save writes identical bytes', async () => {

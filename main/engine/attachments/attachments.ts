@@ -24,7 +24,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3-multiple-ciphers';
-import { randomBytes } from '../../../shared/crypto/index.js';
+import { Sha256Hasher, randomBytes } from '../../../shared/crypto/index.js';
 import { bytesEqual, toHex } from '../../../shared/util/bytes.js';
 import { ProgressiveFlush } from '../../../shared/util/progressive-flush.js';
 import { AttachmentFolder, isAttachmentId } from './attachment-folder.js';
@@ -52,6 +52,15 @@ import {
   TransferStore,
 } from './transfer-store.js';
 import { runUpload } from './uploader.js';
+
+export interface SaveOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * A signed document's SHA-256: the decrypted content must have it, or nothing is
+   * written out (ATTACHMENT_CORRUPT).
+   */
+  readonly expectedSha256?: Uint8Array;
+}
 
 export interface AttachmentsOptions {
   /** The engine's open store, with ATTACHMENT_MIGRATION_STATEMENTS applied. */
@@ -413,7 +422,7 @@ export class Attachments {
    * goes to a temporary file beside it, renamed into place only once the whole stream
    * has been authenticated: a refused file leaves nothing at `outPath`.
    */
-  async save(id: string, outPath: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async save(id: string, outPath: string, options: SaveOptions = {}): Promise<void> {
     const record = this.completed(id);
     await this.writePlaintext(record, outPath, { cipherPath: this.folder.encrypted(id) }, options);
   }
@@ -426,11 +435,7 @@ export class Attachments {
    * (a damaged part fetched again) or anything else go wrong while following, the
    * download's own outcome decides: its error, or a plain `save` of the verified file.
    */
-  async fetchAndSave(
-    id: string,
-    outPath: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<void> {
+  async fetchAndSave(id: string, outPath: string, options: SaveOptions = {}): Promise<void> {
     const record = this.record(id);
     if (record.state !== 'done' && record.direction === 'upload') await this.run(id, options);
     if (record.state === 'done' || record.direction === 'upload') {
@@ -479,7 +484,7 @@ export class Attachments {
       readonly growing?: (bytes: number) => Promise<void>;
       readonly beforeRename?: () => Promise<void>;
     },
-    options: { signal?: AbortSignal },
+    options: SaveOptions,
   ): Promise<void> {
     const target = path.resolve(outPath);
     const temporary = path.join(
@@ -500,6 +505,7 @@ export class Attachments {
     // One write runs while the next batch is decrypted (decryptFile reuses a batch's
     // buffer two batches later, so one pending write is safe).
     let pendingWrite: Promise<void> = Promise.resolve();
+    const contentHash = options.expectedSha256 ? new Sha256Hasher() : null;
     try {
       let position = 0;
       for await (const plain of decryptFile(source.cipherPath, {
@@ -510,6 +516,7 @@ export class Attachments {
         growing: source.growing,
       })) {
         await pendingWrite;
+        contentHash?.update(plain);
         const file = handle;
         const length = plain.length;
         pendingWrite = writeFully(file, plain, length, position).then(
@@ -525,6 +532,12 @@ export class Attachments {
       await handle.sync();
       await handle.close();
       handle = undefined;
+      if (contentHash && !bytesEqual(contentHash.digest(), options.expectedSha256!)) {
+        throw new AttachmentError(
+          'ATTACHMENT_CORRUPT',
+          `The content of ${record.name} differs from the signed document: it was not saved.`,
+        );
+      }
       await source.beforeRename?.();
       await rename(temporary, target).catch((error: unknown) => {
         throw writeFailed(target, error);

@@ -10,6 +10,7 @@ import { PENDING_SAVES_MIGRATION_STATEMENTS } from '../attachments/pending-saves
 import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
 import { DISAPPEARING_MIGRATION_STATEMENTS } from '../disappearing.js';
 import { CLASSIFICATION_MIGRATION_STATEMENTS } from '../classification.js';
+import { DOCUMENT_MIGRATION_STATEMENTS } from '../documents/documents.js';
 import { ACKNOWLEDGEMENT_MIGRATION_STATEMENTS } from '../acknowledgements/acknowledgements.js';
 
 export interface Migration {
@@ -254,6 +255,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     name: 'classification labels of messages, and the clearance of each contact',
     statements: CLASSIFICATION_MIGRATION_STATEMENTS,
+  },
+  {
+    version: 12,
+    name: 'signed documents ("attestation d\'intégrité"): who signed each file\'s content',
+    statements: DOCUMENT_MIGRATION_STATEMENTS,
   },
 ];
 

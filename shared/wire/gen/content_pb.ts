@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSKbAwoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIwCglzeW5jX3JlYWQYCCABKAsyGy5jb21nb3YuY29udGVudC52MS5TeW5jUmVhZEgAEg8KB3BhZGRpbmcYDyABKAxCBgoEYm9keSKbAwoLRGF0YU1lc3NhZ2USCgoCaWQYASABKAkSDwoHc2VudF9hdBgCIAEoBBIQCghncm91cF9pZBgDIAEoCRInCgR0ZXh0GAQgASgLMhcuY29tZ292LmNvbnRlbnQudjEuVGV4dEgAEicKBGVkaXQYBSABKAsyFy5jb21nb3YuY29udGVudC52MS5FZGl0SAASKwoGZGVsZXRlGAYgASgLMhkuY29tZ292LmNvbnRlbnQudjEuRGVsZXRlSAASLwoIcmVhY3Rpb24YByABKAsyGy5jb21nb3YuY29udGVudC52MS5SZWFjdGlvbkgAEjYKDHRpbWVyX2NoYW5nZRgIIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLlRpbWVyQ2hhbmdlSAASPQoPYWNrbm93bGVkZ2VtZW50GAogASgLMiIuY29tZ292LmNvbnRlbnQudjEuQWNrbm93bGVkZ2VtZW50SAASFgoOZXhwaXJlX3NlY29uZHMYCSABKA0SFgoOY2xhc3NpZmljYXRpb24YCyABKA1CBgoEa2luZCIfCghTeW5jUmVhZBITCgttZXNzYWdlX2lkcxgBIAMoCSIeCgtUaW1lckNoYW5nZRIPCgdzZWNvbmRzGAEgASgNIoQBCgRUZXh0EgwKBGJvZHkYASABKAkSEAoIcmVwbHlfdG8YAiABKAkSMgoLYXR0YWNobWVudHMYAyADKAsyHS5jb21nb3YuY29udGVudC52MS5BdHRhY2htZW50EhEKCWZvcndhcmRlZBgEIAEoCBIVCg1hY2tfcmVxdWVzdGVkGAUgASgIIn8KD0Fja25vd2xlZGdlbWVudBIRCgl0YXJnZXRfaWQYASABKAkSFQoNdGFyZ2V0X2F1dGhvchgCIAEoCRIOCgZkaWdlc3QYAyABKAwSCgoCYXQYBCABKAQSEwoLY2VydGlmaWNhdGUYBSABKAwSEQoJc2lnbmF0dXJlGAYgASgMIooBCgpBdHRhY2htZW50Eg8KB2Jsb2JfaWQYASABKAkSCwoDa2V5GAIgASgMEg8KB2JsYWtlMmIYAyABKAwSDAoEbmFtZRgEIAEoCRIMCgR0eXBlGAUgASgJEgwKBHNpemUYBiABKAQSEgoKY2h1bmtfc2l6ZRgHIAEoDRIPCgdwcmV2aWV3GAggASgMIicKBEVkaXQSEQoJdGFyZ2V0X2lkGAEgASgJEgwKBGJvZHkYAiABKAkiGwoGRGVsZXRlEhEKCXRhcmdldF9pZBgBIAEoCSIsCghSZWFjdGlvbhIRCgl0YXJnZXRfaWQYASABKAkSDQoFZW1vamkYAiABKAkieAoHUmVjZWlwdBItCgRraW5kGAEgASgOMh8uY29tZ292LmNvbnRlbnQudjEuUmVjZWlwdC5LaW5kEhMKC21lc3NhZ2VfaWRzGAIgAygJIikKBEtpbmQSEgoOS0lORF9ERUxJVkVSRUQQABINCglLSU5EX1JFQUQQASIqCgZUeXBpbmcSDgoGdHlwaW5nGAEgASgIEhAKCGdyb3VwX2lkGAIgASgJIlUKCFN5bmNTZW50EhgKEGRlc3RpbmF0aW9uX3VzZXIYASABKAkSLwoHbWVzc2FnZRgCIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLkRhdGFNZXNzYWdlIkQKC0dyb3VwVXBkYXRlEjUKB2VudHJpZXMYASADKAsyJC5jb21nb3YuY29udGVudC52MS5TaWduZWRSb3N0ZXJFbnRyeSI1ChFTaWduZWRSb3N0ZXJFbnRyeRINCgVlbnRyeRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwi+gEKC1Jvc3RlckVudHJ5Eg8KB3ZlcnNpb24YASABKA0SEAoIZ3JvdXBfaWQYAiABKAkSCwoDc2VxGAMgASgNEhEKCXByZXZfaGFzaBgEIAEoDBIOCgZhY3Rpb24YBSABKAkSDwoHc3ViamVjdBgGIAEoCRINCgVhY3RvchgHIAEoCRIZChFhY3Rvcl9jZXJ0aWZpY2F0ZRgIIAEoDBIwCgdtZW1iZXJzGAkgAygLMh8uY29tZ292LmNvbnRlbnQudjEuUm9zdGVyTWVtYmVyEgwKBG5hbWUYCiABKAkSCgoCYXQYCyABKAQSEQoJYnJvYWRjYXN0GAwgASgIIi4KDFJvc3Rlck1lbWJlchIPCgd1c2VyX2lkGAEgASgJEg0KBWFkbWluGAIgASgIIj8KFVNlbmRlcktleURpc3RyaWJ1dGlvbhIQCghncm91cF9pZBgBIAEoCRIUCgxkaXN0cmlidXRpb24YAiABKAxiBnByb3RvMw");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhFjb21nb3YuY29udGVudC52MSKbAwoHQ29udGVudBIPCgd2ZXJzaW9uGAEgASgNEi4KBGRhdGEYAiABKAsyHi5jb21nb3YuY29udGVudC52MS5EYXRhTWVzc2FnZUgAEi0KB3JlY2VpcHQYAyABKAsyGi5jb21nb3YuY29udGVudC52MS5SZWNlaXB0SAASKwoGdHlwaW5nGAQgASgLMhkuY29tZ292LmNvbnRlbnQudjEuVHlwaW5nSAASMAoJc3luY19zZW50GAUgASgLMhsuY29tZ292LmNvbnRlbnQudjEuU3luY1NlbnRIABI2Cgxncm91cF91cGRhdGUYBiABKAsyHi5jb21nb3YuY29udGVudC52MS5Hcm91cFVwZGF0ZUgAEj4KCnNlbmRlcl9rZXkYByABKAsyKC5jb21nb3YuY29udGVudC52MS5TZW5kZXJLZXlEaXN0cmlidXRpb25IABIwCglzeW5jX3JlYWQYCCABKAsyGy5jb21nb3YuY29udGVudC52MS5TeW5jUmVhZEgAEg8KB3BhZGRpbmcYDyABKAxCBgoEYm9keSKbAwoLRGF0YU1lc3NhZ2USCgoCaWQYASABKAkSDwoHc2VudF9hdBgCIAEoBBIQCghncm91cF9pZBgDIAEoCRInCgR0ZXh0GAQgASgLMhcuY29tZ292LmNvbnRlbnQudjEuVGV4dEgAEicKBGVkaXQYBSABKAsyFy5jb21nb3YuY29udGVudC52MS5FZGl0SAASKwoGZGVsZXRlGAYgASgLMhkuY29tZ292LmNvbnRlbnQudjEuRGVsZXRlSAASLwoIcmVhY3Rpb24YByABKAsyGy5jb21nb3YuY29udGVudC52MS5SZWFjdGlvbkgAEjYKDHRpbWVyX2NoYW5nZRgIIAEoCzIeLmNvbWdvdi5jb250ZW50LnYxLlRpbWVyQ2hhbmdlSAASPQoPYWNrbm93bGVkZ2VtZW50GAogASgLMiIuY29tZ292LmNvbnRlbnQudjEuQWNrbm93bGVkZ2VtZW50SAASFgoOZXhwaXJlX3NlY29uZHMYCSABKA0SFgoOY2xhc3NpZmljYXRpb24YCyABKA1CBgoEa2luZCIfCghTeW5jUmVhZBITCgttZXNzYWdlX2lkcxgBIAMoCSIeCgtUaW1lckNoYW5nZRIPCgdzZWNvbmRzGAEgASgNIoQBCgRUZXh0EgwKBGJvZHkYASABKAkSEAoIcmVwbHlfdG8YAiABKAkSMgoLYXR0YWNobWVudHMYAyADKAsyHS5jb21nb3YuY29udGVudC52MS5BdHRhY2htZW50EhEKCWZvcndhcmRlZBgEIAEoCBIVCg1hY2tfcmVxdWVzdGVkGAUgASgIIn8KD0Fja25vd2xlZGdlbWVudBIRCgl0YXJnZXRfaWQYASABKAkSFQoNdGFyZ2V0X2F1dGhvchgCIAEoCRIOCgZkaWdlc3QYAyABKAwSCgoCYXQYBCABKAQSEwoLY2VydGlmaWNhdGUYBSABKAwSEQoJc2lnbmF0dXJlGAYgASgMIsIBCgpBdHRhY2htZW50Eg8KB2Jsb2JfaWQYASABKAkSCwoDa2V5GAIgASgMEg8KB2JsYWtlMmIYAyABKAwSDAoEbmFtZRgEIAEoCRIMCgR0eXBlGAUgASgJEgwKBHNpemUYBiABKAQSEgoKY2h1bmtfc2l6ZRgHIAEoDRIPCgdwcmV2aWV3GAggASgMEjYKCGRvY3VtZW50GAkgASgLMiQuY29tZ292LmNvbnRlbnQudjEuRG9jdW1lbnRTaWduYXR1cmUiXgoRRG9jdW1lbnRTaWduYXR1cmUSDgoGc2hhMjU2GAEgASgMEhEKCXNpZ25lZF9hdBgCIAEoBBITCgtjZXJ0aWZpY2F0ZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwiJwoERWRpdBIRCgl0YXJnZXRfaWQYASABKAkSDAoEYm9keRgCIAEoCSIbCgZEZWxldGUSEQoJdGFyZ2V0X2lkGAEgASgJIiwKCFJlYWN0aW9uEhEKCXRhcmdldF9pZBgBIAEoCRINCgVlbW9qaRgCIAEoCSJ4CgdSZWNlaXB0Ei0KBGtpbmQYASABKA4yHy5jb21nb3YuY29udGVudC52MS5SZWNlaXB0LktpbmQSEwoLbWVzc2FnZV9pZHMYAiADKAkiKQoES2luZBISCg5LSU5EX0RFTElWRVJFRBAAEg0KCUtJTkRfUkVBRBABIioKBlR5cGluZxIOCgZ0eXBpbmcYASABKAgSEAoIZ3JvdXBfaWQYAiABKAkiVQoIU3luY1NlbnQSGAoQZGVzdGluYXRpb25fdXNlchgBIAEoCRIvCgdtZXNzYWdlGAIgASgLMh4uY29tZ292LmNvbnRlbnQudjEuRGF0YU1lc3NhZ2UiRAoLR3JvdXBVcGRhdGUSNQoHZW50cmllcxgBIAMoCzIkLmNvbWdvdi5jb250ZW50LnYxLlNpZ25lZFJvc3RlckVudHJ5IjUKEVNpZ25lZFJvc3RlckVudHJ5Eg0KBWVudHJ5GAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDCL6AQoLUm9zdGVyRW50cnkSDwoHdmVyc2lvbhgBIAEoDRIQCghncm91cF9pZBgCIAEoCRILCgNzZXEYAyABKA0SEQoJcHJldl9oYXNoGAQgASgMEg4KBmFjdGlvbhgFIAEoCRIPCgdzdWJqZWN0GAYgASgJEg0KBWFjdG9yGAcgASgJEhkKEWFjdG9yX2NlcnRpZmljYXRlGAggASgMEjAKB21lbWJlcnMYCSADKAsyHy5jb21nb3YuY29udGVudC52MS5Sb3N0ZXJNZW1iZXISDAoEbmFtZRgKIAEoCRIKCgJhdBgLIAEoBBIRCglicm9hZGNhc3QYDCABKAgiLgoMUm9zdGVyTWVtYmVyEg8KB3VzZXJfaWQYASABKAkSDQoFYWRtaW4YAiABKAgiPwoVU2VuZGVyS2V5RGlzdHJpYnV0aW9uEhAKCGdyb3VwX2lkGAEgASgJEhQKDGRpc3RyaWJ1dGlvbhgCIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message comgov.content.v1.Content
@@ -405,6 +405,14 @@ export type Attachment = Message<"comgov.content.v1.Attachment"> & {
    * @generated from field: bytes preview = 8;
    */
   preview: Uint8Array;
+
+  /**
+   * A signed document (« attestation d'intégrité », main/engine/documents/README.md):
+   * absent for a file not signed. A receiver refuses the message if it does not verify.
+   *
+   * @generated from field: comgov.content.v1.DocumentSignature document = 9;
+   */
+  document?: DocumentSignature | undefined;
 };
 
 /**
@@ -413,6 +421,49 @@ export type Attachment = Message<"comgov.content.v1.Attachment"> & {
  */
 export const AttachmentSchema: GenMessage<Attachment> = /*@__PURE__*/
   messageDesc(file_content, 6);
+
+/**
+ * Who signed a file's content, and when: verifiable by anyone who holds the relay's
+ * public key, from the certificate it carries. Travels unchanged with forwards.
+ *
+ * @generated from message comgov.content.v1.DocumentSignature
+ */
+export type DocumentSignature = Message<"comgov.content.v1.DocumentSignature"> & {
+  /**
+   * SHA-256 of the file's plaintext (what Get-FileHash or sha256sum prints).
+   *
+   * @generated from field: bytes sha256 = 1;
+   */
+  sha256: Uint8Array;
+
+  /**
+   * When, by the signer's clock (ms since the epoch).
+   *
+   * @generated from field: uint64 signed_at = 2;
+   */
+  signedAt: bigint;
+
+  /**
+   * The signing device's relay certificate (a DeviceCertificate).
+   *
+   * @generated from field: bytes certificate = 3;
+   */
+  certificate: Uint8Array;
+
+  /**
+   * Ed25519 signature of the device identity key over the document's signed bytes.
+   *
+   * @generated from field: bytes signature = 4;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message comgov.content.v1.DocumentSignature.
+ * Use `create(DocumentSignatureSchema)` to create a new message.
+ */
+export const DocumentSignatureSchema: GenMessage<DocumentSignature> = /*@__PURE__*/
+  messageDesc(file_content, 7);
 
 /**
  * @generated from message comgov.content.v1.Edit
@@ -434,7 +485,7 @@ export type Edit = Message<"comgov.content.v1.Edit"> & {
  * Use `create(EditSchema)` to create a new message.
  */
 export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
-  messageDesc(file_content, 7);
+  messageDesc(file_content, 8);
 
 /**
  * @generated from message comgov.content.v1.Delete
@@ -451,7 +502,7 @@ export type Delete = Message<"comgov.content.v1.Delete"> & {
  * Use `create(DeleteSchema)` to create a new message.
  */
 export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
-  messageDesc(file_content, 8);
+  messageDesc(file_content, 9);
 
 /**
  * @generated from message comgov.content.v1.Reaction
@@ -475,7 +526,7 @@ export type Reaction = Message<"comgov.content.v1.Reaction"> & {
  * Use `create(ReactionSchema)` to create a new message.
  */
 export const ReactionSchema: GenMessage<Reaction> = /*@__PURE__*/
-  messageDesc(file_content, 9);
+  messageDesc(file_content, 10);
 
 /**
  * @generated from message comgov.content.v1.Receipt
@@ -497,7 +548,7 @@ export type Receipt = Message<"comgov.content.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 
 /**
  * @generated from enum comgov.content.v1.Receipt.Kind
@@ -518,7 +569,7 @@ export enum Receipt_Kind {
  * Describes the enum comgov.content.v1.Receipt.Kind.
  */
 export const Receipt_KindSchema: GenEnum<Receipt_Kind> = /*@__PURE__*/
-  enumDesc(file_content, 10, 0);
+  enumDesc(file_content, 11, 0);
 
 /**
  * @generated from message comgov.content.v1.Typing
@@ -540,7 +591,7 @@ export type Typing = Message<"comgov.content.v1.Typing"> & {
  * Use `create(TypingSchema)` to create a new message.
  */
 export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 
 /**
  * @generated from message comgov.content.v1.SyncSent
@@ -564,7 +615,7 @@ export type SyncSent = Message<"comgov.content.v1.SyncSent"> & {
  * Use `create(SyncSentSchema)` to create a new message.
  */
 export const SyncSentSchema: GenMessage<SyncSent> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 13);
 
 /**
  * The whole signed, hash-chained roster of a group, from its creation. A member
@@ -584,7 +635,7 @@ export type GroupUpdate = Message<"comgov.content.v1.GroupUpdate"> & {
  * Use `create(GroupUpdateSchema)` to create a new message.
  */
 export const GroupUpdateSchema: GenMessage<GroupUpdate> = /*@__PURE__*/
-  messageDesc(file_content, 13);
+  messageDesc(file_content, 14);
 
 /**
  * @generated from message comgov.content.v1.SignedRosterEntry
@@ -610,7 +661,7 @@ export type SignedRosterEntry = Message<"comgov.content.v1.SignedRosterEntry"> &
  * Use `create(SignedRosterEntrySchema)` to create a new message.
  */
 export const SignedRosterEntrySchema: GenMessage<SignedRosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 14);
+  messageDesc(file_content, 15);
 
 /**
  * @generated from message comgov.content.v1.RosterEntry
@@ -698,7 +749,7 @@ export type RosterEntry = Message<"comgov.content.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_content, 15);
+  messageDesc(file_content, 16);
 
 /**
  * @generated from message comgov.content.v1.RosterMember
@@ -720,7 +771,7 @@ export type RosterMember = Message<"comgov.content.v1.RosterMember"> & {
  * Use `create(RosterMemberSchema)` to create a new message.
  */
 export const RosterMemberSchema: GenMessage<RosterMember> = /*@__PURE__*/
-  messageDesc(file_content, 16);
+  messageDesc(file_content, 17);
 
 /**
  * @generated from message comgov.content.v1.SenderKeyDistribution
@@ -744,5 +795,5 @@ export type SenderKeyDistribution = Message<"comgov.content.v1.SenderKeyDistribu
  * Use `create(SenderKeyDistributionSchema)` to create a new message.
  */
 export const SenderKeyDistributionSchema: GenMessage<SenderKeyDistribution> = /*@__PURE__*/
-  messageDesc(file_content, 17);
+  messageDesc(file_content, 18);
 
