@@ -118,7 +118,8 @@ export class EngineHost {
   /**
    * Copies of files handed to the engine to send. The engine reads a file while it
    * uploads it (and resumes after a restart), so a copy stays until its upload is
-   * done. Its name is the original one: the engine sends the file's name.
+   * done. Its name is the original one: the engine sends the file's name. A copy
+   * staged to be checked (« Vérifier un document ») goes as soon as it is checked.
    */
   get stagingDir(): string {
     return path.join(this.options.dataDir, 'staging');
@@ -283,6 +284,8 @@ export class EngineHost {
         }
         return sent;
       }
+      case 'verifyDocument':
+        return this.verifyDocument(engine, args[0]);
       case 'saveAttachment':
         // A path chosen by the renderer would let it write anywhere: it asks for a download.
         return fail('NOT_ALLOWED', 'Use downloadAttachment.');
@@ -518,6 +521,22 @@ export class EngineHost {
     this.uploads.delete(key);
     await new Promise<void>((resolve) => current.fd.end(resolve));
     return { ok: true, value: this.register(current.path, current.name) };
+  }
+
+  /**
+   * « Vérifier un document »: the engine hashes a copy staged by this host (the renderer
+   * never names a path) and names the signed documents with that content. The staged
+   * copy serves once: it is gone afterwards, whatever the outcome.
+   */
+  private async verifyDocument(engine: Engine, stagedId: unknown): Promise<Result<unknown>> {
+    const staged = typeof stagedId === 'string' ? this.staged.get(stagedId) : undefined;
+    if (!staged) return fail('BAD_REQUEST', 'Check a file staged by this app.');
+    this.staged.delete(staged.id);
+    try {
+      return await this.engineCall(engine, 'verifyDocument', [staged.path]);
+    } finally {
+      rmSync(path.dirname(staged.path), { recursive: true, force: true });
+    }
   }
 
   private async downloadAttachment(

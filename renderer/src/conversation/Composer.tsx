@@ -1,10 +1,12 @@
 // Writing: multi-line, Enter sends, Shift+Enter starts a new line, the draft is
 // kept per conversation (saved by the engine, so it survives a restart), replies
 // and edits, files by button, drag and drop or paste, the signed acknowledgement
-// toggle and the classification label (« Mention ») of the next message.
+// toggle, the classification label (« Mention ») of the next message, and the
+// « Signer le document » toggle of the next file.
 import {
   type ClipboardEvent,
   type KeyboardEvent,
+  type MutableRefObject,
   useEffect,
   useLayoutEffect,
   useRef,
@@ -26,14 +28,19 @@ const MAX_ROWS_PX = 200;
 
 type DraftState = 'idle' | 'typing' | 'saved';
 
+/** How the conversation hands files dropped on it to the composer (which knows the options). */
+export type DropTarget = MutableRefObject<((files: FileList) => void) | null>;
+
 export function Composer({
   conversationId,
   messages,
   nameOf,
+  dropTarget,
 }: {
   conversationId: string;
   messages: readonly MessageView[];
   nameOf: (userId: string) => string;
+  dropTarget?: DropTarget;
 }) {
   const { t } = useTranslation();
   const controller = useController();
@@ -52,6 +59,8 @@ export function Composer({
   const [askAck, setAskAck] = useState(false);
   // The label chosen for the next message (or file); what is sent is fitted below.
   const [chosenLabel, setChosenLabel] = useState<Classification>('none');
+  // The next file is signed as a document (« attestation d'intégrité »); text ignores it.
+  const [signDocument, setSignDocument] = useState(false);
   const ceiling = useAppState((s) => clearanceOf(conversationId, s));
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -132,13 +141,27 @@ export function Composer({
   };
 
   const sendFiles = (files: FileList | readonly File[] | null) => {
-    const options = { ...(askAck ? { requestAcknowledgement: true } : {}), ...labelOption };
+    const options = {
+      ...(askAck ? { requestAcknowledgement: true } : {}),
+      ...labelOption,
+      ...(signDocument ? { signDocument: true } : {}),
+    };
     for (const file of files ?? []) void controller.sendFile(conversationId, file, options);
     if ((files?.length ?? 0) > 0) {
       setAskAck(false);
       setChosenLabel('none');
+      setSignDocument(false);
     }
   };
+
+  // Files dropped on the conversation leave with the options chosen here.
+  useEffect(() => {
+    if (!dropTarget) return;
+    dropTarget.current = sendFiles;
+    return () => {
+      dropTarget.current = null;
+    };
+  });
 
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
     if (event.clipboardData.files.length > 0) {
@@ -149,8 +172,9 @@ export function Composer({
 
   // What the next message will carry, said under the box (and read with it).
   const hints = editing
-    ? [t('composer.keysHint')]
+    ? [...(signDocument ? [t('composer.documentSigned')] : []), t('composer.keysHint')]
     : [
+        ...(signDocument ? [t('composer.documentSigned')] : []),
         ...(askAck ? [t('composer.acknowledgementAsked')] : []),
         ...(label !== 'none'
           ? [t('classification.chosen', { label: classificationName(label) })]
@@ -212,6 +236,15 @@ export function Composer({
             sendFiles(e.target.files);
             e.target.value = '';
           }}
+        />
+        {/* Files can be attached while editing too: this toggle stays. */}
+        <IconButton
+          icon="seal"
+          label={t('composer.signDocument')}
+          className={signDocument ? 'sign-toggle sign-toggle-on' : 'sign-toggle'}
+          aria-pressed={signDocument}
+          disabled={revoked}
+          onClick={() => setSignDocument((on) => !on)}
         />
         {!editing && (
           <IconButton

@@ -1,7 +1,8 @@
 // The open conversation: its header (safety number or members), a warning when
 // the peer's key changed, the messages, who is typing, and the composer. Files can
-// be dropped anywhere on it.
-import { type DragEvent, useCallback, useState } from 'react';
+// be dropped anywhere on it; they leave with the options chosen in the composer
+// (acknowledgement, « Mention », signed document).
+import { type DragEvent, useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Avatar } from '../design/Avatar.js';
 import { Button } from '../design/Button.js';
@@ -9,7 +10,7 @@ import { Icon } from '../design/Icon.js';
 import { GroupMembersDialog } from '../groups/GroupMembersDialog.js';
 import { useAppState, useController } from '../state/context.js';
 import { formatDuration } from '../i18n/format.js';
-import { Composer } from './Composer.js';
+import { Composer, type DropTarget } from './Composer.js';
 import { DisappearingDialog } from './DisappearingDialog.js';
 import { MessageList } from './MessageList.js';
 
@@ -27,6 +28,7 @@ export function ConversationPane() {
   const [dragging, setDragging] = useState(false);
   const [members, setMembers] = useState(false);
   const [timer, setTimer] = useState(false);
+  const dropTarget: DropTarget = useRef(null);
 
   const nameOf = useCallback(
     (userId: string) => {
@@ -60,7 +62,9 @@ export function ConversationPane() {
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    for (const file of event.dataTransfer.files) void controller.sendFile(selected, file);
+    const toComposer = dropTarget.current;
+    if (toComposer) toComposer(event.dataTransfer.files);
+    else for (const file of event.dataTransfer.files) void controller.sendFile(selected, file);
   };
 
   return (
@@ -156,6 +160,7 @@ export function ConversationPane() {
         conversationId={selected}
         messages={thread?.messages ?? []}
         nameOf={nameOf}
+        dropTarget={dropTarget}
       />
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

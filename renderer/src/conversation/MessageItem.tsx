@@ -1,6 +1,6 @@
 // One message: day separator and "new messages" marker when due, the sender in
 // groups, its classification band, the quote of a reply, the text (or its
-// deletion), files, time, edit
+// deletion), files (with the seal of a signed document), time, edit
 // mark, delivery state, reactions, and the actions of a message (reply, react,
 // edit, delete) reachable by mouse and keyboard.
 import { memo, useState } from 'react';
@@ -10,6 +10,7 @@ import type { AttachmentView, MessageView } from '../api/types.js';
 import { Button, IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
+import { DocumentSeal } from '../documents/DocumentSeal.js';
 import {
   dayLabel,
   formatDuration,
@@ -223,7 +224,20 @@ function Attachment({
       )}
     </div>
   );
-  if (!attachment.preview) return row;
+  // A signed document: its seal under the file, on both sides.
+  const seal = attachment.document ? (
+    <DocumentSeal document={attachment.document} tabIndex={tabIndex} />
+  ) : null;
+  if (!attachment.preview) {
+    return seal ? (
+      <div className="attachment-signed">
+        {row}
+        {seal}
+      </div>
+    ) : (
+      row
+    );
+  }
   // The picture sent with the file: seen at once, before the file is fetched; a click
   // shows the whole picture in the app (fetched then, if it has not arrived yet).
   const picture = (
@@ -253,6 +267,7 @@ function Attachment({
         picture
       )}
       {row}
+      {seal}
     </figure>
   );
 }

@@ -28,6 +28,10 @@ const PATHS = {
     'M8 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zm8 0a3 3 0 1 0 0-6M2 20a6 6 0 0 1 12 0m2-6a5 5 0 0 1 6 5',
   download: 'M12 3v12m-5-5l5 5 5-5M4 20h16',
   file: 'M6 2h8l5 5v15H6zm8 0v5h5',
+  /** A seal with its ribbons: a signed document. */
+  seal: 'M12 15a6 6 0 1 0 0-12 6 6 0 0 0 0 12zM8.5 13.9L7 21l5-2.5 5 2.5-1.5-7.1M9.4 9.1l1.8 1.8 3.4-3.5',
+  /** A document with a check mark: « Vérifier un document ». */
+  fileCheck: 'M6 2h8l5 5v15H6zm8 0v5h5M9 14.5l2.2 2.2L15.5 12',
   arrowDown: 'M12 4v15m-6-6l6 6 6-6',
   wifiOff:
     'M2 8.5a15 15 0 0 1 20 0M5 12a10 10 0 0 1 14 0M8.5 15.5a5 5 0 0 1 7 0M12 19h.01M3 3l18 18',

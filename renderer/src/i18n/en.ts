@@ -15,6 +15,7 @@ export const en: Translation = {
     conversations: 'Conversations',
     contacts: 'Directory',
     settings: 'Settings',
+    verifyDocument: 'Verify a document',
     lock: 'Lock',
   },
   common: {
@@ -156,6 +157,38 @@ export const en: Translation = {
     clearanceHint: 'The highest label this person may receive, set by their ICT cell.',
     none: 'None (unmarked messages only)',
   },
+  document: {
+    signed: 'Signed document',
+    signedBy: 'by {{name}} ({{institution}}) on {{date}} at {{time}}',
+    signedByNoInstitution: 'by {{name}} on {{date}} at {{time}}',
+    signedHint:
+      'Integrity attestation: the content of this file is signed by its author’s device, certified by the relay. The signature was checked on receipt, and the file is checked again at each download.',
+    fingerprint: 'SHA-256 fingerprint',
+    fingerprintHint:
+      'On Windows, “Get-FileHash <file>” or “certutil -hashfile <file> SHA256” prints the same fingerprint for an identical copy.',
+    checkHint: 'Any copy of this file can be checked with “Verify a document”.',
+  },
+  verify: {
+    title: 'Verify a document',
+    intro:
+      'Choose a file received another way (email, USB key…): the app computes its fingerprint and looks among the signed documents you received or sent for the one with exactly this content. The file is sent to no one.',
+    choose: 'Choose a file',
+    chooseAnother: 'Verify another file',
+    drop: 'or drop it here.',
+    reading: 'Reading {{name}}: {{percent}}',
+    checking: 'Checking {{name}}…',
+    checked: 'File checked: {{name}} ({{size}})',
+    match:
+      'This file is identical to the document signed by {{name}} ({{institution}}) on {{date}} at {{time}}.',
+    matchNoInstitution:
+      'This file is identical to the document signed by {{name}} on {{date}} at {{time}}.',
+    document: 'Document',
+    conversation: 'Conversation',
+    openConversation: 'Show in the conversation “{{title}}”',
+    conversationGone: 'This conversation is no longer in your list.',
+    none: 'No signed document in your messenger has this content: this file is not an exact copy of a signed document you received or sent.',
+    fileFingerprint: 'SHA-256 fingerprint of this file',
+  },
   viewer: {
     loading: 'Decrypting the picture…',
     failed: 'This picture cannot be shown here; download it to open it.',
@@ -210,6 +243,9 @@ export const en: Translation = {
   composer: {
     revoked: 'This device can no longer send messages.',
     askAcknowledgement: 'Ask for a signed acknowledgement',
+    signDocument: 'Sign the document',
+    documentSigned:
+      'Signed document: the next file attached will carry your signature and its fingerprint. No effect on a text message.',
     acknowledgementAsked:
       'Acknowledgement asked: each recipient can sign that they took note. The message can no longer be edited.',
     label: 'Your message',

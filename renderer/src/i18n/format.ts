@@ -40,6 +40,11 @@ export function formatListTime(ms: number, now = Date.now()): string {
   return dateFormat({ day: '2-digit', month: '2-digit', year: '2-digit' }).format(ms);
 }
 
+/** "27 nov. 2026": a date with its year (when a document was signed). */
+export function formatDate(ms: number): string {
+  return dateFormat({ day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
+}
+
 export function dayLabel(ms: number, today: string, yesterday: string, now = Date.now()): string {
   const start = startOfDay(now);
   if (ms >= start) return today;

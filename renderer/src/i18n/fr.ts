@@ -15,6 +15,7 @@ export const fr = {
     conversations: 'Conversations',
     contacts: 'Annuaire',
     settings: 'Paramètres',
+    verifyDocument: 'Vérifier un document',
     lock: 'Verrouiller',
   },
   common: {
@@ -160,6 +161,38 @@ export const fr = {
       'La plus haute mention que cette personne peut recevoir, fixée par sa cellule TIC.',
     none: 'Aucune (messages non protégés seulement)',
   },
+  document: {
+    signed: 'Document signé',
+    signedBy: 'par {{name}} ({{institution}}), le {{date}} à {{time}}',
+    signedByNoInstitution: 'par {{name}}, le {{date}} à {{time}}',
+    signedHint:
+      'Attestation d’intégrité : le contenu de ce fichier est signé par l’appareil de son auteur, certifié par le relais. La signature a été vérifiée à la réception, et le fichier l’est de nouveau à chaque téléchargement.',
+    fingerprint: 'Empreinte SHA-256',
+    fingerprintHint:
+      'Sous Windows, « Get-FileHash <fichier> » ou « certutil -hashfile <fichier> SHA256 » affiche la même empreinte pour une copie identique.',
+    checkHint: 'Toute copie de ce fichier peut être contrôlée avec « Vérifier un document ».',
+  },
+  verify: {
+    title: 'Vérifier un document',
+    intro:
+      'Choisissez un fichier reçu par un autre moyen (courriel, clé USB…) : l’application calcule son empreinte et cherche parmi les documents signés que vous avez reçus ou envoyés celui qui a exactement ce contenu. Le fichier n’est envoyé à personne.',
+    choose: 'Choisir un fichier',
+    chooseAnother: 'Vérifier un autre fichier',
+    drop: 'ou déposez-le ici.',
+    reading: 'Lecture de {{name}} : {{percent}}',
+    checking: 'Vérification de {{name}}…',
+    checked: 'Fichier vérifié : {{name}} ({{size}})',
+    match:
+      'Ce fichier est identique au document signé par {{name}} ({{institution}}) le {{date}} à {{time}}.',
+    matchNoInstitution:
+      'Ce fichier est identique au document signé par {{name}} le {{date}} à {{time}}.',
+    document: 'Document',
+    conversation: 'Conversation',
+    openConversation: 'Voir dans la conversation « {{title}} »',
+    conversationGone: 'Cette conversation n’est plus dans votre liste.',
+    none: 'Aucun document signé de votre messagerie n’a ce contenu : ce fichier n’est pas une copie exacte d’un document signé que vous avez reçu ou envoyé.',
+    fileFingerprint: 'Empreinte SHA-256 de ce fichier',
+  },
   viewer: {
     loading: 'Déchiffrement de l’image…',
     failed: 'Cette image ne peut pas être affichée ici ; téléchargez-la pour l’ouvrir.',
@@ -214,6 +247,9 @@ export const fr = {
   composer: {
     revoked: 'Cet appareil ne peut plus envoyer de messages.',
     askAcknowledgement: 'Demander une prise de connaissance signée',
+    signDocument: 'Signer le document',
+    documentSigned:
+      'Document signé : le prochain fichier joint portera votre signature et son empreinte. Sans effet sur un message texte.',
     acknowledgementAsked:
       'Prise de connaissance demandée : chaque destinataire pourra la signer. Le message ne pourra plus être modifié.',
     label: 'Votre message',

@@ -1,11 +1,14 @@
-// The main window: navigation rail, connection banner, the list column and the
-// conversation (or settings) pane.
+// The main window: navigation rail (with « Vérifier un document », one click from
+// anywhere), connection banner, the list column and the conversation (or settings)
+// pane.
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ContactsPane } from '../contacts/ContactsPane.js';
 import { SafetyDialog } from '../contacts/SafetyDialog.js';
 import { ConversationList } from '../conversation/ConversationList.js';
 import { ConversationPane } from '../conversation/ConversationPane.js';
 import { Icon, type IconName } from '../design/Icon.js';
+import { VerifyDocumentDialog } from '../documents/VerifyDocumentDialog.js';
 import { SettingsPage } from '../settings/SettingsPage.js';
 import type { View } from '../state/app-state.js';
 import { useAppState, useController } from '../state/context.js';
@@ -21,7 +24,7 @@ const NAV: readonly {
   { view: 'settings', icon: 'settings', label: 'nav.settings' },
 ];
 
-function Rail() {
+function Rail({ onVerify }: { onVerify: () => void }) {
   const { t } = useTranslation();
   const controller = useController();
   const view = useAppState((s) => s.view);
@@ -53,6 +56,12 @@ function Rail() {
             </button>
           </li>
         ))}
+        <li>
+          <button type="button" className="rail-item rail-verify" onClick={onVerify}>
+            <Icon name="fileCheck" />
+            <span>{t('nav.verifyDocument')}</span>
+          </button>
+        </li>
       </ul>
       <button type="button" className="rail-item rail-lock" onClick={() => controller.lock()}>
         <Icon name="lock" />
@@ -66,12 +75,13 @@ export function Shell() {
   const { t } = useTranslation();
   const view = useAppState((s) => s.view);
   const safetyFor = useAppState((s) => s.safetyFor);
+  const [verifying, setVerifying] = useState(false);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         {t('app.skipToContent')}
       </a>
-      <Rail />
+      <Rail onVerify={() => setVerifying(true)} />
       <div className="shell-body">
         <ConnectionBanner />
         {view === 'settings' ? (
@@ -88,6 +98,7 @@ export function Shell() {
         )}
       </div>
       {safetyFor && <SafetyDialog userId={safetyFor} />}
+      {verifying && <VerifyDocumentDialog onClose={() => setVerifying(false)} />}
     </div>
   );
 }

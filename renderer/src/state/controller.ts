@@ -6,6 +6,7 @@ import type {
   Classification,
   ClientEvent,
   ConversationView,
+  DocumentCheck,
   MessageView,
   Result,
   SettingsView,
@@ -37,6 +38,8 @@ const DRAFT_SAVE_MS = 400;
 export interface SendOptions {
   readonly requestAcknowledgement?: boolean;
   readonly classification?: Classification;
+  /** Files only: sign it as a document (« attestation d'intégrité »); text ignores it. */
+  readonly signDocument?: boolean;
 }
 
 /** The label option as the engine takes it: left out when unmarked. */
@@ -630,9 +633,24 @@ export class Controller {
         ...(preview ? { preview } : {}),
         ...(options.requestAcknowledgement ? { requestAcknowledgement: true } : {}),
         ...labelled(options),
+        ...(options.signDocument ? { signDocument: true } : {}),
       }),
     );
     if (message) this.putMessage(message);
+  }
+
+  /**
+   * « Vérifier un document »: the file's bytes go to the host (a staged copy, never a
+   * path), and the engine names the signed documents with exactly that content. The
+   * answer, an error included, is for the dialog to show.
+   */
+  async verifyDocument(
+    file: File,
+    onProgress: (sent: number) => void,
+  ): Promise<Result<DocumentCheck>> {
+    const staged = await this.client.stageFile(file, onProgress);
+    if (!staged.ok) return staged;
+    return this.api.verifyDocument(staged.value.id);
   }
 
   /** "J'en ai pris connaissance": the engine signs and sends the acknowledgement. */
