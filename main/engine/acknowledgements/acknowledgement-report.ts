@@ -5,6 +5,7 @@
 // official who needs to show it on paper. The JSON from `comgov acknowledgements
 // --json` holds the full evidence; this page is its readable summary.
 import { escapeHtml } from '../../../shared/util/html.js';
+import { printablePage } from '../printable-page.js';
 
 export interface AcknowledgementReport {
   readonly message: {
@@ -72,19 +73,6 @@ const TEXTS = {
   },
 } as const;
 
-const STYLE = `
-  @page { size: A4; margin: 18mm; }
-  body { font-family: "Segoe UI", Arial, sans-serif; color: #1b2430; max-width: 170mm; margin: 0 auto; }
-  h1 { font-size: 18pt; color: #1a4a80; }
-  table { border-collapse: collapse; width: 100%; margin: 4mm 0; }
-  th, td { text-align: left; padding: 1.5mm 2mm; border-bottom: 1px solid #d5dbe3; vertical-align: top; }
-  th { color: #4a5868; font-weight: 600; }
-  .text { white-space: pre-wrap; }
-  .mono { font-family: Consolas, "DejaVu Sans Mono", monospace; font-size: 9pt; word-break: break-all; }
-  .invalid { color: #b3261e; font-weight: 700; }
-  .method { font-size: 9pt; color: #4a5868; margin-top: 6mm; }
-`;
-
 export function renderAcknowledgementReport(report: AcknowledgementReport): string {
   const t = TEXTS[report.language];
   const when = new Intl.DateTimeFormat(t.lang, { dateStyle: 'long', timeStyle: 'medium' });
@@ -100,17 +88,10 @@ export function renderAcknowledgementReport(report: AcknowledgementReport): stri
     </tr>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="${report.language}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${t.title} — COMGOV Messenger</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${t.title}</h1>
-<table>
+  return printablePage({
+    language: report.language,
+    title: t.title,
+    body: `<table>
   <tr><th>${t.message}</th><td class="text">${escapeHtml(m.text)}</td></tr>
   ${m.files.length > 0 ? `<tr><th>${t.files}</th><td>${m.files.map(escapeHtml).join('<br>')}</td></tr>` : ''}
   <tr><th>${t.author}</th><td>${escapeHtml(m.authorName)}</td></tr>
@@ -126,8 +107,6 @@ ${
 </table>`
 }
 <p class="method">${t.method} <span class="mono">${escapeHtml(report.relayKeyHex)}</span></p>
-<p class="method">${escapeHtml(t.generated.replace('{date}', when.format(report.generatedAt)))}</p>
-</body>
-</html>
-`;
+<p class="method">${escapeHtml(t.generated.replace('{date}', when.format(report.generatedAt)))}</p>`,
+  });
 }

@@ -6,6 +6,7 @@
 import type { DocumentSignatureView } from '../../../shared/api/contract.js';
 import { toHex } from '../../../shared/util/bytes.js';
 import { escapeHtml } from '../../../shared/util/html.js';
+import { printablePage } from '../printable-page.js';
 
 /** Everything that proves a signed document (Engine.documentEvidence). */
 export interface DocumentEvidence extends DocumentSignatureView {
@@ -71,16 +72,8 @@ const TEXTS = {
 } as const;
 
 const STYLE = `
-  @page { size: A4; margin: 18mm; }
-  body { font-family: "Segoe UI", Arial, sans-serif; color: #1b2430; max-width: 170mm; margin: 0 auto; }
-  h1 { font-size: 18pt; color: #1a4a80; }
-  table { border-collapse: collapse; width: 100%; margin: 4mm 0; }
-  th, td { text-align: left; padding: 1.5mm 2mm; border-bottom: 1px solid #d5dbe3; vertical-align: top; }
-  th { color: #4a5868; font-weight: 600; width: 45mm; }
-  .mono { font-family: Consolas, "DejaVu Sans Mono", monospace; font-size: 9pt; word-break: break-all; }
+  th { width: 45mm; }
   .fingerprint { font-family: Consolas, "DejaVu Sans Mono", monospace; font-size: 11pt; letter-spacing: 0.5pt; }
-  .invalid { color: #b3261e; font-weight: 700; }
-  .method { font-size: 9pt; color: #4a5868; margin-top: 6mm; }
   pre { background: #f2f4f7; padding: 2mm; font-size: 9pt; white-space: pre-wrap; }
 `;
 
@@ -98,17 +91,11 @@ export function renderAttestationReport(
   const number = new Intl.NumberFormat(t.lang);
   const fileName = escapeHtml(evidence.name);
   const signer = [evidence.signerName, evidence.signerInstitution].filter(Boolean).join(', ');
-  return `<!doctype html>
-<html lang="${options.language}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${t.title} — COMGOV Messenger</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${t.title}</h1>
-<p>${t.intro}</p>
+  return printablePage({
+    language: options.language,
+    title: t.title,
+    style: STYLE,
+    body: `<p>${t.intro}</p>
 <table>
   <tr><th>${t.name}</th><td>${fileName}</td></tr>
   <tr><th>${t.size}</th><td>${escapeHtml(number.format(evidence.size))} ${t.bytes}</td></tr>
@@ -124,8 +111,6 @@ export function renderAttestationReport(
 <pre>certutil -hashfile "${fileName}" SHA256</pre>
 <p>${t.howApp}</p>
 <p class="method">${t.method} <span class="mono">${escapeHtml(toHex(evidence.relayPublicKey))}</span></p>
-<p class="method">${escapeHtml(t.generated.replace('{date}', when.format(options.generatedAt)))}</p>
-</body>
-</html>
-`;
+<p class="method">${escapeHtml(t.generated.replace('{date}', when.format(options.generatedAt)))}</p>`,
+  });
 }
