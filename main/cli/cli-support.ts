@@ -1,7 +1,7 @@
 // What every `comgov` command shares: the data folder and passphrase options, how the
 // passphrase is read (never from the command line, where other users of the machine
 // could read it), output, and errors a person can act on.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { EngineError, type Result } from '../../shared/api/errors.js';
 
@@ -55,3 +55,16 @@ export const data = () =>
 
 export const passFile = () =>
   new Option('--passphrase-file <file>', 'file holding the passphrase (else COMGOV_PASSPHRASE)');
+
+/** Writes a page the person asked for (`what`: "record", "attestation") to a new file. */
+export function writeNewFile(file: string, content: string, what: string): void {
+  try {
+    writeFileSync(file, content, { flag: 'wx' });
+  } catch (error) {
+    throw new UsageError(
+      (error as NodeJS.ErrnoException).code === 'EEXIST'
+        ? `${file} already exists; choose another file name.`
+        : `The ${what} cannot be written to ${file}: ${(error as Error).message}`,
+    );
+  }
+}

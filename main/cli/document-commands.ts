@@ -2,7 +2,6 @@
 // d'intégrité », main/engine/documents/README.md) from the command line. A document is
 // signed when it is sent (`send-file --sign`); these check a copy against the signed
 // documents of the store, and print the evidence of one, or a printable attestation.
-import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { toHex } from '../../shared/util/bytes.js';
 import { renderAttestationReport } from '../engine/documents/attestation-report.js';
@@ -10,12 +9,12 @@ import { Engine } from '../engine/engine.js';
 import {
   type Common,
   NegativeAnswer,
-  UsageError,
   data,
   out,
   passFile,
   passphrase,
   value,
+  writeNewFile,
 } from './cli-support.js';
 
 export function registerDocumentCommands(program: Command): void {
@@ -84,15 +83,7 @@ export function registerDocumentCommands(program: Command): void {
               language: options.lang,
               generatedAt: Date.now(),
             });
-            try {
-              writeFileSync(options.html, html, { flag: 'wx' });
-            } catch (error) {
-              throw new UsageError(
-                (error as NodeJS.ErrnoException).code === 'EEXIST'
-                  ? `${options.html} already exists; choose another file name.`
-                  : `The attestation cannot be written to ${options.html}: ${(error as Error).message}`,
-              );
-            }
+            writeNewFile(options.html, html, 'attestation');
             process.stderr.write(`Attestation written to ${options.html}.\n`);
           }
           if (options.json) {
