@@ -10,6 +10,7 @@ import { USER_ID_RULE, isValidDeviceId, isValidUserId } from '../shared/wire/ind
 import { backupDataDir } from './backup.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerClearanceCommand } from './clearance-command.js';
+import { registerOrgCommand } from './org-command.js';
 import { loadConfig } from './config.js';
 import { initDataDir, loadRelayKey, openStore } from './data-dir.js';
 import { registerReleaseCommands } from './release/release-commands.js';
@@ -137,6 +138,8 @@ export function buildProgram(): Command {
     .requiredOption('--name <display name>', 'display name')
     .option('--institution <name>', 'ministry or institution', '')
     .option('--title <t>', 'job title', '')
+    .option('--unit <unit>', 'their unit within the institution (direction, service)')
+    .option('--manager <userId>', 'the user id of the person they report to')
     .option(
       '--clearance <label>',
       'highest classification label they may receive: none, restricted (the default), confidential, secret',
@@ -152,6 +155,8 @@ export function buildProgram(): Command {
       institution: string;
       title: string;
       clearance?: string;
+      unit?: string;
+      manager?: string;
       expiresHours?: string;
       slip?: string;
       relayUrl?: string;
@@ -164,6 +169,8 @@ export function buildProgram(): Command {
         institution: options.institution,
         title: options.title,
         ...(options.clearance !== undefined ? { clearance: options.clearance } : {}),
+        ...(options.unit !== undefined ? { unit: options.unit } : {}),
+        ...(options.manager !== undefined ? { manager: options.manager } : {}),
       });
       const ttlMs = codeLifetimeMs(options.data, options.expiresHours);
       const relayUrl = checkRelayUrl(options.relayUrl);
@@ -283,8 +290,14 @@ export function buildProgram(): Command {
         for (const { user, devices } of users) {
           const state = user.revokedAt === null ? '' : ` [revoked ${formatTime(user.revokedAt)}]`;
           const clearance = user.clearance === DEFAULT_CLEARANCE ? '' : `  [${user.clearance}]`;
+          const org = [
+            user.unit !== '' ? `unit: ${user.unit}` : '',
+            user.manager !== null ? `reports to ${user.manager}` : '',
+          ]
+            .filter(Boolean)
+            .join(', ');
           out(
-            `${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${clearance}${state}`,
+            `${user.userId}  ${user.displayName}  ${user.institution}  ${user.title}${org ? `  (${org})` : ''}${clearance}${state}`,
           );
           for (const d of devices) {
             const wipe =
@@ -349,6 +362,7 @@ export function buildProgram(): Command {
   registerInviteBatchCommand(program, out, data, cliActor);
   registerAuditCommand(program, out, data);
   registerClearanceCommand(program, out, data, cliActor);
+  registerOrgCommand(program, out, data, cliActor);
   registerReleaseCommands(program, out);
 
   return program;

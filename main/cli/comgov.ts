@@ -1,7 +1,6 @@
 // `comgov`: the headless client on the engine. The passphrase that unlocks the
 // data folder comes from COMGOV_PASSPHRASE or --passphrase-file, never from the
 // command line (where other users of the machine could read it).
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EngineEvent, MessageView } from '../../shared/api/contract.js';
 import { EngineError, type Result } from '../../shared/api/errors.js';
@@ -22,8 +21,10 @@ import {
   passFile,
   passphrase,
   value,
+  writeNewFile,
 } from './cli-support.js';
 import { registerDocumentCommands } from './document-commands.js';
+import { registerAbsenceCommand } from './absence-command.js';
 import { renderAcknowledgementReport } from '../engine/acknowledgements/acknowledgement-report.js';
 
 function relayKey(text: string): Uint8Array {
@@ -151,15 +152,7 @@ async function writeAcknowledgementReport(
     generatedAt: Date.now(),
     language,
   });
-  try {
-    writeFileSync(file, html, { flag: 'wx' });
-  } catch (error) {
-    throw new UsageError(
-      (error as NodeJS.ErrnoException).code === 'EEXIST'
-        ? `${file} already exists; choose another file name.`
-        : `The record cannot be written to ${file}: ${(error as Error).message}`,
-    );
-  }
+  writeNewFile(file, html, 'record');
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -319,7 +312,7 @@ export function buildProgram(): Command {
           if (options.json) out(JSON.stringify(c));
           else
             out(
-              `${c.userId}\t${c.displayName}\t${c.institution}\t${c.title}\t${c.devices.filter((d) => d.active).length} device(s)${c.clearance === DEFAULT_CLEARANCE ? '' : `\tcleared: ${c.clearance}`}${c.identityChanged ? '\tKEY CHANGED' : ''}${c.verified ? '\tverified' : ''}`,
+              `${c.userId}\t${c.displayName}\t${c.institution}${c.unit ? ` / ${c.unit}` : ''}\t${c.title}${c.managerId ? ` (reports to ${c.managerId})` : ''}${c.delegation ? `\taway until ${new Date(c.delegation.until).toISOString().slice(0, 10)}, ${c.delegation.delegateId} answers` : ''}\t${c.devices.filter((d) => d.active).length} device(s)${c.clearance === DEFAULT_CLEARANCE ? '' : `\tcleared: ${c.clearance}`}${c.identityChanged ? '\tKEY CHANGED' : ''}${c.verified ? '\tverified' : ''}`,
             );
         }
         if (!options.json && contacts.length === 0) out('No contacts yet.');
@@ -727,6 +720,7 @@ export function buildProgram(): Command {
   }
 
   registerDocumentCommands(program);
+  registerAbsenceCommand(program);
 
   return program;
 }

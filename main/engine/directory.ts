@@ -38,8 +38,11 @@ export class Directory {
     private readonly http: RelayHttp,
     private readonly account: Account,
     private readonly onIdentityChange: (change: IdentityChange) => void,
-    /** Someone's clearance for classification labels changed (the ICT cell set it). */
-    private readonly onClearanceChange: (userId: string) => void = () => undefined,
+    /**
+     * Someone's clearance for classification labels (the ICT cell set it) or their
+     * declared absence changed: what the app shows of their conversations changes too.
+     */
+    private readonly onProfileChange: (userId: string) => void = () => undefined,
   ) {}
 
   /** Active devices we know for a user (for ourselves: our other devices). */
@@ -125,26 +128,41 @@ export class Directory {
       valid.push(certificate);
     }
     const changes: IdentityChange[] = [];
-    let clearanceChanged = false;
+    let profileChanged = false;
+    const delegate = profile.delegation?.delegateUserId ?? null;
+    const delegateUntil = profile.delegation ? Number(profile.delegation.until) : null;
     this.db.transaction(() => {
       const known = this.isKnown(profile.userId);
-      const clearanceBefore = statement(this.db, 'SELECT clearance FROM contacts WHERE user_id = ?')
-        .pluck()
-        .get(profile.userId) as number | undefined;
-      clearanceChanged = clearanceBefore !== undefined && clearanceBefore !== profile.clearance;
+      const before = statement(
+        this.db,
+        'SELECT clearance, delegate, delegate_until FROM contacts WHERE user_id = ?',
+      ).get(profile.userId) as
+        { clearance: number; delegate: string | null; delegate_until: number | null } | undefined;
+      profileChanged =
+        before !== undefined &&
+        (before.clearance !== profile.clearance ||
+          before.delegate !== delegate ||
+          before.delegate_until !== delegateUntil);
       statement(
         this.db,
-        `INSERT INTO contacts (user_id, display_name, institution, title, clearance, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO contacts (user_id, display_name, institution, title, clearance, unit,
+             manager, delegate, delegate_until, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name,
              institution = excluded.institution, title = excluded.title,
-             clearance = excluded.clearance, updated_at = excluded.updated_at`,
+             clearance = excluded.clearance, unit = excluded.unit, manager = excluded.manager,
+             delegate = excluded.delegate, delegate_until = excluded.delegate_until,
+             updated_at = excluded.updated_at`,
       ).run(
         profile.userId,
         profile.displayName,
         profile.institution,
         profile.title,
         profile.clearance,
+        profile.unit,
+        profile.managerId === '' ? null : profile.managerId,
+        delegate,
+        delegateUntil,
         now,
       );
       const existing = new Map(
@@ -217,7 +235,7 @@ export class Directory {
       }
     })();
     for (const change of changes) this.onIdentityChange(change);
-    if (clearanceChanged) this.onClearanceChange(profile.userId);
+    if (profileChanged) this.onProfileChange(profile.userId);
   }
 
   private recordChange(

@@ -27,6 +27,7 @@ import type {
   SendFileOptions,
 } from '../../shared/api/contract.js';
 import {
+  MAX_DELEGATION_DAYS,
   MAX_EXPIRE_SECONDS,
   MAX_VIEWABLE_BYTES,
   MIN_EXPIRE_SECONDS,
@@ -84,6 +85,7 @@ import {
 } from './groups/roster.js';
 import { Inbox, type InboxEffects, emptyEffects } from './inbox.js';
 import { Clearances, checkClassificationOption, labelOfLevel } from './classification.js';
+import { orgPlaceOf } from './org-chart.js';
 import {
   Documents,
   type SignedDocument,
@@ -99,7 +101,7 @@ import {
 } from './message-store.js';
 import { type Classification, classificationLevel } from '../../shared/api/classification.js';
 import { type JobRecipients, Outbox } from './outbox.js';
-import { RelayHttp } from './relay/relay-http.js';
+import { RelayHttp, RelayRequestError } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
 import { SessionStore } from './session-store.js';
 import { statement } from './store/statements.js';
@@ -223,7 +225,8 @@ export class Engine
           deviceId: change.deviceId,
         }),
       (userId) => {
-        // The labels offered in each conversation the person is in change with it.
+        // The labels offered in each conversation the person is in change with their
+        // clearance, and their 1:1 conversation says whether they are away.
         for (const conversationId of this.clearances.conversationsOf(userId))
           this.emitEvent({ type: 'conversation', conversationId });
       },
@@ -740,7 +743,11 @@ export class Engine
   // ------------------------------------------------------------ the API
 
   account(): Promise<Result<AccountView>> {
-    return result(() => ({
+    return result(() => this.accountView());
+  }
+
+  private accountView(): AccountView {
+    return {
       userId: this.me.userId,
       deviceId: this.me.deviceId,
       displayName: this.me.displayName,
@@ -748,7 +755,59 @@ export class Engine
       title: this.me.title,
       relayUrl: this.me.relayUrl,
       clearance: this.clearances.ofUser(this.me.userId),
-    }));
+      ...orgPlaceOf(this.db, this.me.userId),
+    };
+  }
+
+  setDelegation(delegateId: string | null, until?: number): Promise<Result<AccountView>> {
+    return result(async () => {
+      this.requireActiveDevice();
+      if (delegateId === null) {
+        this.directory.record(await this.relayCall(() => this.http.setDelegation({})));
+        return this.accountView();
+      }
+      const now = Date.now();
+      if (typeof delegateId !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(delegateId)) {
+        throw new EngineError('UNKNOWN_USER', `"${String(delegateId)}" is not a valid user id.`);
+      }
+      if (delegateId === this.me.userId) {
+        throw new EngineError('BAD_REQUEST', 'Choose a colleague other than yourself.');
+      }
+      if (
+        typeof until !== 'number' ||
+        !Number.isSafeInteger(until) ||
+        until <= now ||
+        until > now + MAX_DELEGATION_DAYS * 86_400_000
+      ) {
+        throw new EngineError(
+          'BAD_REQUEST',
+          `An absence ends in the future, at most ${MAX_DELEGATION_DAYS} days from now; choose another date.`,
+        );
+      }
+      const profile = await this.relayCall(() =>
+        this.http.setDelegation({ delegateUserId: delegateId, until: BigInt(until) }),
+      );
+      // The delegate's name, for my own view and my contacts' (fetched once if new).
+      if (!this.directory.isKnown(delegateId)) {
+        await this.directory.refreshUser(delegateId).catch(() => undefined);
+      }
+      this.directory.record(profile);
+      return this.accountView();
+    });
+  }
+
+  /** A request to the relay whose refusal is the person's to read (a code and a sentence). */
+  private async relayCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof RelayRequestError) {
+        if (error.code === 'USER_NOT_FOUND') throw new EngineError('UNKNOWN_USER', error.message);
+        if (error.retryable) throw new EngineError('RELAY_UNREACHABLE', error.message);
+        throw new EngineError('BAD_REQUEST', error.message);
+      }
+      throw error;
+    }
   }
 
   listConversations(): Promise<Result<readonly ConversationView[]>> {
@@ -760,7 +819,15 @@ export class Engine
    * for and, for a broadcast channel, whether I may post in it.
    */
   private conversationView(stored: StoredConversationView): ConversationView {
-    const view = { ...stored, clearance: this.clearances.ofConversation(stored.id) };
+    const away =
+      stored.kind === 'direct' && stored.peerUserId !== null
+        ? orgPlaceOf(this.db, stored.peerUserId).delegation
+        : undefined;
+    const view = {
+      ...stored,
+      clearance: this.clearances.ofConversation(stored.id),
+      ...(away ? { absence: away } : {}),
+    };
     const groupId = view.kind === 'group' ? groupIdOf(view.id) : null;
     const rights = groupId !== null ? this.groups.rights(groupId, this.me.userId) : null;
     if (!rights?.broadcast) return view;
@@ -1099,6 +1166,7 @@ export class Engine
           title: r.title,
           verified: r.verified === 1,
           clearance: labelOfLevel(r.clearance),
+          ...orgPlaceOf(this.db, r.user_id),
           identityChanged:
             this.db
               .prepare('SELECT 1 FROM identity_changes WHERE user_id = ? AND acknowledged = 0')

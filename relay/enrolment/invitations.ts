@@ -30,6 +30,9 @@ export interface Invitation {
   readonly title: string;
   /** Their clearance for classification labels; absent: left as it is (new: the default). */
   readonly clearance?: Classification;
+  /** Their unit and the user id of their manager (org chart); absent: left as they are. */
+  readonly unit?: string;
+  readonly manager?: string;
 }
 
 export interface IssuedInvitation {
@@ -54,7 +57,15 @@ function field(value: string | undefined, what: string, where: string): string {
 
 /** Checks one person's particulars; `where` prefixes the sentence (e.g. "Line 4: "). */
 export function checkInvitation(
-  raw: { user?: string; name?: string; institution?: string; title?: string; clearance?: string },
+  raw: {
+    user?: string;
+    name?: string;
+    institution?: string;
+    title?: string;
+    clearance?: string;
+    unit?: string;
+    manager?: string;
+  },
   where = '',
 ): Invitation {
   const userId = (raw.user ?? '').trim();
@@ -70,18 +81,28 @@ export function checkInvitation(
       `${where}"${clearanceWord}" is not a clearance; use one of: ${CLASSIFICATION_WORDS.join(', ')}.`,
     );
   }
+  const unit = field(raw.unit, 'unit', where);
+  const manager = (raw.manager ?? '').trim();
+  if (manager !== '' && (!isValidUserId(manager) || manager === userId)) {
+    throw new InvitationError(
+      `${where}"${manager}" cannot be the manager: give the user id of someone else (${USER_ID_RULE}).`,
+    );
+  }
   return {
     userId,
     displayName,
     institution: field(raw.institution, 'institution', where),
     title: field(raw.title, 'title', where),
     ...(clearance !== undefined ? { clearance } : {}),
+    ...(unit !== '' ? { unit } : {}),
+    ...(manager !== '' ? { manager } : {}),
   };
 }
 
 /**
  * Reads a CSV file of people to invite: a header line naming the columns `user` and
- * `name`, and optionally `institution`, `title` and `clearance` (in any order; comma or semicolon,
+ * `name`, and optionally `institution`, `title`, `clearance`, `unit` and `manager` (the
+ * manager's user id, on the relay or in the same file) (in any order; comma or semicolon,
  * as spreadsheets save them in French). Every line is checked before anything is
  * created: one bad line refuses the file, with its number.
  */
@@ -104,7 +125,7 @@ export function parseInvitationsCsv(text: string): Invitation[] {
     );
   }
   const columns = records.length > 0 ? Object.keys(records[0]!) : [];
-  const known = new Set(['user', 'name', 'institution', 'title', 'clearance']);
+  const known = new Set(['user', 'name', 'institution', 'title', 'clearance', 'unit', 'manager']);
   const unknown = columns.filter((c) => !known.has(c));
   if (records.length > 0 && (!columns.includes('user') || !columns.includes('name'))) {
     throw new InvitationError(
@@ -113,7 +134,7 @@ export function parseInvitationsCsv(text: string): Invitation[] {
   }
   if (unknown.length > 0) {
     throw new InvitationError(
-      `Unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')}: use user, name, institution, title and clearance.`,
+      `Unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')}: use user, name, institution, title, clearance, unit and manager.`,
     );
   }
   if (records.length === 0) throw new InvitationError('The CSV file names nobody to invite.');
@@ -148,11 +169,18 @@ export async function issueInvitations(
   invitations: readonly Invitation[],
   options: { readonly ttlMs: number; readonly actor: string; readonly now: number },
 ): Promise<IssuedInvitation[]> {
+  const inFile = new Set(invitations.map((i) => i.userId));
   for (const invitation of invitations) {
     const user = await store.getUser(invitation.userId);
     if (user && user.revokedAt !== null) {
       throw new InvitationError(
         `${invitation.userId} was revoked; a revoked user cannot be invited again. Choose another user id.`,
+      );
+    }
+    const manager = invitation.manager;
+    if (manager !== undefined && !inFile.has(manager) && !(await store.getUser(manager))) {
+      throw new InvitationError(
+        `The manager of ${invitation.userId}, "${manager}", is neither on the relay nor in the file; invite them first or correct the user id.`,
       );
     }
   }
@@ -171,6 +199,16 @@ export async function issueInvitations(
       await store.setClearance(invitation.userId, invitation.clearance, options.now, options.actor);
     }
     issued.push({ invitation, code, expiresAt });
+  }
+  // The org chart once everyone is there: a manager may come later in the same file.
+  for (const { userId, unit, manager } of invitations) {
+    if (unit === undefined && manager === undefined) continue;
+    await store.setOrg(
+      userId,
+      { ...(unit !== undefined ? { unit } : {}), ...(manager !== undefined ? { manager } : {}) },
+      options.now,
+      options.actor,
+    );
   }
   return issued;
 }

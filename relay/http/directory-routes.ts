@@ -13,6 +13,7 @@ import {
 import { utf8 } from '../../shared/util/bytes.js';
 import { classificationLevel } from '../../shared/api/classification.js';
 import {
+  DelegationUpdateSchema,
   DirectorySchema,
   EnrolRequestSchema,
   EnrolResponseSchema,
@@ -53,16 +54,23 @@ export function certificateOf(device: DeviceRecord) {
   };
 }
 
-function profileOf(user: UserRecord, devices: readonly DeviceRecord[]) {
+function profileOf(user: UserRecord, devices: readonly DeviceRecord[], now: number) {
+  const away = user.delegation !== null && user.delegation.until > now ? user.delegation : null;
   return {
     userId: user.userId,
     displayName: user.displayName,
     institution: user.institution,
     title: user.title,
     clearance: classificationLevel(user.clearance),
+    unit: user.unit,
+    managerId: user.manager ?? '',
+    ...(away ? { delegation: { delegateUserId: away.delegate, until: BigInt(away.until) } } : {}),
     devices: devices.map(certificateOf),
   };
 }
+
+/** Longest absence a user may declare at once. */
+const MAX_DELEGATION_MS = 366 * 86_400_000;
 
 function checkSignedPrekey(
   identityKey: Uint8Array,
@@ -180,7 +188,7 @@ export function registerDirectoryRoutes(
     );
     const devices = await ctx.store.activeDevices(result.user.userId);
     return sendProto(reply, EnrolResponseSchema, {
-      user: profileOf(result.user, devices),
+      user: profileOf(result.user, devices, ctx.now()),
       deviceId: result.device.deviceId,
       certificate: certificateOf(result.device),
       relayPublicKey: ctx.relayKey.publicKey,
@@ -191,7 +199,7 @@ export function registerDirectoryRoutes(
     await authenticate(request);
     const entries = await ctx.store.directory();
     return sendProto(reply, DirectorySchema, {
-      users: entries.map((e) => profileOf(e.user, e.devices)),
+      users: entries.map((e) => profileOf(e.user, e.devices, ctx.now())),
     });
   });
 
@@ -202,7 +210,11 @@ export function registerDirectoryRoutes(
     if (!entry?.user || entry.user.revokedAt !== null) {
       throw new RelayError('USER_NOT_FOUND', `There is no active user "${userId}" on this relay.`);
     }
-    return sendProto(reply, UserProfileSchema, profileOf(entry.user, [...entry.devices.values()]));
+    return sendProto(
+      reply,
+      UserProfileSchema,
+      profileOf(entry.user, [...entry.devices.values()], ctx.now()),
+    );
   });
 
   app.post<{ Params: { userId: string }; Querystring: { devices?: unknown } }>(
@@ -239,6 +251,45 @@ export function registerDirectoryRoutes(
       });
     },
   );
+
+  // « Absence et intérim »: a user declares who answers for them until when, or ends it.
+  app.put('/v1/users/self/delegation', async (request, reply) => {
+    const body = rawBody(request);
+    const device = await authenticate(request, body);
+    const update = decodeBody(DelegationUpdateSchema, body);
+    if (update.delegateUserId === '') {
+      await ctx.store.setDelegation(device.userId, null);
+    } else {
+      const until = Number(update.until);
+      const now = ctx.now();
+      if (!Number.isSafeInteger(until) || until <= now || until > now + MAX_DELEGATION_MS) {
+        throw new RelayError(
+          'BAD_REQUEST',
+          'An absence ends in the future, at most 366 days from now; choose another date.',
+        );
+      }
+      if (update.delegateUserId === device.userId) {
+        throw new RelayError('BAD_REQUEST', 'Choose a colleague other than yourself.');
+      }
+      const delegate = isValidUserId(update.delegateUserId)
+        ? await ctx.store.getUser(update.delegateUserId)
+        : undefined;
+      if (!delegate || delegate.revokedAt !== null) {
+        throw new RelayError(
+          'USER_NOT_FOUND',
+          `There is no active user "${update.delegateUserId}" to answer for you.`,
+        );
+      }
+      await ctx.store.setDelegation(device.userId, { delegate: delegate.userId, until });
+    }
+    ctx.directory.invalidate(device.userId);
+    const user = (await ctx.store.getUser(device.userId))!;
+    return sendProto(
+      reply,
+      UserProfileSchema,
+      profileOf(user, await ctx.store.activeDevices(device.userId), ctx.now()),
+    );
+  });
 
   app.get('/v1/devices/self/prekeys', async (request, reply) => {
     const device = await authenticate(request);

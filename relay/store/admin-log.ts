@@ -19,7 +19,7 @@ export interface AdminLogEntry {
    * enrolling, `relay` for a wipe order handed to its device.
    */
   readonly actor: string;
-  readonly action: 'invite' | 'enrol' | 'revoke' | 'wipe-delivered' | 'clearance';
+  readonly action: 'invite' | 'enrol' | 'revoke' | 'wipe-delivered' | 'clearance' | 'org';
   /** The user, or `user/device`, concerned. */
   readonly subject: string;
   /** JSON object with the change's particulars (never a code, a key's secret, or content). */

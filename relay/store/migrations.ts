@@ -128,6 +128,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN clearance INTEGER NOT NULL DEFAULT 1;
   `,
+  // 7: the org chart (unit, manager: set by the ICT cell) and the absence a user
+  // declares with the colleague who answers for them meanwhile (« intérim »).
+  `
+  ALTER TABLE users ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+  ALTER TABLE users ADD COLUMN manager TEXT;
+  ALTER TABLE users ADD COLUMN delegate_user TEXT;
+  ALTER TABLE users ADD COLUMN delegate_until INTEGER;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

@@ -52,6 +52,10 @@ interface UserRow {
   created_at: number;
   revoked_at: number | null;
   clearance: number;
+  unit: string;
+  manager: string | null;
+  delegate_user: string | null;
+  delegate_until: number | null;
 }
 
 interface DeviceRow {
@@ -96,6 +100,12 @@ function toUser(row: UserRow): UserRecord {
     revokedAt: row.revoked_at,
     // A level this version does not know grants nothing (fail closed).
     clearance: classificationOfLevel(row.clearance) ?? 'none',
+    unit: row.unit,
+    manager: row.manager,
+    delegation:
+      row.delegate_user !== null && row.delegate_until !== null
+        ? { delegate: row.delegate_user, until: row.delegate_until }
+        : null,
   };
 }
 
@@ -460,6 +470,50 @@ export class SqliteStore implements RelayStore {
         return before;
       })
       .immediate();
+  }
+
+  async setOrg(
+    userId: string,
+    org: { readonly unit?: string; readonly manager?: string | null },
+    now: number,
+    actor = 'cli',
+  ): Promise<void> {
+    await ready(); // the admin log's hash
+    const notFound = (who: string) =>
+      Object.assign(new Error(`There is no user "${who}"; list them with "comgov-relay users".`), {
+        code: 'USER_NOT_FOUND',
+      });
+    this.db
+      .transaction(() => {
+        const existing = this.statements.getUser.get(userId);
+        if (!existing) throw notFound(userId);
+        if (org.manager !== undefined && org.manager !== null) {
+          if (!this.statements.getUser.get(org.manager)) throw notFound(org.manager);
+        }
+        const unit = org.unit ?? existing.unit;
+        const manager = org.manager === undefined ? existing.manager : org.manager;
+        this.db
+          .prepare('UPDATE users SET unit = ?, manager = ? WHERE user_id = ?')
+          .run(unit, manager, userId);
+        this.appendAdminLog({
+          at: now,
+          actor,
+          action: 'org',
+          subject: userId,
+          details: JSON.stringify({ unit, manager }),
+        });
+        this.bumpAdminCounter();
+      })
+      .immediate();
+  }
+
+  async setDelegation(
+    userId: string,
+    delegation: { readonly delegate: string; readonly until: number } | null,
+  ): Promise<void> {
+    this.db
+      .prepare('UPDATE users SET delegate_user = ?, delegate_until = ? WHERE user_id = ?')
+      .run(delegation?.delegate ?? null, delegation?.until ?? null, userId);
   }
 
   async markWipeDelivered(device: DeviceAddress, now: number): Promise<void> {

@@ -19,6 +19,11 @@ export interface UserRecord extends UserProfileFields {
   readonly revokedAt: number | null;
   /** The highest classification label they may receive (set with `comgov-relay clearance`). */
   readonly clearance: Classification;
+  /** The org chart (`comgov-relay org`): their unit ('' if none) and whom they report to. */
+  readonly unit: string;
+  readonly manager: string | null;
+  /** The absence they declared, with who answers for them meanwhile; null if none. */
+  readonly delegation: { readonly delegate: string; readonly until: number } | null;
 }
 
 export interface SignedPrekeyRecord {
@@ -232,6 +237,21 @@ export interface RelayStore {
     now: number,
     actor?: string,
   ): Promise<Classification>;
+  /**
+   * Sets a user's place in the org chart (admin log entry 'org'); fields left out stay
+   * as they are. Throws USER_NOT_FOUND for an unknown user, and for a manager unknown.
+   */
+  setOrg(
+    userId: string,
+    org: { readonly unit?: string; readonly manager?: string | null },
+    now: number,
+    actor?: string,
+  ): Promise<void>;
+  /** Declares (or with `null` ends) a user's absence and who answers for them until when. */
+  setDelegation(
+    userId: string,
+    delegation: { readonly delegate: string; readonly until: number } | null,
+  ): Promise<void>;
   /** Records that a device was handed its wipe order (the first time only; admin log). */
   markWipeDelivered(device: DeviceAddress, now: number): Promise<void>;
   /** The admin log, oldest first (invitations, enrolments, revocations). */

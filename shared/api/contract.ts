@@ -87,13 +87,35 @@ export interface ConversationView {
    * cleared for: the app offers labels up to it, and the engine refuses higher ones.
    */
   readonly clearance: Classification;
+  /** A 1:1 conversation whose peer is away: who answers for them, until when. */
+  readonly absence?: DelegationView;
 }
+
+/**
+ * « Intérim »: while someone is away, a colleague they named answers for them (until a
+ * date). Their contacts' apps say so and offer to write to the delegate.
+ */
+export interface DelegationView {
+  readonly delegateId: string;
+  readonly delegateName: string;
+  /** The end of the absence (ms since the epoch). */
+  readonly until: number;
+}
+
+/** Longest absence one can declare at once (days). */
+export const MAX_DELEGATION_DAYS = 366;
 
 export interface ContactView {
   readonly userId: string;
   readonly displayName: string;
   readonly institution: string;
   readonly title: string;
+  /** Their unit within the institution (direction, service), as the ICT cell set it; may be ''. */
+  readonly unit: string;
+  /** Who they report to (a user id), as the ICT cell set it; null if none. */
+  readonly managerId: string | null;
+  /** They are away, and this colleague answers for them; absent otherwise. */
+  readonly delegation?: DelegationView;
   readonly devices: readonly { readonly deviceId: number; readonly active: boolean }[];
   readonly verified: boolean;
   /** A key of theirs changed and the change has not been acknowledged. */
@@ -111,6 +133,11 @@ export interface AccountView {
   readonly relayUrl: string;
   /** The highest classification label I may send or receive, set by my ICT cell. */
   readonly clearance: Classification;
+  /** My unit and who I report to, as my ICT cell set them ('' and null if not). */
+  readonly unit: string;
+  readonly managerId: string | null;
+  /** The absence I declared (setDelegation), while it lasts; absent otherwise. */
+  readonly delegation?: DelegationView;
 }
 
 export interface SafetyNumberView {
@@ -216,6 +243,12 @@ export interface EngineApi {
    * sends the acknowledgement to its author and the conversation. Done once per person.
    */
   acknowledge(messageId: string): Promise<Result<MessageView>>;
+  /**
+   * « Absence et intérim »: I am away until `until` (ms since the epoch, at most
+   * MAX_DELEGATION_DAYS ahead) and `delegateId` answers for me; the relay's directory
+   * tells my contacts. `null` ends it. Answers my account as the directory now has it.
+   */
+  setDelegation(delegateId: string | null, until?: number): Promise<Result<AccountView>>;
 }
 
 // ---------------------------------------------------------------- next parts

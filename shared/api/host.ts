@@ -90,6 +90,7 @@ export const CLIENT_METHODS = [
   'markVerified',
   'setExpireTimer',
   'acknowledge',
+  'setDelegation',
   // SearchApi
   'search',
   // GroupsApi

@@ -277,6 +277,39 @@ describe('comgov CLI', () => {
     expect(notAdmin.stderr).toContain('not an admin');
   });
 
+  it('absence --until --delegate, shown to contacts, then --end', async () => {
+    const dirs = await enrolWithCli(['alice', 'bob', 'carol'], 'away');
+    const day = new Date(Date.now() + 5 * 86_400_000);
+    const date = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const declared = await cli([
+      'absence',
+      '--data',
+      dirs.alice!,
+      '--until',
+      date,
+      '--delegate',
+      'carol',
+    ]);
+    expect(declared.code, declared.stderr).toBe(0);
+    expect(declared.stdout).toMatch(/Away until .*; Carol N\. \(carol\) answers for you\./);
+    const contacts = await cli(['contacts', '--data', dirs.bob!]);
+    expect(contacts.stdout).toMatch(new RegExp(`alice\t.*away until ${date}, carol answers`));
+    const bad = await cli([
+      'absence',
+      '--data',
+      dirs.alice!,
+      '--until',
+      '5 décembre',
+      '--delegate',
+      'carol',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--until takes a date as YYYY-MM-DD');
+    const ended = await cli(['absence', '--data', dirs.alice!, '--end']);
+    expect(ended.stdout).toContain('No absence declared.');
+    expect((await cli(['contacts', '--data', dirs.bob!])).stdout).not.toContain('away until');
+  });
+
   it('send-file --sign, verify-document and a printable attestation', async () => {
     const dirs = await enrolWithCli(['alice', 'bob'], 'doc');
     const original = path.join(ws.dataDir('docs'), 'arrêté n° 12.pdf');

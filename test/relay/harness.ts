@@ -223,6 +223,16 @@ export class TestRelay implements RelayEndpoint {
     }
   }
 
+  /** Like `comgov-relay org`, from a second database connection. */
+  async setOrg(userId: string, org: { unit?: string; manager?: string | null }): Promise<void> {
+    const store = openStore(this.dataDir);
+    try {
+      await store.setOrg(userId, org, Date.now());
+    } finally {
+      store.close();
+    }
+  }
+
   /** Like `comgov-relay revoke [--wipe]`, from a second database connection. */
   async revoke(userId: string, deviceId?: number, options: { wipe?: boolean } = {}): Promise<void> {
     const store = openStore(this.dataDir);

@@ -5,6 +5,7 @@
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import {
   type DeviceCredentials,
+  DelegationUpdateSchema,
   DirectorySchema,
   EnrolRequestSchema,
   EnrolResponseSchema,
@@ -74,6 +75,16 @@ export class RelayHttp {
       `/v1/users/${encodeURIComponent(userId)}/prekey-bundles${only}`,
       PrekeyBundlesSchema,
       new Uint8Array(0),
+    );
+  }
+
+  /** Declares my absence and who answers for me (an empty delegate ends it). */
+  setDelegation(update: MessageInitShape<typeof DelegationUpdateSchema>) {
+    return this.call(
+      'PUT',
+      '/v1/users/self/delegation',
+      UserProfileSchema,
+      encode(DelegationUpdateSchema, update),
     );
   }
 

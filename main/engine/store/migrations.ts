@@ -11,6 +11,7 @@ import { PREVIEW_MIGRATION_STATEMENTS } from '../attachments/preview.js';
 import { DISAPPEARING_MIGRATION_STATEMENTS } from '../disappearing.js';
 import { CLASSIFICATION_MIGRATION_STATEMENTS } from '../classification.js';
 import { DOCUMENT_MIGRATION_STATEMENTS } from '../documents/documents.js';
+import { ORG_CHART_MIGRATION_STATEMENTS } from '../org-chart.js';
 import { ACKNOWLEDGEMENT_MIGRATION_STATEMENTS } from '../acknowledgements/acknowledgements.js';
 
 export interface Migration {
@@ -260,6 +261,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'signed documents ("attestation d\'intégrité"): who signed each file\'s content',
     statements: DOCUMENT_MIGRATION_STATEMENTS,
+  },
+  {
+    version: 13,
+    name: 'the org chart (unit, manager) and declared absences of each contact',
+    statements: ORG_CHART_MIGRATION_STATEMENTS,
   },
 ];
 

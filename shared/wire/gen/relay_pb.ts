@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file relay.proto.
  */
 export const file_relay: GenFile = /*@__PURE__*/
-  fileDesc("CgtyZWxheS5wcm90bxIPY29tZ292LnJlbGF5LnYxIuABCgtDbGllbnRGcmFtZRIPCgd2ZXJzaW9uGAEgASgNEhIKCnJlcXVlc3RfaWQYAiABKA0SLQoEYXV0aBgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5BdXRoUmVzcG9uc2VIABIpCgZzdWJtaXQYBCABKAsyFy5jb21nb3YucmVsYXkudjEuU3VibWl0SAASIwoDYWNrGAUgASgLMhQuY29tZ292LnJlbGF5LnYxLkFja0gAEiUKBHBpbmcYBiABKAsyFS5jb21nb3YucmVsYXkudjEuUGluZ0gAQgYKBGJvZHki4wMKC1NlcnZlckZyYW1lEg8KB3ZlcnNpb24YASABKA0SEgoKcmVxdWVzdF9pZBgCIAEoDRIvCgljaGFsbGVuZ2UYAyABKAsyGi5jb21nb3YucmVsYXkudjEuQ2hhbGxlbmdlSAASKgoHYXV0aF9vaxgEIAEoCzIXLmNvbWdvdi5yZWxheS52MS5BdXRoT2tIABItCghlbnZlbG9wZRgFIAEoCzIZLmNvbWdvdi5yZWxheS52MS5FbnZlbG9wZUgAEi4KCXN1Ym1pdF9vaxgGIAEoCzIZLmNvbWdvdi5yZWxheS52MS5TdWJtaXRPa0gAEiwKBWVycm9yGAcgASgLMhsuY29tZ292LnJlbGF5LnYxLkVycm9yRnJhbWVIABIyCgtwcmVrZXlzX2xvdxgIIAEoCzIbLmNvbWdvdi5yZWxheS52MS5QcmVrZXlzTG93SAASJQoEcG9uZxgJIAEoCzIVLmNvbWdvdi5yZWxheS52MS5Qb25nSAASNgoNcXVldWVfZHJhaW5lZBgKIAEoCzIdLmNvbWdvdi5yZWxheS52MS5RdWV1ZURyYWluZWRIABIqCgR3aXBlGAsgASgLMhouY29tZ292LnJlbGF5LnYxLldpcGVPcmRlckgAQgYKBGJvZHkiSQoJQ2hhbGxlbmdlEg0KBW5vbmNlGAEgASgMEhMKC3NlcnZlcl90aW1lGAIgASgEEhgKEHJlbGF5X3B1YmxpY19rZXkYAyABKAwiRQoMQXV0aFJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhEKCXNpZ25hdHVyZRgDIAEoDCItCgZBdXRoT2sSEwoLc2VydmVyX3RpbWUYASABKAQSDgoGcXVldWVkGAIgASgNIi8KCVJlY2lwaWVudBIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDSJLCg1EZXZpY2VNZXNzYWdlEiYKAnRvGAEgASgLMhouY29tZ292LnJlbGF5LnYxLlJlY2lwaWVudBISCgpjaXBoZXJ0ZXh0GAIgASgMIj0KCVBlckRldmljZRIwCghtZXNzYWdlcxgBIAMoCzIeLmNvbWdvdi5yZWxheS52MS5EZXZpY2VNZXNzYWdlIkwKBkZhbk91dBISCgpjaXBoZXJ0ZXh0GAEgASgMEi4KCnJlY2lwaWVudHMYAiADKAsyGi5jb21nb3YucmVsYXkudjEuUmVjaXBpZW50IoABCgZTdWJtaXQSMAoKcGVyX2RldmljZRgBIAEoCzIaLmNvbWdvdi5yZWxheS52MS5QZXJEZXZpY2VIABIqCgdmYW5fb3V0GAIgASgLMhcuY29tZ292LnJlbGF5LnYxLkZhbk91dEgAEhAKCGJsb2JfaWRzGAMgAygJQgYKBGtpbmQiMwoIU3VibWl0T2sSEgoKbWVzc2FnZV9pZBgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCJyCghFbnZlbG9wZRIRCglzZXJ2ZXJfaWQYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQSEwoLc2VuZGVyX3VzZXIYAyABKAkSFQoNc2VuZGVyX2RldmljZRgEIAEoDRISCgpjaXBoZXJ0ZXh0GAUgASgMIhkKA0FjaxISCgpzZXJ2ZXJfaWRzGAEgAygEIgYKBFBpbmciGwoEUG9uZxITCgtzZXJ2ZXJfdGltZRgBIAEoBCIfCgpQcmVrZXlzTG93EhEKCXJlbWFpbmluZxgBIAEoDSIOCgxRdWV1ZURyYWluZWQiNAoJV2lwZU9yZGVyEhQKDHJlcXVlc3RlZF9hdBgBIAEoBBIRCglzaWduYXR1cmUYAiABKAwiUAoMU3RhbGVEZXZpY2VzEg8KB3VzZXJfaWQYASABKAkSDwoHbWlzc2luZxgCIAMoDRINCgVleHRyYRgDIAMoDRIPCgdjdXJyZW50GAQgAygNImgKCkVycm9yRnJhbWUSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZhdGFsGAMgASgIEiwKBXN0YWxlGAQgAygLMh0uY29tZ292LnJlbGF5LnYxLlN0YWxlRGV2aWNlcyJBCgxTaWduZWRQcmVrZXkSCgoCaWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwiLwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMIrEBCgxFbnJvbFJlcXVlc3QSDAoEY29kZRgBIAEoCRIUCgxpZGVudGl0eV9rZXkYAiABKAwSNAoNc2lnbmVkX3ByZWtleRgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSOAoQb25lX3RpbWVfcHJla2V5cxgEIAMoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5Eg0KBXByb29mGAUgASgMInMKEURldmljZUNlcnRpZmljYXRlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhQKDGlkZW50aXR5X2tleRgDIAEoDBIRCglpc3N1ZWRfYXQYBCABKAQSEQoJc2lnbmF0dXJlGAUgASgMIqABCgtVc2VyUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtpbnN0aXR1dGlvbhgDIAEoCRINCgV0aXRsZRgEIAEoCRIzCgdkZXZpY2VzGAUgAygLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlEhEKCWNsZWFyYW5jZRgGIAEoDSKhAQoNRW5yb2xSZXNwb25zZRIqCgR1c2VyGAEgASgLMhwuY29tZ292LnJlbGF5LnYxLlVzZXJQcm9maWxlEhEKCWRldmljZV9pZBgCIAEoDRI3CgtjZXJ0aWZpY2F0ZRgDIAEoCzIiLmNvbWdvdi5yZWxheS52MS5EZXZpY2VDZXJ0aWZpY2F0ZRIYChByZWxheV9wdWJsaWNfa2V5GAQgASgMIjgKCURpcmVjdG9yeRIrCgV1c2VycxgBIAMoCzIcLmNvbWdvdi5yZWxheS52MS5Vc2VyUHJvZmlsZSK2AQoMUHJla2V5QnVuZGxlEjcKC2NlcnRpZmljYXRlGAEgASgLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlEjQKDXNpZ25lZF9wcmVrZXkYAiABKAsyHS5jb21nb3YucmVsYXkudjEuU2lnbmVkUHJla2V5EjcKD29uZV90aW1lX3ByZWtleRgDIAEoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5IlAKDVByZWtleUJ1bmRsZXMSDwoHdXNlcl9pZBgBIAEoCRIuCgdidW5kbGVzGAIgAygLMh0uY29tZ292LnJlbGF5LnYxLlByZWtleUJ1bmRsZSJ+CgxQcmVrZXlVcGxvYWQSNAoNc2lnbmVkX3ByZWtleRgBIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSOAoQb25lX3RpbWVfcHJla2V5cxgCIAMoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5IkQKDFByZWtleVN0YXR1cxIaChJvbmVfdGltZV9yZW1haW5pbmcYASABKA0SGAoQc2lnbmVkX3ByZWtleV9pZBgCIAEoDSIfCgxCbG9iRmluYWxpc2USDwoHYmxha2UyYhgBIAEoDCI8CghCbG9iSW5mbxIPCgdibG9iX2lkGAEgASgJEg4KBmxlbmd0aBgCIAEoBBIPCgdibGFrZTJiGAMgASgMYgZwcm90bzM");
+  fileDesc("CgtyZWxheS5wcm90bxIPY29tZ292LnJlbGF5LnYxIuABCgtDbGllbnRGcmFtZRIPCgd2ZXJzaW9uGAEgASgNEhIKCnJlcXVlc3RfaWQYAiABKA0SLQoEYXV0aBgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5BdXRoUmVzcG9uc2VIABIpCgZzdWJtaXQYBCABKAsyFy5jb21nb3YucmVsYXkudjEuU3VibWl0SAASIwoDYWNrGAUgASgLMhQuY29tZ292LnJlbGF5LnYxLkFja0gAEiUKBHBpbmcYBiABKAsyFS5jb21nb3YucmVsYXkudjEuUGluZ0gAQgYKBGJvZHki4wMKC1NlcnZlckZyYW1lEg8KB3ZlcnNpb24YASABKA0SEgoKcmVxdWVzdF9pZBgCIAEoDRIvCgljaGFsbGVuZ2UYAyABKAsyGi5jb21nb3YucmVsYXkudjEuQ2hhbGxlbmdlSAASKgoHYXV0aF9vaxgEIAEoCzIXLmNvbWdvdi5yZWxheS52MS5BdXRoT2tIABItCghlbnZlbG9wZRgFIAEoCzIZLmNvbWdvdi5yZWxheS52MS5FbnZlbG9wZUgAEi4KCXN1Ym1pdF9vaxgGIAEoCzIZLmNvbWdvdi5yZWxheS52MS5TdWJtaXRPa0gAEiwKBWVycm9yGAcgASgLMhsuY29tZ292LnJlbGF5LnYxLkVycm9yRnJhbWVIABIyCgtwcmVrZXlzX2xvdxgIIAEoCzIbLmNvbWdvdi5yZWxheS52MS5QcmVrZXlzTG93SAASJQoEcG9uZxgJIAEoCzIVLmNvbWdvdi5yZWxheS52MS5Qb25nSAASNgoNcXVldWVfZHJhaW5lZBgKIAEoCzIdLmNvbWdvdi5yZWxheS52MS5RdWV1ZURyYWluZWRIABIqCgR3aXBlGAsgASgLMhouY29tZ292LnJlbGF5LnYxLldpcGVPcmRlckgAQgYKBGJvZHkiSQoJQ2hhbGxlbmdlEg0KBW5vbmNlGAEgASgMEhMKC3NlcnZlcl90aW1lGAIgASgEEhgKEHJlbGF5X3B1YmxpY19rZXkYAyABKAwiRQoMQXV0aFJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhEKCXNpZ25hdHVyZRgDIAEoDCItCgZBdXRoT2sSEwoLc2VydmVyX3RpbWUYASABKAQSDgoGcXVldWVkGAIgASgNIi8KCVJlY2lwaWVudBIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDSJLCg1EZXZpY2VNZXNzYWdlEiYKAnRvGAEgASgLMhouY29tZ292LnJlbGF5LnYxLlJlY2lwaWVudBISCgpjaXBoZXJ0ZXh0GAIgASgMIj0KCVBlckRldmljZRIwCghtZXNzYWdlcxgBIAMoCzIeLmNvbWdvdi5yZWxheS52MS5EZXZpY2VNZXNzYWdlIkwKBkZhbk91dBISCgpjaXBoZXJ0ZXh0GAEgASgMEi4KCnJlY2lwaWVudHMYAiADKAsyGi5jb21nb3YucmVsYXkudjEuUmVjaXBpZW50IoABCgZTdWJtaXQSMAoKcGVyX2RldmljZRgBIAEoCzIaLmNvbWdvdi5yZWxheS52MS5QZXJEZXZpY2VIABIqCgdmYW5fb3V0GAIgASgLMhcuY29tZ292LnJlbGF5LnYxLkZhbk91dEgAEhAKCGJsb2JfaWRzGAMgAygJQgYKBGtpbmQiMwoIU3VibWl0T2sSEgoKbWVzc2FnZV9pZBgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCJyCghFbnZlbG9wZRIRCglzZXJ2ZXJfaWQYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQSEwoLc2VuZGVyX3VzZXIYAyABKAkSFQoNc2VuZGVyX2RldmljZRgEIAEoDRISCgpjaXBoZXJ0ZXh0GAUgASgMIhkKA0FjaxISCgpzZXJ2ZXJfaWRzGAEgAygEIgYKBFBpbmciGwoEUG9uZxITCgtzZXJ2ZXJfdGltZRgBIAEoBCIfCgpQcmVrZXlzTG93EhEKCXJlbWFpbmluZxgBIAEoDSIOCgxRdWV1ZURyYWluZWQiNAoJV2lwZU9yZGVyEhQKDHJlcXVlc3RlZF9hdBgBIAEoBBIRCglzaWduYXR1cmUYAiABKAwiUAoMU3RhbGVEZXZpY2VzEg8KB3VzZXJfaWQYASABKAkSDwoHbWlzc2luZxgCIAMoDRINCgVleHRyYRgDIAMoDRIPCgdjdXJyZW50GAQgAygNImgKCkVycm9yRnJhbWUSDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZhdGFsGAMgASgIEiwKBXN0YWxlGAQgAygLMh0uY29tZ292LnJlbGF5LnYxLlN0YWxlRGV2aWNlcyJBCgxTaWduZWRQcmVrZXkSCgoCaWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIRCglzaWduYXR1cmUYAyABKAwiLwoNT25lVGltZVByZWtleRIKCgJpZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMIrEBCgxFbnJvbFJlcXVlc3QSDAoEY29kZRgBIAEoCRIUCgxpZGVudGl0eV9rZXkYAiABKAwSNAoNc2lnbmVkX3ByZWtleRgDIAEoCzIdLmNvbWdvdi5yZWxheS52MS5TaWduZWRQcmVrZXkSOAoQb25lX3RpbWVfcHJla2V5cxgEIAMoCzIeLmNvbWdvdi5yZWxheS52MS5PbmVUaW1lUHJla2V5Eg0KBXByb29mGAUgASgMInMKEURldmljZUNlcnRpZmljYXRlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgNEhQKDGlkZW50aXR5X2tleRgDIAEoDBIRCglpc3N1ZWRfYXQYBCABKAQSEQoJc2lnbmF0dXJlGAUgASgMIvMBCgtVc2VyUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtpbnN0aXR1dGlvbhgDIAEoCRINCgV0aXRsZRgEIAEoCRIzCgdkZXZpY2VzGAUgAygLMiIuY29tZ292LnJlbGF5LnYxLkRldmljZUNlcnRpZmljYXRlEhEKCWNsZWFyYW5jZRgGIAEoDRIMCgR1bml0GAcgASgJEhIKCm1hbmFnZXJfaWQYCCABKAkSLwoKZGVsZWdhdGlvbhgJIAEoCzIbLmNvbWdvdi5yZWxheS52MS5EZWxlZ2F0aW9uIjUKCkRlbGVnYXRpb24SGAoQZGVsZWdhdGVfdXNlcl9pZBgBIAEoCRINCgV1bnRpbBgCIAEoBCI7ChBEZWxlZ2F0aW9uVXBkYXRlEhgKEGRlbGVnYXRlX3VzZXJfaWQYASABKAkSDQoFdW50aWwYAiABKAQioQEKDUVucm9sUmVzcG9uc2USKgoEdXNlchgBIAEoCzIcLmNvbWdvdi5yZWxheS52MS5Vc2VyUHJvZmlsZRIRCglkZXZpY2VfaWQYAiABKA0SNwoLY2VydGlmaWNhdGUYAyABKAsyIi5jb21nb3YucmVsYXkudjEuRGV2aWNlQ2VydGlmaWNhdGUSGAoQcmVsYXlfcHVibGljX2tleRgEIAEoDCI4CglEaXJlY3RvcnkSKwoFdXNlcnMYASADKAsyHC5jb21nb3YucmVsYXkudjEuVXNlclByb2ZpbGUitgEKDFByZWtleUJ1bmRsZRI3CgtjZXJ0aWZpY2F0ZRgBIAEoCzIiLmNvbWdvdi5yZWxheS52MS5EZXZpY2VDZXJ0aWZpY2F0ZRI0Cg1zaWduZWRfcHJla2V5GAIgASgLMh0uY29tZ292LnJlbGF5LnYxLlNpZ25lZFByZWtleRI3Cg9vbmVfdGltZV9wcmVrZXkYAyABKAsyHi5jb21nb3YucmVsYXkudjEuT25lVGltZVByZWtleSJQCg1QcmVrZXlCdW5kbGVzEg8KB3VzZXJfaWQYASABKAkSLgoHYnVuZGxlcxgCIAMoCzIdLmNvbWdvdi5yZWxheS52MS5QcmVrZXlCdW5kbGUifgoMUHJla2V5VXBsb2FkEjQKDXNpZ25lZF9wcmVrZXkYASABKAsyHS5jb21nb3YucmVsYXkudjEuU2lnbmVkUHJla2V5EjgKEG9uZV90aW1lX3ByZWtleXMYAiADKAsyHi5jb21nb3YucmVsYXkudjEuT25lVGltZVByZWtleSJECgxQcmVrZXlTdGF0dXMSGgoSb25lX3RpbWVfcmVtYWluaW5nGAEgASgNEhgKEHNpZ25lZF9wcmVrZXlfaWQYAiABKA0iHwoMQmxvYkZpbmFsaXNlEg8KB2JsYWtlMmIYASABKAwiPAoIQmxvYkluZm8SDwoHYmxvYl9pZBgBIAEoCRIOCgZsZW5ndGgYAiABKAQSDwoHYmxha2UyYhgDIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message comgov.relay.v1.ClientFrame
@@ -784,6 +784,26 @@ export type UserProfile = Message<"comgov.relay.v1.UserProfile"> & {
    * @generated from field: uint32 clearance = 6;
    */
   clearance: number;
+
+  /**
+   * The org chart, as the ICT cell set it: the unit within the institution (direction,
+   * service; may be empty) and the user id of the person they report to (empty: none).
+   *
+   * @generated from field: string unit = 7;
+   */
+  unit: string;
+
+  /**
+   * @generated from field: string manager_id = 8;
+   */
+  managerId: string;
+
+  /**
+   * Declared by the user while away (« intérim »); absent when none or past.
+   *
+   * @generated from field: comgov.relay.v1.Delegation delegation = 9;
+   */
+  delegation?: Delegation | undefined;
 };
 
 /**
@@ -792,6 +812,56 @@ export type UserProfile = Message<"comgov.relay.v1.UserProfile"> & {
  */
 export const UserProfileSchema: GenMessage<UserProfile> = /*@__PURE__*/
   messageDesc(file_relay, 24);
+
+/**
+ * @generated from message comgov.relay.v1.Delegation
+ */
+export type Delegation = Message<"comgov.relay.v1.Delegation"> & {
+  /**
+   * Who answers for them meanwhile.
+   *
+   * @generated from field: string delegate_user_id = 1;
+   */
+  delegateUserId: string;
+
+  /**
+   * The end of the absence (ms since the epoch).
+   *
+   * @generated from field: uint64 until = 2;
+   */
+  until: bigint;
+};
+
+/**
+ * Describes the message comgov.relay.v1.Delegation.
+ * Use `create(DelegationSchema)` to create a new message.
+ */
+export const DelegationSchema: GenMessage<Delegation> = /*@__PURE__*/
+  messageDesc(file_relay, 25);
+
+/**
+ * PUT /v1/users/self/delegation: declares (or, with an empty delegate, ends) my absence.
+ *
+ * @generated from message comgov.relay.v1.DelegationUpdate
+ */
+export type DelegationUpdate = Message<"comgov.relay.v1.DelegationUpdate"> & {
+  /**
+   * @generated from field: string delegate_user_id = 1;
+   */
+  delegateUserId: string;
+
+  /**
+   * @generated from field: uint64 until = 2;
+   */
+  until: bigint;
+};
+
+/**
+ * Describes the message comgov.relay.v1.DelegationUpdate.
+ * Use `create(DelegationUpdateSchema)` to create a new message.
+ */
+export const DelegationUpdateSchema: GenMessage<DelegationUpdate> = /*@__PURE__*/
+  messageDesc(file_relay, 26);
 
 /**
  * @generated from message comgov.relay.v1.EnrolResponse
@@ -823,7 +893,7 @@ export type EnrolResponse = Message<"comgov.relay.v1.EnrolResponse"> & {
  * Use `create(EnrolResponseSchema)` to create a new message.
  */
 export const EnrolResponseSchema: GenMessage<EnrolResponse> = /*@__PURE__*/
-  messageDesc(file_relay, 25);
+  messageDesc(file_relay, 27);
 
 /**
  * GET /v1/directory
@@ -842,7 +912,7 @@ export type Directory = Message<"comgov.relay.v1.Directory"> & {
  * Use `create(DirectorySchema)` to create a new message.
  */
 export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
-  messageDesc(file_relay, 26);
+  messageDesc(file_relay, 28);
 
 /**
  * @generated from message comgov.relay.v1.PrekeyBundle
@@ -871,7 +941,7 @@ export type PrekeyBundle = Message<"comgov.relay.v1.PrekeyBundle"> & {
  * Use `create(PrekeyBundleSchema)` to create a new message.
  */
 export const PrekeyBundleSchema: GenMessage<PrekeyBundle> = /*@__PURE__*/
-  messageDesc(file_relay, 27);
+  messageDesc(file_relay, 29);
 
 /**
  * POST /v1/users/{userId}/prekey-bundles
@@ -895,7 +965,7 @@ export type PrekeyBundles = Message<"comgov.relay.v1.PrekeyBundles"> & {
  * Use `create(PrekeyBundlesSchema)` to create a new message.
  */
 export const PrekeyBundlesSchema: GenMessage<PrekeyBundles> = /*@__PURE__*/
-  messageDesc(file_relay, 28);
+  messageDesc(file_relay, 30);
 
 /**
  * PUT /v1/devices/self/prekeys
@@ -919,7 +989,7 @@ export type PrekeyUpload = Message<"comgov.relay.v1.PrekeyUpload"> & {
  * Use `create(PrekeyUploadSchema)` to create a new message.
  */
 export const PrekeyUploadSchema: GenMessage<PrekeyUpload> = /*@__PURE__*/
-  messageDesc(file_relay, 29);
+  messageDesc(file_relay, 31);
 
 /**
  * @generated from message comgov.relay.v1.PrekeyStatus
@@ -941,7 +1011,7 @@ export type PrekeyStatus = Message<"comgov.relay.v1.PrekeyStatus"> & {
  * Use `create(PrekeyStatusSchema)` to create a new message.
  */
 export const PrekeyStatusSchema: GenMessage<PrekeyStatus> = /*@__PURE__*/
-  messageDesc(file_relay, 30);
+  messageDesc(file_relay, 32);
 
 /**
  * POST /v1/blobs/{id}/finalise
@@ -962,7 +1032,7 @@ export type BlobFinalise = Message<"comgov.relay.v1.BlobFinalise"> & {
  * Use `create(BlobFinaliseSchema)` to create a new message.
  */
 export const BlobFinaliseSchema: GenMessage<BlobFinalise> = /*@__PURE__*/
-  messageDesc(file_relay, 31);
+  messageDesc(file_relay, 33);
 
 /**
  * @generated from message comgov.relay.v1.BlobInfo
@@ -989,5 +1059,5 @@ export type BlobInfo = Message<"comgov.relay.v1.BlobInfo"> & {
  * Use `create(BlobInfoSchema)` to create a new message.
  */
 export const BlobInfoSchema: GenMessage<BlobInfo> = /*@__PURE__*/
-  messageDesc(file_relay, 32);
+  messageDesc(file_relay, 34);
 
