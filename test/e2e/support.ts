@@ -107,6 +107,30 @@ export class E2eRelay {
     }
   }
 
+  /**
+   * Like `comgov-relay org`: the ICT cell sets someone's unit (direction, service) and whom
+   * they report to; a field left out stays as it is, `managerId: null` clears it.
+   */
+  async setOrg(
+    userId: string,
+    org: { readonly unit?: string; readonly managerId?: string | null },
+  ): Promise<void> {
+    const store = openStore(this.dataDir);
+    try {
+      await store.setOrg(
+        userId,
+        {
+          ...(org.unit !== undefined ? { unit: org.unit } : {}),
+          ...(org.managerId !== undefined ? { manager: org.managerId } : {}),
+        },
+        Date.now(),
+        'cli:e2e',
+      );
+    } finally {
+      store.close();
+    }
+  }
+
   /** Like `comgov-relay revoke [--device] [--wipe]`, as the ICT cell does while the relay runs. */
   async revoke(userId: string, deviceId?: number, options: { wipe?: boolean } = {}): Promise<void> {
     const store = openStore(this.dataDir);

@@ -1,18 +1,59 @@
 // The open conversation: its header (safety number or members), a warning when
-// the peer's key changed, the messages, who is typing, and the composer. Files can
+// the peer's key changed, a banner when the peer is away (who stands in for them, and a
+// button to write to that colleague), the messages, who is typing, and the composer. Files can
 // be dropped anywhere on it; they leave with the options chosen in the composer
 // (acknowledgement, « Mention », signed document).
 import { type DragEvent, useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { DelegationView } from '../api/types.js';
+import { useCurrentAbsence } from '../contacts/absence.js';
 import { Avatar } from '../design/Avatar.js';
 import { Button } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { GroupMembersDialog } from '../groups/GroupMembersDialog.js';
 import { useAppState, useController } from '../state/context.js';
-import { formatDuration } from '../i18n/format.js';
+import { formatDayMonth, formatDuration } from '../i18n/format.js';
 import { Composer, type DropTarget } from './Composer.js';
 import { DisappearingDialog } from './DisappearingDialog.js';
 import { MessageList } from './MessageList.js';
+
+/**
+ * « Amina est absent(e) jusqu'au 5 décembre. Intérim : Jean Dupont. » with « Écrire à Jean
+ * Dupont »; gone once the date has passed (the engine stops giving it too).
+ */
+function AbsenceBanner({ name, declared }: { name: string; declared: DelegationView }) {
+  const { t } = useTranslation();
+  const controller = useController();
+  const me = useAppState((s) => s.account?.userId);
+  const delegate = useAppState(
+    (s) =>
+      s.contacts?.find((c) => c.userId === declared.delegateId)?.displayName ??
+      declared.delegateName,
+  );
+  const absence = useCurrentAbsence(declared);
+  if (!absence) return null;
+  const date = formatDayMonth(absence.until, 'long');
+  const mine = absence.delegateId === me;
+  return (
+    <div className="alert alert-info absence-banner" data-testid="absence-banner">
+      <Icon name="clock" />
+      <p>
+        {mine
+          ? t('conversation.absenceYou', { name, date })
+          : t('conversation.absence', { name, date, delegate })}
+      </p>
+      {!mine && (
+        <Button
+          small
+          icon="chat"
+          onClick={() => void controller.openDirect(absence.delegateId, delegate)}
+        >
+          {t('contacts.write', { name: delegate })}
+        </Button>
+      )}
+    </div>
+  );
+}
 
 export function ConversationPane() {
   const { t } = useTranslation();
@@ -58,6 +99,14 @@ export function ConversationPane() {
   const contact = peer ? contacts?.find((c) => c.userId === peer) : undefined;
   const keyChanged =
     peer !== null && (changedKeys.includes(peer) || contact?.identityChanged === true);
+  // The engine says whether the peer of a 1:1 is away; before the conversation exists,
+  // the directory does.
+  const absence =
+    conversation?.kind === 'direct'
+      ? conversation.absence
+      : pending
+        ? contact?.delegation
+        : undefined;
 
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
@@ -139,6 +188,7 @@ export function ConversationPane() {
           </Button>
         </div>
       )}
+      {absence && <AbsenceBanner key={peer} name={title} declared={absence} />}
       {thread ? (
         <MessageList
           conversationId={selected}

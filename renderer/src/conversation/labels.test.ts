@@ -43,12 +43,16 @@ describe('a conversation’s clearance', () => {
     title: 'Conseillère',
     relayUrl: 'http://relay',
     clearance: 'confidential' as const,
+    unit: '',
+    managerId: null,
   };
   const contact = (userId: string, clearance: 'none' | 'restricted' | 'secret') => ({
     userId,
     displayName: userId,
     institution: 'Ministère',
     title: '',
+    unit: '',
+    managerId: null,
     devices: [],
     verified: false,
     identityChanged: false,

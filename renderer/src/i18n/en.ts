@@ -111,6 +111,8 @@ export const en: Translation = {
     keyChanged:
       '{{name}}’s security key changed. Check the safety number before exchanging sensitive information.',
     verifyNow: 'Check',
+    absence: '{{name}} is away until {{date}}. Standing in: {{delegate}}.',
+    absenceYou: '{{name}} is away until {{date}}. You are standing in for them.',
   },
   disappearing: {
     title: 'Disappearing messages',
@@ -286,6 +288,9 @@ export const en: Translation = {
     devices_many: '{{count}} devices',
     devices_other: '{{count}} devices',
     institutionsLabel: 'Colleagues by institution',
+    reportsTo: 'Reports to {{name}}',
+    away: 'Away until {{date}} — standing in: {{delegate}}',
+    awayYou: 'Away until {{date}} — standing in: you',
   },
   safety: {
     title: 'Safety number with {{name}}',
@@ -328,6 +333,8 @@ export const en: Translation = {
     relay: 'Relay',
     clearance: 'Clearance',
     clearanceHint: 'Set by your ICT cell: the highest label you may send and receive.',
+    unit: 'Directorate or service',
+    manager: 'Reports to',
     device: 'Device no. {{id}}',
     language: 'Language',
     notifications: 'Notifications',
@@ -345,6 +352,33 @@ export const en: Translation = {
     revoked: 'revoked',
     unavailable: 'These settings cannot be read right now. {{reason}}',
     saved: 'Setting saved.',
+  },
+  absence: {
+    title: 'Absence and deputy',
+    intro:
+      'While you are away, your contacts see in the directory and in their conversation with you until when you are away and who stands in for you; the app offers to write to them instead.',
+    until: 'Away until',
+    untilHint:
+      'That day included: the absence ends by itself at the end of that day. At the latest {{max}}.',
+    delegate: 'Standing in for me',
+    delegateHint: 'A colleague from the directory.',
+    choose: 'Choose a colleague',
+    noColleague: 'No colleague in the directory yet: no deputy can be named.',
+    declare: 'Declare my absence',
+    saving: 'Saving…',
+    declared: 'You are declared away until {{date}}; standing in: {{delegate}}.',
+    declaredHint: 'Your absence ends by itself on that date.',
+    end: 'End my absence',
+    invalid: {
+      date: 'Choose a date between today and {{max}}.',
+      delegate: 'Choose the colleague who stands in for you.',
+    },
+    refused: {
+      BAD_REQUEST:
+        'The absence was not saved: its end must be between today and {{days}} days from now, and the deputy must be someone other than you.',
+      UNKNOWN_USER:
+        'The absence was not saved: this colleague is no longer in the directory. Choose another one.',
+    },
   },
   languages: {
     fr: 'Français',

@@ -45,6 +45,23 @@ export function formatDate(ms: number): string {
   return dateFormat({ day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
 }
 
+/**
+ * "5 déc." (`short`) or "5 décembre" (`long`, where a sentence follows), with the year
+ * when it is not this year's: the end of someone's absence.
+ */
+export function formatDayMonth(
+  ms: number,
+  month: 'short' | 'long' = 'short',
+  now = Date.now(),
+): string {
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return dateFormat({
+    day: 'numeric',
+    month,
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(ms);
+}
+
 export function dayLabel(ms: number, today: string, yesterday: string, now = Date.now()): string {
   const start = startOfDay(now);
   if (ms >= start) return today;

@@ -112,6 +112,8 @@ export const fr = {
     keyChanged:
       'La clé de sécurité de {{name}} a changé. Vérifiez le numéro de sécurité avant d’échanger des informations sensibles.',
     verifyNow: 'Vérifier',
+    absence: '{{name}} est absent(e) jusqu’au {{date}}. Intérim : {{delegate}}.',
+    absenceYou: '{{name}} est absent(e) jusqu’au {{date}}. Vous assurez son intérim.',
   },
   disappearing: {
     title: 'Messages éphémères',
@@ -290,6 +292,9 @@ export const fr = {
     devices_many: '{{count}} appareils',
     devices_other: '{{count}} appareils',
     institutionsLabel: 'Collègues par institution',
+    reportsTo: 'Rend compte à {{name}}',
+    away: 'Absent(e) jusqu’au {{date}} — intérim : {{delegate}}',
+    awayYou: 'Absent(e) jusqu’au {{date}} — intérim : vous',
   },
   safety: {
     title: 'Numéro de sécurité avec {{name}}',
@@ -334,6 +339,8 @@ export const fr = {
     clearance: 'Habilitation',
     clearanceHint:
       'Fixée par votre cellule TIC : la plus haute mention que vous pouvez envoyer et recevoir.',
+    unit: 'Direction ou service',
+    manager: 'Rend compte à',
     device: 'Appareil n° {{id}}',
     language: 'Langue',
     notifications: 'Notifications',
@@ -351,6 +358,34 @@ export const fr = {
     revoked: 'révoqué',
     unavailable: 'Ces réglages ne peuvent pas être lus pour le moment. {{reason}}',
     saved: 'Réglage enregistré.',
+  },
+  absence: {
+    title: 'Absence et intérim',
+    intro:
+      'Pendant votre absence, vos correspondants voient dans l’annuaire et dans leur conversation avec vous jusqu’à quand vous êtes absent(e) et qui assure votre intérim ; l’application leur propose de lui écrire.',
+    until: 'Absent(e) jusqu’au',
+    untilHint:
+      'Ce jour compris : l’absence prend fin d’elle-même à la fin de cette journée. Au plus tard le {{max}}.',
+    delegate: 'Intérim assuré par',
+    delegateHint: 'Un collègue de l’annuaire.',
+    choose: 'Choisissez un collègue',
+    noColleague:
+      'Aucun collègue dans l’annuaire pour l’instant : l’intérim ne peut pas être déclaré.',
+    declare: 'Déclarer mon absence',
+    saving: 'Enregistrement…',
+    declared: 'Vous êtes déclaré(e) absent(e) jusqu’au {{date}} ; intérim : {{delegate}}.',
+    declaredHint: 'Votre absence prend fin d’elle-même à cette date.',
+    end: 'Mettre fin à mon absence',
+    invalid: {
+      date: 'Choisissez une date entre aujourd’hui et le {{max}}.',
+      delegate: 'Choisissez le collègue qui assure votre intérim.',
+    },
+    refused: {
+      BAD_REQUEST:
+        'L’absence n’a pas été enregistrée : la date de fin doit être comprise entre aujourd’hui et dans {{days}} jours, et l’intérim doit être assuré par un autre que vous.',
+      UNKNOWN_USER:
+        'L’absence n’a pas été enregistrée : ce collègue n’est plus dans l’annuaire. Choisissez-en un autre.',
+    },
   },
   languages: {
     fr: 'Français',

@@ -1,4 +1,5 @@
-// Settings: my account (with my clearance), language, notifications (show the text
+// Settings: my account (with my clearance, my unit and whom I report to), my absence and
+// who stands in for me (« Absence et intérim »), language, notifications (show the text
 // or not), the idle lock delay, and the devices of my account.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +8,7 @@ import { Button } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { LANGUAGES, classificationName, currentLanguage, describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
+import { AbsenceCard } from './AbsenceCard.js';
 
 const LOCK_CHOICES = [1, 5, 15, 30, 60] as const;
 
@@ -22,6 +24,11 @@ export function SettingsPage() {
   const account = useAppState((s) => s.account);
   const settings = useAppState((s) => s.settings);
   const settingsError = useAppState((s) => s.settingsError);
+  const manager = useAppState((s) => {
+    const id = s.account?.managerId;
+    if (id === null || id === undefined) return null;
+    return s.contacts?.find((c) => c.userId === id)?.displayName ?? id;
+  });
   const [devices, setDevices] = useState<readonly Device[] | null>(null);
   const [devicesError, setDevicesError] = useState<ApiError | null>(null);
   const language = currentLanguage();
@@ -47,6 +54,18 @@ export function SettingsPage() {
             <dd>{account.institution}</dd>
             <dt>{t('settings.function')}</dt>
             <dd>{account.title}</dd>
+            {account.unit && (
+              <>
+                <dt>{t('settings.unit')}</dt>
+                <dd data-testid="my-unit">{account.unit}</dd>
+              </>
+            )}
+            {manager !== null && (
+              <>
+                <dt>{t('settings.manager')}</dt>
+                <dd data-testid="my-manager">{manager}</dd>
+              </>
+            )}
             <dt>{t('settings.relay')}</dt>
             <dd className="mono">{account.relayUrl}</dd>
             <dt>{t('settings.clearance')}</dt>
@@ -59,6 +78,8 @@ export function SettingsPage() {
           </dl>
         )}
       </section>
+
+      {account && <AbsenceCard account={account} />}
 
       <section className="settings-card" aria-labelledby="settings-language">
         <h2 id="settings-language">{t('settings.language')}</h2>

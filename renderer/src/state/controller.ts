@@ -371,7 +371,9 @@ export class Controller {
     if (view === 'contacts') void this.loadContacts();
     if (view === 'settings') {
       void this.loadSettings();
-      void this.refreshAccount();
+      // My account at once, then as the relay's directory has it now (my unit, whom I
+      // report to, my absence), with the colleagues the absence form offers.
+      void this.refreshAccount().then(() => this.loadContacts());
     }
   }
 
@@ -707,7 +709,9 @@ export class Controller {
 
   /**
    * The directory (the engine fetches it from the relay), and my account read again:
-   * clearances come with them. When one changed, so may the conversations' clearances.
+   * clearances and absences come with them. When one changed, so may the conversations'
+   * clearances, and the absence a 1:1 conversation shows (the engine says so with
+   * 'conversation' events too; the list is read again either way).
    */
   async loadContacts(): Promise<void> {
     const before = this.state.contacts;
@@ -717,12 +721,32 @@ export class Controller {
       return;
     }
     this.store.set({ contacts: result.value, contactsError: null });
-    const clearanceChanged = result.value.some(
-      (c) => before?.find((b) => b.userId === c.userId)?.clearance !== c.clearance,
-    );
+    const changed = result.value.some((c) => {
+      const was = before?.find((b) => b.userId === c.userId);
+      return (
+        was?.clearance !== c.clearance ||
+        was.delegation?.delegateId !== c.delegation?.delegateId ||
+        was.delegation?.until !== c.delegation?.until
+      );
+    });
     const mine = this.state.account?.clearance;
     await this.refreshAccount();
-    if (clearanceChanged || this.state.account?.clearance !== mine) this.scheduleRefresh();
+    if (changed || this.state.account?.clearance !== mine) this.scheduleRefresh();
+  }
+
+  /**
+   * « Absence et intérim »: I am away until `until` and `delegateId` answers for me; null
+   * ends my absence. Returns null once the engine (and the relay's directory) took it, my
+   * account then showing it, or the engine's refusal for the form to show.
+   */
+  async setDelegation(delegateId: string | null, until?: number): Promise<ApiError | null> {
+    const result =
+      delegateId === null
+        ? await this.api.setDelegation(null)
+        : await this.api.setDelegation(delegateId, until);
+    if (!result.ok) return result.error;
+    this.store.set({ account: result.value });
+    return null;
   }
 
   openSafety(userId: string | null): void {
