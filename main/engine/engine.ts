@@ -195,6 +195,8 @@ export class Engine
   private storageProblem: StoreFailure | null = null;
   private storageRetry: NodeJS.Timeout | undefined;
   private storageRetryMs: number;
+  private deferredRetry: NodeJS.Timeout | undefined;
+  private deferredRetryMs: number;
   private readonly retryBounds: { readonly min: number; readonly max: number };
 
   private constructor(
@@ -205,6 +207,7 @@ export class Engine
     super();
     this.retryBounds = { min: options.minRetryMs ?? 1000, max: options.maxRetryMs ?? 30_000 };
     this.storageRetryMs = this.retryBounds.min;
+    this.deferredRetryMs = this.retryBounds.min;
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
     this.http = new RelayHttp(me.relayUrl, credentialsOf(me));
@@ -490,6 +493,7 @@ export class Engine
     this.attachments.stopBackground();
     this.socket.stop();
     clearTimeout(this.storageRetry);
+    clearTimeout(this.deferredRetry);
     clearInterval(this.wipeWatch);
     this.probe?.stop();
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
@@ -691,6 +695,9 @@ export class Engine
       // including senders whose envelopes were stored while a fetch was under way:
       // the batch would otherwise refuse them for good as unknown.
       const tried = new Set<string>();
+      // Senders whose key could not be fetched for now (the relay did not answer): their
+      // envelopes wait, rather than be refused for good as unknown.
+      const deferred = new Set<string>();
       for (;;) {
         const unknown = this.inbox
           .unknownSenders()
@@ -700,20 +707,35 @@ export class Engine
           tried.add(`${sender.userId}/${sender.deviceId}`);
           try {
             await this.directory.refreshUser(sender.userId);
-          } catch {
-            // Unreachable relay or unknown user: the batch records the reason.
+          } catch (error) {
+            // A user the relay does not know: the batch records the reason (UNKNOWN_SENDER).
+            if (!(error instanceof EngineError))
+              deferred.add(`${sender.userId}/${sender.deviceId}`);
           }
         }
       }
       if (this.closed) return;
+      if (deferred.size > 0) this.retryDeferredSenders();
+      else this.deferredRetryMs = this.retryBounds.min;
       const effects = emptyEffects();
-      const done = this.inbox.processBatch(effects);
+      const done = this.inbox.processBatch(effects, Date.now(), deferred);
       if (done.length === 0) return;
       this.storageRecovered();
       this.afterBatch(done, effects);
       // Let API calls and UI events through between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Tries the inbox again later (backing off) for senders whose key could not be fetched. */
+  private retryDeferredSenders(): void {
+    if (this.closed || this.deferredRetry) return;
+    this.deferredRetry = setTimeout(() => {
+      this.deferredRetry = undefined;
+      this.deferredRetryMs = Math.min(this.deferredRetryMs * 2, this.retryBounds.max);
+      this.kickInbox();
+    }, this.deferredRetryMs);
+    this.deferredRetry.unref?.();
   }
 
   private emitEffects(effects: InboxEffects): void {

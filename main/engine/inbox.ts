@@ -159,15 +159,26 @@ export class Inbox {
 
   /**
    * Processes up to one batch of pending envelopes in one transaction and
-   * returns the server ids to acknowledge (processed or kept as failed).
+   * returns the server ids to acknowledge (processed or kept as failed). Envelopes of
+   * `deferred` senders (`user/device`, whose certified key could not be fetched for now)
+   * stay pending, in order, for a later pass.
    */
-  processBatch(effects: InboxEffects, now = Date.now()): bigint[] {
-    const rows = statement(
+  processBatch(
+    effects: InboxEffects,
+    now = Date.now(),
+    deferred: ReadonlySet<string> = new Set(),
+  ): bigint[] {
+    const rows: InboxRow[] = [];
+    for (const row of statement(
       this.db,
-      `SELECT * FROM inbox WHERE state = 'pending' ORDER BY server_id LIMIT ?`,
+      `SELECT * FROM inbox WHERE state = 'pending' ORDER BY server_id`,
     )
       .safeIntegers(false)
-      .all(BATCH) as InboxRow[];
+      .iterate() as IterableIterator<InboxRow>) {
+      if (deferred.has(`${row.sender_user}/${row.sender_device}`)) continue;
+      rows.push(row);
+      if (rows.length === BATCH) break;
+    }
     if (rows.length === 0) return [];
     const done: bigint[] = [];
     const delivered = new Map<string, string[]>();

@@ -322,6 +322,30 @@ describe('1:1 messaging through a real relay', () => {
     expect(failed[0]).toMatchObject({ senderId: 'mallory', code: 'MALFORMED_MESSAGE' });
   });
 
+  it('a sender whose key cannot be fetched for now is waited for, not refused', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    // Bob's requests for Alice's key fail, as on a flaky link, three times.
+    const directory = (
+      bob as unknown as { directory: { refreshUser(u: string): Promise<unknown> } }
+    ).directory;
+    const refresh = directory.refreshUser.bind(directory);
+    let failures = 0;
+    directory.refreshUser = (userId: string) => {
+      if (userId === 'alice' && failures < 3) {
+        failures++;
+        return Promise.reject(new TypeError('fetch failed'));
+      }
+      return refresh(userId);
+    };
+    alice.start();
+    bob.start();
+    unwrap(await alice.sendText('bob', 'malgré la liaison'));
+    await received(bob, 'malgré la liaison');
+    expect(failures).toBe(3);
+    expect(bob.failedEnvelopes()).toEqual([]);
+  });
+
   it('safety numbers agree on both sides and change when a key changes', async () => {
     const alice = await ws.enrol('alice');
     const bob = await ws.enrol('bob');
