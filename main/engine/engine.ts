@@ -954,16 +954,10 @@ export class Engine
     flags: OutgoingFlags,
   ): Promise<MessageView> {
     this.requireActiveDevice();
-    const label = flags.classification ?? 'none';
     const groupId = typeof to === 'string' ? groupIdOf(to) : null;
-    if (groupId !== null) {
-      if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
-      this.requireActiveMember(groupId);
-      await this.requireCleared(groupConversationId(groupId), label, replyTo);
-      return this.sendGroupText(groupId, text, replyTo, flags);
-    }
+    if (groupId !== null) return this.sendGroupText(groupId, text, replyTo, flags);
     const peer = await this.resolvePeer(to);
-    await this.requireCleared(directConversationId(peer), label, replyTo);
+    await this.requireCleared(directConversationId(peer), flags.classification ?? 'none', replyTo);
     return this.queueText(
       (now) => this.messages.ensureDirectConversation(peer, this.titleOf(peer), now),
       { users: [peer], syncDestination: peer },
@@ -2112,15 +2106,20 @@ export class Engine
     this.emitEvent({ type: 'conversation', conversationId: groupConversationId(groupId) });
   }
 
-  private sendGroupText(
+  private async sendGroupText(
     groupId: string,
     text: string,
     replyTo: string | null,
     flags: OutgoingFlags,
-  ): MessageView {
+  ): Promise<MessageView> {
     if (!isGroupId(groupId)) throw new EngineError('UNKNOWN_CONVERSATION');
     this.requireActiveMember(groupId);
     this.requireMayPost(groupId);
+    await this.requireCleared(
+      groupConversationId(groupId),
+      flags.classification ?? 'none',
+      replyTo,
+    );
     return this.queueText(
       () => groupConversationId(groupId),
       { users: [], syncDestination: null, group: groupId },
