@@ -9,12 +9,13 @@ import { useTranslation } from 'react-i18next';
 import { DEFAULT_CLEARANCE } from '../../../shared/api/index.js';
 import type { ContactView, DelegationView } from '../api/types.js';
 import { Avatar } from '../design/Avatar.js';
-import { Button, IconButton } from '../design/Button.js';
+import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
 import { formatDayMonth } from '../i18n/format.js';
 import { classificationName, currentLanguage, describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
 import { useCurrentAbsence } from './absence.js';
+import { WriteToDelegate } from './WriteToDelegate.js';
 import { orgChart } from './org-chart.js';
 
 function fold(text: string): string {
@@ -34,7 +35,6 @@ function useNameOf(): (userId: string, fallback?: string) => string {
 /** « Absent(e) jusqu'au 5 déc. — intérim : Jean Dupont », and a button to write to Jean. */
 function AbsenceNote({ absence }: { absence: DelegationView }) {
   const { t } = useTranslation();
-  const controller = useController();
   const me = useAppState((s) => s.account?.userId);
   const nameOf = useNameOf();
   const delegate = nameOf(absence.delegateId, absence.delegateName);
@@ -46,15 +46,7 @@ function AbsenceNote({ absence }: { absence: DelegationView }) {
       <span className="absence-text">
         {mine ? t('contacts.awayYou', { date }) : t('contacts.away', { date, delegate })}
       </span>
-      {!mine && (
-        <Button
-          small
-          icon="chat"
-          onClick={() => void controller.openDirect(absence.delegateId, delegate)}
-        >
-          {t('contacts.write', { name: delegate })}
-        </Button>
-      )}
+      {!mine && <WriteToDelegate delegateId={absence.delegateId} name={delegate} />}
     </div>
   );
 }

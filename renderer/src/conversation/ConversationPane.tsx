@@ -7,6 +7,7 @@ import { type DragEvent, useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DelegationView } from '../api/types.js';
 import { useCurrentAbsence } from '../contacts/absence.js';
+import { WriteToDelegate } from '../contacts/WriteToDelegate.js';
 import { Avatar } from '../design/Avatar.js';
 import { Button } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
@@ -23,7 +24,6 @@ import { MessageList } from './MessageList.js';
  */
 function AbsenceBanner({ name, declared }: { name: string; declared: DelegationView }) {
   const { t } = useTranslation();
-  const controller = useController();
   const me = useAppState((s) => s.account?.userId);
   const delegate = useAppState(
     (s) =>
@@ -42,15 +42,7 @@ function AbsenceBanner({ name, declared }: { name: string; declared: DelegationV
           ? t('conversation.absenceYou', { name, date })
           : t('conversation.absence', { name, date, delegate })}
       </p>
-      {!mine && (
-        <Button
-          small
-          icon="chat"
-          onClick={() => void controller.openDirect(absence.delegateId, delegate)}
-        >
-          {t('contacts.write', { name: delegate })}
-        </Button>
-      )}
+      {!mine && <WriteToDelegate delegateId={absence.delegateId} name={delegate} />}
     </div>
   );
 }
