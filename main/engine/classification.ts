@@ -83,11 +83,18 @@ export class Clearances {
 
   /** The highest label everyone in the conversation is cleared for. */
   ofConversation(conversationId: string): Classification {
-    let lowest = classificationLevel('secret');
-    for (const userId of this.members(conversationId)) {
-      lowest = Math.min(lowest, classificationLevel(this.ofUser(userId)));
-    }
-    return labelOfLevel(lowest);
+    // One read for all the members (the conversation list asks this of every group).
+    const members = this.members(conversationId);
+    const known = statement(
+      this.db,
+      'SELECT clearance FROM contacts WHERE user_id IN (SELECT value FROM json_each(?))',
+    )
+      .pluck()
+      .all(JSON.stringify(members)) as number[];
+    // Someone never fetched counts at the relay's default, as in ofUser.
+    const levels = known.map((level) => classificationLevel(labelOfLevel(level)));
+    if (known.length < members.length) levels.push(classificationLevel(DEFAULT_CLEARANCE));
+    return labelOfLevel(Math.min(...levels));
   }
 
   /**
