@@ -1,73 +1,193 @@
-// Group commit. Submissions and acks that arrive while the previous transaction
-// is being written (or within the same event-loop turn) are committed together:
-// one transaction, one fsync, then every submitter is answered. Nothing is
-// acknowledged to a client before its transaction has committed.
+// Group commit, and hand-off before the commit.
 //
-// Contract: `submit` resolves with the stored ids only after the commit; it
-// rejects (and nothing of that submission is stored) if the transaction fails.
-// Acks are best effort until committed: if the relay dies first, the envelope is
-// pushed again and the client drops the duplicate by server id.
+// Submissions and acks are committed together: one transaction, one fsync, then
+// every submitter whose envelopes it wrote is answered. A submission waits
+// `delayMs` before its commit. Its envelopes have already gone to the recipients
+// that are online (the router pushes them when they arrive, with server ids given
+// in advance: server-ids.ts), and a recipient acknowledges only after its own
+// commit. So a copy acknowledged within that wait is already durable on the
+// recipient's disk, and is never written here: that is a queue row inserted and
+// deleted again saved, which was the largest cost of the relay under load. (Message
+// brokers do the same: RabbitMQ confirms a persistent message that every consumer
+// acknowledged before it reached the disk without writing it.)
+//
+// Contract: `submit` resolves once every copy of the submission is durable, either
+// committed here or acknowledged by its device; it rejects if the transaction that
+// was to store the rest fails (then nothing of it is stored here; a copy a device
+// already has may come again when the sender retries, and the device drops it as a
+// repeated message). Acks of committed copies are best effort until committed: if
+// the relay dies first, the envelope is pushed again and the client drops the
+// duplicate by server id.
+import { performance } from 'node:perf_hooks';
+import type { ServerIds } from './server-ids.js';
 import type {
   AckWrite,
   CommitBatch,
   QueuedEntry,
   RelayStore,
-  SubmissionResult,
   SubmissionWrite,
 } from './store/store.js';
 
+/** A recipient device's copy of a submitted envelope, until it is committed or handed off. */
+export interface PendingCopy extends QueuedEntry {
+  /** Acknowledged by its device before the commit: durable there, never written here. */
+  handedOff: boolean;
+}
+
+/** What `submit` takes: a submission whose recipients are its copies. */
+export interface PendingSubmissionWrite extends SubmissionWrite {
+  readonly envelopes: readonly {
+    readonly ciphertext: Uint8Array;
+    readonly recipients: readonly PendingCopy[];
+  }[];
+}
+
 interface PendingSubmission {
   readonly seq: number;
-  readonly write: SubmissionWrite;
-  readonly resolve: (result: SubmissionResult) => void;
+  readonly queuedAt: number;
+  readonly write: PendingSubmissionWrite;
+  /** Copies neither committed nor handed off yet. */
+  waiting: number;
+  settled: boolean;
+  readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
 export interface CommitBatcherHooks {
   /** Called after each commit with the queue entries the acks removed. */
   onAcksCommitted(removed: readonly QueuedEntry[]): void;
+  /** Called with the copies acknowledged before their commit (never written). */
+  onHandedOff(copies: readonly QueuedEntry[]): void;
   onBatch?(operations: number, seconds: number): void;
   onError?(error: unknown): void;
+}
+
+export interface CommitBatcherOptions {
+  /** How long a submission waits for its recipients' acks before it is written. */
+  readonly delayMs: number;
+  /** Most operations per transaction, so one huge burst does not stall the loop. */
+  readonly maxOperations?: number;
+  /** Records the server id reservations (absent in tests that give their own ids). */
+  readonly serverIds?: ServerIds;
 }
 
 export class CommitBatcher {
   private submissions: PendingSubmission[] = [];
   private acks: (AckWrite & { seq: number })[] = [];
-  /** Sequence number of the last operation queued, and of the last one committed (or failed). */
+  /** Copies not yet in a transaction, by server id: an ack for one of these hands it off. */
+  private readonly unwritten = new Map<number, { copy: PendingCopy; of: PendingSubmission }>();
+  /** Sequence number of the last operation queued, and of the last one done. */
   private lastQueued = 0;
   private lastDone = 0;
   private barriers: { seq: number; resolve: () => void }[] = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate = false;
+  /** When the last poll phase before the next run began (see run). */
+  private pollFrom = 0;
   private running = false;
+  private flushing = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly delayMs: number;
+  private readonly maxOperations: number;
 
   constructor(
     private readonly store: RelayStore,
     private readonly hooks: CommitBatcherHooks,
-    /** Most operations per transaction, so one huge burst does not stall the loop. */
-    private readonly maxOperations = 2000,
-  ) {}
+    private readonly options: CommitBatcherOptions,
+  ) {
+    this.delayMs = options.delayMs;
+    this.maxOperations = options.maxOperations ?? 2000;
+  }
 
-  submit(write: SubmissionWrite): Promise<SubmissionResult> {
+  /**
+   * Takes a submission whose copies have their server ids. Its copies can be handed off
+   * from this call on; the promise resolves once every copy is durable.
+   */
+  submit(write: PendingSubmissionWrite): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.submissions.push({ seq: ++this.lastQueued, write, resolve, reject });
+      const pending: PendingSubmission = {
+        seq: ++this.lastQueued,
+        queuedAt: performance.now(),
+        write,
+        waiting: 0,
+        settled: false,
+        resolve,
+        reject,
+      };
+      for (const envelope of write.envelopes) {
+        for (const copy of envelope.recipients) {
+          this.unwritten.set(copy.serverId, { copy, of: pending });
+          pending.waiting++;
+        }
+      }
+      this.submissions.push(pending);
       this.schedule();
     });
   }
 
   ack(ack: AckWrite): void {
-    this.acks.push({ ...ack, seq: ++this.lastQueued });
-    this.schedule();
+    let toStore: number[] | undefined;
+    let handedOff: PendingCopy[] | undefined;
+    for (const serverId of ack.serverIds) {
+      const pending = this.unwritten.get(serverId);
+      if (
+        pending === undefined ||
+        pending.copy.userId !== ack.userId ||
+        pending.copy.deviceId !== ack.deviceId
+      ) {
+        (toStore ??= []).push(serverId);
+        continue;
+      }
+      this.unwritten.delete(serverId);
+      pending.copy.handedOff = true;
+      (handedOff ??= []).push(pending.copy);
+      const submission = pending.of;
+      if (--submission.waiting === 0 && !submission.settled) {
+        // Every copy is on its devices' disks: the sender may be answered now.
+        submission.settled = true;
+        submission.resolve();
+      }
+    }
+    if (handedOff) this.hooks.onHandedOff(handedOff);
+    if (toStore) {
+      this.acks.push({
+        userId: ack.userId,
+        deviceId: ack.deviceId,
+        serverIds: toStore,
+        seq: ++this.lastQueued,
+      });
+      this.schedule();
+    }
   }
 
   /**
-   * Resolves once every operation queued before this call has been committed (or
-   * has failed). A reconnecting device waits for it before reading its queue, so
-   * that envelopes it acknowledged just before are not pushed again.
+   * Resolves once every operation queued before this call has been committed, handed
+   * off or has failed. A device's connection waits for it before reading its queue, so
+   * that envelopes it acknowledged are not pushed again, and envelopes given server ids
+   * but not pushed to it are in the store when it reads.
    */
   barrier(): Promise<void> {
     if (this.lastDone >= this.lastQueued) return Promise.resolve();
-    return new Promise((resolve) => this.barriers.push({ seq: this.lastQueued, resolve }));
+    const wait = new Promise<void>((resolve) =>
+      this.barriers.push({ seq: this.lastQueued, resolve }),
+    );
+    this.expedite();
+    return wait;
+  }
+
+  /** Resolves when everything queued so far is committed (used at shutdown). */
+  flush(): Promise<void> {
+    if (!this.running && this.pendingCount() === 0 && this.timer === undefined) {
+      return Promise.resolve();
+    }
+    this.flushing++;
+    const wait = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.expedite();
+    return wait.finally(() => this.flushing--);
+  }
+
+  private pendingCount(): number {
+    return this.submissions.length + this.acks.length;
   }
 
   private done(seq: number): void {
@@ -78,57 +198,130 @@ export class CommitBatcher {
     for (const b of ready) b.resolve();
   }
 
-  /** Resolves when everything queued so far is committed (used at shutdown). */
-  flush(): Promise<void> {
-    if (!this.running && !this.scheduled && this.pendingCount() === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private pendingCount(): number {
-    return this.submissions.length + this.acks.length;
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.running) return;
-    this.scheduled = true;
+  /** A reader (barrier, flush) waits: commit what is pending without the hand-off wait. */
+  private expedite(): void {
+    if (this.running || this.immediate) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.immediate = true;
     // setImmediate runs after the poll phase: every frame read in this turn joins the batch.
     setImmediate(() => {
-      this.scheduled = false;
-      void this.run();
+      this.immediate = false;
+      void this.run(true);
     });
   }
 
-  private async run(): Promise<void> {
+  private schedule(): void {
+    if (this.running || this.immediate || this.timer !== undefined) return;
+    if (this.pendingCount() === 0) return;
+    if (this.delayMs <= 0 || this.flushing > 0 || this.barriers.length > 0) {
+      this.expedite();
+      return;
+    }
+    const oldest = Math.min(
+      this.submissions[0]?.queuedAt ?? Infinity,
+      this.acks.length > 0 ? performance.now() : Infinity,
+    );
+    const wait = Math.max(0, oldest + this.delayMs - performance.now());
+    this.timer = setTimeout(() => {
+      // Timers run before the poll phase, which reads the acks that arrived meanwhile;
+      // setImmediate runs after it, so those acks hand their copies off first.
+      this.pollFrom = performance.now();
+      setImmediate(() => {
+        this.timer = undefined;
+        void this.run(false);
+      });
+    }, wait);
+  }
+
+  private async run(everything: boolean): Promise<void> {
+    if (this.running) return;
     this.running = true;
     try {
-      while (this.pendingCount() > 0) {
-        const submissions = this.submissions.splice(0, this.maxOperations);
-        const acks = this.acks.splice(0, Math.max(0, this.maxOperations - submissions.length));
-        const batch: CommitBatch = {
-          submissions: submissions.map((s) => s.write),
-          acks: acks.map(({ userId, deviceId, serverIds }) => ({ userId, deviceId, serverIds })),
-        };
-        const lastSeq = Math.max(submissions.at(-1)?.seq ?? 0, acks.at(-1)?.seq ?? 0);
-        try {
-          const started = performance.now();
-          const result = await this.store.commit(batch);
-          this.hooks.onBatch?.(
-            submissions.length + acks.length,
-            (performance.now() - started) / 1000,
-          );
-          submissions.forEach((s, i) => s.resolve(result.submissions[i]!));
-          if (result.removed.length > 0) this.hooks.onAcksCommitted(result.removed);
-        } catch (error) {
-          this.hooks.onError?.(error);
-          for (const s of submissions) s.reject(error);
+      for (;;) {
+        const all = everything || this.flushing > 0 || this.barriers.length > 0;
+        // Due: waited delayMs, and queued before the last poll phase began, so that the
+        // acks that poll read (for envelopes pushed before it) have been applied. Under
+        // load one turn of the loop takes longer than delayMs; age alone would commit
+        // what a turn read before its acks could be read.
+        const due = Math.min(performance.now() - this.delayMs, this.pollFrom);
+        let count = 0;
+        while (
+          count < this.submissions.length &&
+          count < this.maxOperations &&
+          (all || this.submissions[count]!.queuedAt <= due)
+        ) {
+          count++;
         }
-        this.done(lastSeq);
-        // Let the frames that arrived during the commit join the next batch.
-        if (this.pendingCount() > 0) await new Promise((r) => setImmediate(r));
+        const submissions = this.submissions.splice(0, count).filter((s) => !s.settled);
+        const acks = this.acks.splice(0, Math.max(0, this.maxOperations - count));
+        if (submissions.length === 0 && acks.length === 0) break;
+        await this.commit(submissions, acks);
+        this.markDone();
+        // Let the frames that arrived during the commit (acks among them) be read first.
+        this.pollFrom = performance.now();
+        await new Promise((r) => setImmediate(r));
       }
+      this.markDone();
     } finally {
       this.running = false;
-      for (const waiter of this.idleWaiters.splice(0)) waiter();
+      if (this.pendingCount() > 0) this.schedule();
+      else for (const waiter of this.idleWaiters.splice(0)) waiter();
     }
+  }
+
+  private async commit(
+    submissions: readonly PendingSubmission[],
+    acks: readonly (AckWrite & { seq: number })[],
+  ): Promise<void> {
+    // From here on an ack of these copies deletes a written row (next transaction).
+    const writes = submissions.map((s) => this.writeOf(s));
+    const reserveServerIdsUpTo = this.options.serverIds?.reservationToCommit();
+    const batch: CommitBatch = {
+      submissions: writes,
+      acks: acks.map(({ userId, deviceId, serverIds }) => ({ userId, deviceId, serverIds })),
+      ...(reserveServerIdsUpTo === undefined ? {} : { reserveServerIdsUpTo }),
+    };
+    try {
+      const started = performance.now();
+      const result = await this.store.commit(batch);
+      if (reserveServerIdsUpTo !== undefined) {
+        this.options.serverIds!.committed(reserveServerIdsUpTo);
+      }
+      this.hooks.onBatch?.(submissions.length + acks.length, (performance.now() - started) / 1000);
+      for (const s of submissions) {
+        if (s.settled) continue;
+        s.settled = true;
+        s.resolve();
+      }
+      if (result.removed.length > 0) this.hooks.onAcksCommitted(result.removed);
+    } catch (error) {
+      this.hooks.onError?.(error);
+      for (const s of submissions) {
+        if (s.settled) continue;
+        s.settled = true;
+        s.reject(error);
+      }
+    }
+  }
+
+  /** Everything queued before the oldest operation still waiting is done. */
+  private markDone(): void {
+    const firstSubmission = this.submissions.find((s) => !s.settled)?.seq ?? Infinity;
+    const first = Math.min(firstSubmission, this.acks[0]?.seq ?? Infinity);
+    this.done(first === Infinity ? this.lastQueued : first - 1);
+  }
+
+  /** The copies of a submission still to write (those handed off are left out). */
+  private writeOf(submission: PendingSubmission): SubmissionWrite {
+    const envelopes = [];
+    for (const envelope of submission.write.envelopes) {
+      const recipients = envelope.recipients.filter((copy) => {
+        this.unwritten.delete(copy.serverId);
+        return !copy.handedOff;
+      });
+      if (recipients.length > 0) envelopes.push({ ciphertext: envelope.ciphertext, recipients });
+    }
+    return { ...submission.write, envelopes };
   }
 }

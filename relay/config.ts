@@ -50,6 +50,12 @@ export interface RelayLimits {
   authTimeoutMs: number;
   /** Below this many one-time prekeys the device gets a PrekeysLow frame. */
   prekeyLowThreshold: number;
+  /**
+   * How long a submission waits before it is written, for its online recipients to
+   * acknowledge it first (a copy they acknowledge is on their disk and is never
+   * written here). The sender is answered after that wait at most, plus the commit.
+   */
+  handOffWaitMs: number;
   /** Envelopes pushed and not yet acknowledged, per device, before pushing pauses. */
   deliveryWindow: number;
   /** Most simultaneous WebSocket connections. */
@@ -95,6 +101,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   httpBurst: 1000,
   authTimeoutMs: 10_000,
   prekeyLowThreshold: 20,
+  handOffWaitMs: 5,
   deliveryWindow: 1000,
   maxConnections: 50_000,
   cleanupIntervalMs: HOUR,

@@ -8,6 +8,7 @@ import type { LastSeen } from './last-seen.js';
 import type { RelayMetrics } from './metrics.js';
 import type { QueueAccounting } from './queue-accounting.js';
 import type { Router } from './router.js';
+import type { ServerIds } from './server-ids.js';
 import type { RelayStore } from './store/store.js';
 
 export interface RelayContext {
@@ -20,6 +21,7 @@ export interface RelayContext {
   readonly metrics: RelayMetrics;
   readonly log: Logger;
   readonly router: Router;
+  readonly serverIds: ServerIds;
   /** When devices were last connected (written a minute at a time). */
   readonly lastSeen: LastSeen;
   readonly blobDir: string;

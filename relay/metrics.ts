@@ -44,6 +44,11 @@ export class RelayMetrics {
     help: 'Envelopes deleted after the recipient device acknowledged them.',
     registers: [this.registry],
   });
+  readonly envelopesHandedOff = new Counter({
+    name: 'relay_envelopes_handed_off_total',
+    help: 'Envelopes the recipient device acknowledged before their commit: never written to disk.',
+    registers: [this.registry],
+  });
   readonly envelopesExpired = new Counter({
     name: 'relay_envelopes_expired_total',
     help: 'Envelopes deleted because they outlived the TTL.',

@@ -1,13 +1,16 @@
 // Routing of envelopes between device sockets: checks a submission against the
-// current device lists and queue limits, has it committed, answers the sender,
-// and pushes the stored envelopes to the recipients that are online.
+// current device lists and queue limits, gives its copies server ids, pushes them
+// to the recipients that are online, and has the rest committed before the sender
+// is answered (commit-batcher.ts).
 import type { Submit } from '../shared/wire/gen/relay_pb.js';
 import type { StaleDevices } from '../shared/wire/index.js';
 import type { RelayContext } from './context.js';
+import type { DirectoryEntry } from './device-directory.js';
 import { deviceKey } from './queue-accounting.js';
 import { RelayError, storageFullError } from './relay-error.js';
 import { isDiskFull } from '../shared/util/disk-full.js';
-import type { DeviceAddress, EnvelopeWrite, QueuedEntry, SubmissionResult } from './store/store.js';
+import type { PendingCopy } from './commit-batcher.js';
+import type { DeviceAddress } from './store/store.js';
 import type { Connection } from './ws/connection.js';
 
 type StaleInit = Pick<StaleDevices, 'userId' | 'missing' | 'extra' | 'current'>;
@@ -64,16 +67,43 @@ export class Router {
   /**
    * Checks a submission against the current device lists and queue limits and
    * reserves its queue space. Throws RelayError (nothing reserved) when the
-   * recipient list is stale, a recipient is unknown or a queue is full. Only
-   * asynchronous when a recipient's devices are not cached yet.
+   * recipient list is stale, a recipient is unknown or a queue is full.
    */
   async prepare(
     sender: DeviceAddress,
     submit: Submit,
     receivedAt: number,
   ): Promise<PreparedSubmission> {
+    const ready = this.prepareNow(sender, submit, receivedAt);
+    if (ready) return ready;
+    const entries = new Map<string, DirectoryEntry>();
+    for (const userId of recipientUsers(submit)) {
+      if (!entries.has(userId)) entries.set(userId, await this.ctx.directory.get(userId));
+    }
+    return this.check(sender, submit, receivedAt, (userId) => entries.get(userId))!;
+  }
+
+  /**
+   * `prepare` without waiting, for the usual case: undefined when a recipient's devices
+   * are not in the directory's cache yet (then `prepare` reads them). Saves a submission
+   * the promises and turns of the asynchronous path.
+   */
+  prepareNow(
+    sender: DeviceAddress,
+    submit: Submit,
+    receivedAt: number,
+  ): PreparedSubmission | undefined {
+    return this.check(sender, submit, receivedAt, (userId) => this.ctx.directory.peek(userId));
+  }
+
+  private check(
+    sender: DeviceAddress,
+    submit: Submit,
+    receivedAt: number,
+    entryOf: (userId: string) => DirectoryEntry | undefined,
+  ): PreparedSubmission | undefined {
     const ctx = this.ctx;
-    const envelopes: EnvelopeWrite[] =
+    const envelopes: PreparedEnvelope[] =
       submit.kind.case === 'perDevice'
         ? submit.kind.value.messages.map((m) => ({
             ciphertext: m.ciphertext,
@@ -110,8 +140,11 @@ export class Router {
         else users.set(userId, { named: 1, current: 0, devices: undefined });
       }
     }
+    for (const userId of users.keys()) {
+      if (entryOf(userId) === undefined) return undefined;
+    }
     for (const [userId, user] of users) {
-      const entry = ctx.directory.peek(userId) ?? (await ctx.directory.get(userId));
+      const entry = entryOf(userId)!;
       if (!entry.user || entry.user.revokedAt !== null) {
         throw new RelayError(
           'UNKNOWN_RECIPIENT',
@@ -122,11 +155,10 @@ export class Router {
     }
     // The list is current when every device named is active (and not the sender's own)
     // and as many are named as the user has.
-    const isSender = (userId: string, deviceId: number) =>
-      userId === sender.userId && deviceId === sender.deviceId;
     for (const add of additions.values()) {
       const user = users.get(add.userId)!;
-      if (user.devices!.has(add.deviceId) && !isSender(add.userId, add.deviceId)) user.current++;
+      if (user.devices!.has(add.deviceId) && !isSender(sender, add.userId, add.deviceId))
+        user.current++;
     }
     const stale: StaleInit[] = [];
     for (const [userId, user] of users) {
@@ -136,12 +168,12 @@ export class Router {
       if (user.current === user.named && user.named === active) continue;
       const named = new Set<number>();
       for (const add of additions.values()) if (add.userId === userId) named.add(add.deviceId);
-      const current = [...devices.keys()].filter((id) => !isSender(userId, id));
+      const current = [...devices.keys()].filter((id) => !isSender(sender, userId, id));
       stale.push({
         userId,
         missing: current.filter((id) => !named.has(id)),
         extra: [...named]
-          .filter((id) => !devices.has(id) || isSender(userId, id))
+          .filter((id) => !devices.has(id) || isSender(sender, userId, id))
           .sort((a, b) => a - b),
         current: current.sort((a, b) => a - b),
       });
@@ -158,28 +190,54 @@ export class Router {
     for (const add of additions.values()) {
       ctx.accounting.adjust(add.userId, add.deviceId, add.count, add.bytes);
     }
-    return { sender, envelopes, reservations: [...additions.values()], receivedAt };
+    return { sender, envelopes, receivedAt };
   }
 
   /**
-   * Commits a prepared submission (resolves after the commit), then pushes its
-   * envelopes to the recipients that are online. On failure nothing is stored
-   * and the reservation is released.
+   * Gives the prepared submission's copies their server ids, pushes them to the
+   * recipients that are online, and resolves once every copy is durable: committed
+   * here, or acknowledged by its device first (commit-batcher.ts). On failure
+   * nothing more is stored and what was reserved for it is released.
    */
-  async commit(prepared: PreparedSubmission): Promise<SubmissionResult> {
+  async commit(prepared: PreparedSubmission): Promise<SubmittedMessage> {
     const ctx = this.ctx;
-    const { sender, envelopes } = prepared;
-    let result: SubmissionResult;
+    const { sender, receivedAt } = prepared;
+    const now = ctx.now();
+    const envelopes = prepared.envelopes.map((envelope) => ({
+      ciphertext: envelope.ciphertext,
+      recipients: envelope.recipients.map((r): PendingCopy => ({
+        userId: r.userId,
+        deviceId: r.deviceId,
+        serverId: ctx.serverIds.take(),
+        size: envelope.ciphertext.length,
+        handedOff: false,
+      })),
+    }));
+    const durable = ctx.batcher.submit({
+      senderUser: sender.userId,
+      senderDevice: sender.deviceId,
+      now,
+      envelopes,
+    });
+    // Online recipients get their copy now, before the commit. An id not yet covered
+    // by a durable reservation is shown only once committed (server-ids.ts).
+    let afterCommit = false;
+    let copies = 0;
+    for (const envelope of envelopes) {
+      for (const copy of envelope.recipients) {
+        copies++;
+        if (ctx.serverIds.isReserved(copy.serverId))
+          this.offer(sender, now, envelope, copy, receivedAt);
+        else afterCommit = true;
+      }
+    }
     try {
-      result = await ctx.batcher.submit({
-        senderUser: sender.userId,
-        senderDevice: sender.deviceId,
-        now: ctx.now(),
-        envelopes,
-      });
+      await durable;
     } catch (error) {
-      for (const r of prepared.reservations) {
-        ctx.accounting.adjust(r.userId, r.deviceId, -r.count, -r.bytes);
+      for (const envelope of envelopes) {
+        for (const copy of envelope.recipients) {
+          if (!copy.handedOff) ctx.accounting.adjust(copy.userId, copy.deviceId, -1, -copy.size);
+        }
       }
       if (isDiskFull(error)) {
         ctx.log.error({ err: error }, 'disk full: free space on the relay');
@@ -191,24 +249,51 @@ export class Router {
         'The relay could not store the message; nothing was stored. Try again; if it persists, tell the relay operator.',
       );
     }
-    let stored = 0;
-    envelopes.forEach((envelope, i) => {
-      const entries: readonly QueuedEntry[] = result.queued[i]!;
-      stored += entries.length;
-      for (const entry of entries) {
-        this.connectionOf(entry)?.offer({
-          serverId: entry.serverId,
-          serverTime: result.serverTime,
-          senderUser: sender.userId,
-          senderDevice: sender.deviceId,
-          ciphertext: envelope.ciphertext,
-          receivedAt: prepared.receivedAt,
-        });
+    if (afterCommit) {
+      for (const envelope of envelopes) {
+        for (const copy of envelope.recipients) {
+          if (!copy.handedOff) this.offer(sender, now, envelope, copy, receivedAt);
+        }
       }
-    });
-    ctx.metrics.envelopesIn.inc(stored);
-    return result;
+    }
+    ctx.metrics.envelopesIn.inc(copies);
+    return { firstServerId: envelopes[0]?.recipients[0]?.serverId ?? 0, serverTime: now };
   }
+
+  private offer(
+    sender: DeviceAddress,
+    now: number,
+    envelope: { readonly ciphertext: Uint8Array },
+    copy: PendingCopy,
+    receivedAt: number,
+  ): void {
+    this.connectionOf(copy)?.offer({
+      serverId: copy.serverId,
+      serverTime: now,
+      senderUser: sender.userId,
+      senderDevice: sender.deviceId,
+      ciphertext: envelope.ciphertext,
+      receivedAt,
+    });
+  }
+}
+
+/** What the sender is told once its submission is durable. */
+export interface SubmittedMessage {
+  /** The server id of the submission's first copy. */
+  readonly firstServerId: number;
+  readonly serverTime: number;
+}
+
+function isSender(sender: DeviceAddress, userId: string, deviceId: number): boolean {
+  return userId === sender.userId && deviceId === sender.deviceId;
+}
+
+/** The users a submission names (a user may come more than once). */
+function recipientUsers(submit: Submit): string[] {
+  return submit.kind.case === 'perDevice'
+    ? submit.kind.value.messages.map((m) => m.to!.userId)
+    : (submit.kind.value?.recipients.map((r) => r.userId) ?? []);
 }
 
 /** A user a submission is addressed to: devices named, how many of them are current. */
@@ -218,6 +303,12 @@ interface AddressedUser {
   devices: ReadonlyMap<number, unknown> | undefined;
 }
 
+/** One ciphertext and the devices it goes to, before they have server ids. */
+export interface PreparedEnvelope {
+  readonly ciphertext: Uint8Array;
+  readonly recipients: readonly DeviceAddress[];
+}
+
 interface Reservation extends DeviceAddress {
   count: number;
   bytes: number;
@@ -225,8 +316,7 @@ interface Reservation extends DeviceAddress {
 
 export interface PreparedSubmission {
   readonly sender: DeviceAddress;
-  readonly envelopes: readonly EnvelopeWrite[];
-  readonly reservations: readonly Reservation[];
+  readonly envelopes: readonly PreparedEnvelope[];
   /** performance.now() when the frame arrived, for the delivery latency histogram. */
   readonly receivedAt: number;
 }

@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws';
 import { ready } from '../shared/crypto/index.js';
 import { WIRE_LIMITS } from '../shared/wire/index.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { ServerIds } from './server-ids.js';
 import { type RelayConfig, loadConfig } from './config.js';
 import type { RelayContext } from './context.js';
 import { BLOB_DIR, loadRelayKey, openStore } from './data-dir.js';
@@ -110,17 +111,27 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const accounting = new QueueAccounting(limits.queueMaxEnvelopes, limits.queueMaxBytes);
   accounting.load(await store.queueUsage());
   const router = new Router();
-  const batcher = new CommitBatcher(store, {
-    onAcksCommitted: (removed) => {
-      accounting.removeEntries(removed);
-      metrics.envelopesAcked.inc(removed.length);
+  const serverIds = await ServerIds.open(store);
+  const batcher = new CommitBatcher(
+    store,
+    {
+      onAcksCommitted: (removed) => {
+        accounting.removeEntries(removed);
+        metrics.envelopesAcked.inc(removed.length);
+      },
+      onHandedOff: (copies) => {
+        accounting.removeEntries(copies);
+        metrics.envelopesAcked.inc(copies.length);
+        metrics.envelopesHandedOff.inc(copies.length);
+      },
+      onBatch: (operations, seconds) => {
+        metrics.commitBatchSize.observe(operations);
+        metrics.commitSeconds.observe(seconds);
+      },
+      onError: (error) => log.error({ err: error }, 'commit failed'),
     },
-    onBatch: (operations, seconds) => {
-      metrics.commitBatchSize.observe(operations);
-      metrics.commitSeconds.observe(seconds);
-    },
-    onError: (error) => log.error({ err: error }, 'commit failed'),
-  });
+    { delayMs: limits.handOffWaitMs, serverIds },
+  );
   const ctx: RelayContext = {
     config,
     relayKey,
@@ -131,6 +142,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     metrics,
     log,
     router,
+    serverIds,
     lastSeen: new LastSeen(store),
     blobDir: path.join(options.dataDir, BLOB_DIR),
     now: () => Date.now(),

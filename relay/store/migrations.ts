@@ -136,6 +136,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN delegate_user TEXT;
   ALTER TABLE users ADD COLUMN delegate_until INTEGER;
   `,
+  // 8: server ids are given when a submission arrives, before its commit, from a block
+  // reserved here first (relay/server-ids.ts); the queue keeps its AUTOINCREMENT
+  // counter only for rows written before this version.
+  `
+  CREATE TABLE server_id_reservation (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    reserved INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses a database newer than this code. */

@@ -124,12 +124,21 @@ describe('SqliteStore', () => {
           senderUser: a.userId,
           senderDevice: a.deviceId,
           now,
-          envelopes: [{ ciphertext: new Uint8Array([7, 7]), recipients: [b, c] }],
+          envelopes: [
+            {
+              ciphertext: new Uint8Array([7, 7]),
+              recipients: [
+                { ...b, serverId: 11 },
+                { ...c, serverId: 12 },
+              ],
+            },
+          ],
         },
       ],
       acks: [],
     });
-    const [toBob, toCarol] = result.submissions[0]!.queued[0]!;
+    expect(result.removed).toEqual([]);
+    const [toBob, toCarol] = [{ serverId: 11 }, { serverId: 12 }];
     expect((await store.stats()).storedMessages).toBe(1);
     expect((await store.loadQueue(b, 0, 10)).map((e) => e.serverId)).toEqual([toBob!.serverId]);
     // An ack by the wrong device removes nothing.
@@ -144,25 +153,31 @@ describe('SqliteStore', () => {
     expect(await store.stats()).toMatchObject({ storedMessages: 0, queuedEnvelopes: 0 });
   });
 
-  it('never reuses a server id after deletion', async () => {
+  it('keeps the server id floor above every id written or reserved, also after deletion', async () => {
     const a = await device('alice');
     const b = await device('bob');
-    const submit = () =>
+    const submit = (serverId: number) =>
       store.commit({
         submissions: [
           {
             senderUser: 'alice',
             senderDevice: a.deviceId,
             now,
-            envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [b] }],
+            envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [{ ...b, serverId }] }],
           },
         ],
         acks: [],
       });
-    const first = (await submit()).submissions[0]!.queued[0]![0]!.serverId;
-    await store.commit({ submissions: [], acks: [{ ...b, serverIds: [first] }] });
-    const second = (await submit()).submissions[0]!.queued[0]![0]!.serverId;
-    expect(second).toBeGreaterThan(first);
+    expect(await store.serverIdFloor()).toBe(0);
+    await submit(40);
+    expect(await store.serverIdFloor()).toBe(40);
+    await store.commit({ submissions: [], acks: [{ ...b, serverIds: [40] }] });
+    expect(await store.serverIdFloor()).toBe(40);
+    await store.reserveServerIds(1000);
+    await store.commit({ submissions: [], acks: [], reserveServerIdsUpTo: 500 });
+    expect(await store.serverIdFloor()).toBe(1000);
+    await store.commit({ submissions: [], acks: [], reserveServerIdsUpTo: 2000 });
+    expect(await store.serverIdFloor()).toBe(2000);
   });
 
   it('hands out one-time prekeys in order, once each, and reports what is left', async () => {
@@ -185,7 +200,7 @@ describe('SqliteStore', () => {
           senderUser: 'alice',
           senderDevice: a.deviceId,
           now,
-          envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [b] }],
+          envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [{ ...b, serverId: 1 }] }],
         },
       ],
       acks: [],
@@ -206,14 +221,17 @@ describe('SqliteStore', () => {
   it('expires queue entries older than the TTL', async () => {
     const a = await device('alice');
     const b = await device('bob');
-    for (const t of [now - 100, now]) {
+    for (const [serverId, t] of [
+      [1, now - 100],
+      [2, now],
+    ] as const) {
       await store.commit({
         submissions: [
           {
             senderUser: 'alice',
             senderDevice: a.deviceId,
             now: t,
-            envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [b] }],
+            envelopes: [{ ciphertext: new Uint8Array([1]), recipients: [{ ...b, serverId }] }],
           },
         ],
         acks: [],

@@ -39,7 +39,6 @@ import type {
   RelayStore,
   SignedPrekeyRecord,
   StoredEnvelope,
-  SubmissionResult,
   UserProfileFields,
   UserRecord,
 } from './store.js';
@@ -177,8 +176,12 @@ export class SqliteStore implements RelayStore {
       insertMessage: db.prepare<[string, number, number, Uint8Array, number]>(
         'INSERT INTO messages (sender_user, sender_device, created_at, ciphertext, refs) VALUES (?, ?, ?, ?, ?)',
       ),
-      insertQueue: db.prepare<[string, number, number | bigint, number, number]>(
-        'INSERT INTO queue (user_id, device_id, message_id, size, created_at) VALUES (?, ?, ?, ?, ?)',
+      insertQueue: db.prepare<[number, string, number, number | bigint, number, number]>(
+        'INSERT INTO queue (server_id, user_id, device_id, message_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      reserveServerIds: db.prepare<[{ upTo: number }]>(
+        `INSERT INTO server_id_reservation (id, reserved) VALUES (1, @upTo)
+         ON CONFLICT (id) DO UPDATE SET reserved = max(reserved, @upTo)`,
       ),
       deleteQueue: db.prepare<[number, string, number], { message_id: number; size: number }>(
         'DELETE FROM queue WHERE server_id = ? AND user_id = ? AND device_id = ? RETURNING message_id, size',
@@ -764,9 +767,11 @@ export class SqliteStore implements RelayStore {
     const s = this.statements;
     return this.db
       .transaction((): CommitResult => {
-        const submissions: SubmissionResult[] = batch.submissions.map((submission) => {
-          let firstMessageId = 0;
-          const queued = submission.envelopes.map((envelope) => {
+        if (batch.reserveServerIdsUpTo !== undefined) {
+          s.reserveServerIds.run({ upTo: batch.reserveServerIdsUpTo });
+        }
+        for (const submission of batch.submissions) {
+          for (const envelope of submission.envelopes) {
             const { lastInsertRowid: messageId } = s.insertMessage.run(
               submission.senderUser,
               submission.senderDevice,
@@ -774,26 +779,12 @@ export class SqliteStore implements RelayStore {
               envelope.ciphertext,
               envelope.recipients.length,
             );
-            if (firstMessageId === 0) firstMessageId = Number(messageId);
-            return envelope.recipients.map((r): QueuedEntry => {
-              const size = envelope.ciphertext.length;
-              const { lastInsertRowid } = s.insertQueue.run(
-                r.userId,
-                r.deviceId,
-                messageId,
-                size,
-                submission.now,
-              );
-              return {
-                userId: r.userId,
-                deviceId: r.deviceId,
-                serverId: Number(lastInsertRowid),
-                size,
-              };
-            });
-          });
-          return { messageId: firstMessageId, serverTime: submission.now, queued };
-        });
+            const size = envelope.ciphertext.length;
+            for (const r of envelope.recipients) {
+              s.insertQueue.run(r.serverId, r.userId, r.deviceId, messageId, size, submission.now);
+            }
+          }
+        }
         const removed: QueuedEntry[] = [];
         for (const ack of batch.acks) {
           for (const serverId of ack.serverIds) {
@@ -806,9 +797,24 @@ export class SqliteStore implements RelayStore {
             removed.push({ userId: ack.userId, deviceId: ack.deviceId, serverId, size: row.size });
           }
         }
-        return { submissions, removed };
+        return { removed };
       })
       .immediate();
+  }
+
+  async serverIdFloor(): Promise<number> {
+    const row = this.db
+      .prepare<[], { reserved: number | null; queued: number | null; counter: number | null }>(
+        `SELECT (SELECT reserved FROM server_id_reservation WHERE id = 1) AS reserved,
+                (SELECT max(server_id) FROM queue) AS queued,
+                (SELECT seq FROM sqlite_sequence WHERE name = 'queue') AS counter`,
+      )
+      .get()!;
+    return Math.max(row.reserved ?? 0, row.queued ?? 0, row.counter ?? 0);
+  }
+
+  async reserveServerIds(upTo: number): Promise<void> {
+    this.statements.reserveServerIds.run({ upTo });
   }
 
   async loadQueue(

@@ -87,10 +87,15 @@ export interface DeviceAddress {
   readonly deviceId: number;
 }
 
+/** A recipient device's copy of an envelope, with the server id the relay gave it. */
+export interface RecipientWrite extends DeviceAddress {
+  readonly serverId: number;
+}
+
 /** One ciphertext for one or more recipient devices (fan-out stores it once). */
 export interface EnvelopeWrite {
   readonly ciphertext: Uint8Array;
-  readonly recipients: readonly DeviceAddress[];
+  readonly recipients: readonly RecipientWrite[];
 }
 
 export interface SubmissionWrite {
@@ -113,21 +118,14 @@ export interface QueuedEntry {
   readonly size: number;
 }
 
-export interface SubmissionResult {
-  /** The first message id of the submission. */
-  readonly messageId: number;
-  readonly serverTime: number;
-  /** Per envelope of the write, its queue entries in recipient order. */
-  readonly queued: readonly (readonly QueuedEntry[])[];
-}
-
 export interface CommitBatch {
   readonly submissions: readonly SubmissionWrite[];
   readonly acks: readonly AckWrite[];
+  /** Server ids up to this one may be given from now on (see relay/server-ids.ts). */
+  readonly reserveServerIdsUpTo?: number;
 }
 
 export interface CommitResult {
-  readonly submissions: readonly SubmissionResult[];
   /** Queue entries removed by the acks (only those that existed). */
   readonly removed: readonly QueuedEntry[];
 }
@@ -284,6 +282,13 @@ export interface RelayStore {
 
   // Messages.
   commit(batch: CommitBatch): Promise<CommitResult>;
+  /**
+   * The highest server id ever given or reserved: the queue's, and the reservation
+   * that `reserveServerIds` and commits recorded. A new run gives ids above it.
+   */
+  serverIdFloor(): Promise<number>;
+  /** Records durably that server ids up to `upTo` may be given. */
+  reserveServerIds(upTo: number): Promise<void>;
   /** Up to `limit` envelopes queued for `device` with server id > `afterServerId`, in order. */
   loadQueue(device: DeviceAddress, afterServerId: number, limit: number): Promise<StoredEnvelope[]>;
   queueUsage(): Promise<QueueUsage[]>;

@@ -2,7 +2,7 @@
 // (submit, ack, ping) and envelopes out. Delivery keeps per-device order: the
 // backlog is read from the store in server-id order, and only once it is drained
 // does the connection switch to "live" and take new envelopes straight from
-// the commits (which arrive in server-id order too). A bounded window of
+// the router (which offers them in server-id order too, before their commit). A bounded window of
 // unacknowledged envelopes keeps a slow reader from growing the relay's memory.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +24,7 @@ import {
 import type { RelayContext } from '../context.js';
 import { TokenBucket } from '../rate-limit.js';
 import { RelayError } from '../relay-error.js';
-import { StaleDevicesError } from '../router.js';
+import { type PreparedSubmission, StaleDevicesError } from '../router.js';
 import type { DeviceAddress, DeviceRecord, StoredEnvelope } from '../store/store.js';
 
 export interface Pushed extends StoredEnvelope {
@@ -45,6 +45,8 @@ export class Connection {
   private authTimer: NodeJS.Timeout | undefined;
   private readonly bucket: TokenBucket;
   private chain: Promise<void> = Promise.resolve();
+  /** Submissions waiting in `chain`; a new one may skip the chain only when it is 0. */
+  private queuedSubmissions = 0;
   // Delivery state.
   private cursor = 0;
   private readonly inflight = new Map<number, number>();
@@ -341,29 +343,52 @@ export class Connection {
   private handleSubmit(requestId: number, submit: Submit): void {
     const device = this.device!;
     const receivedAt = performance.now();
-    // Preparation is serialised per connection so submissions reach the batcher
-    // (and get their server ids) in the order the device sent them.
-    this.chain = this.chain.then(async () => {
-      if (submit.blobIds.length > 0) {
-        // Before the commit: a blob is kept for any message that may name it, even
-        // one that then fails (it lives to its TTL at worst).
-        await this.ctx.store
-          .referenceBlobs(submit.blobIds, this.ctx.now())
-          .catch((error: unknown) => this.ctx.log.error({ err: error }, 'blob reference failed'));
-      }
+    // Preparation is serialised per connection so submissions get their server ids in
+    // the order the device sent them. The usual submission (no blob, recipients in the
+    // directory's cache, nothing queued before it) is prepared at once.
+    if (this.queuedSubmissions === 0 && submit.blobIds.length === 0) {
       let prepared;
       try {
-        prepared = await this.ctx.router.prepare(device, submit, receivedAt);
+        prepared = this.ctx.router.prepareNow(device, submit, receivedAt);
       } catch (error) {
         this.reportRequestError(error, requestId);
         return;
       }
-      this.ctx.router.commit(prepared).then(
-        (result) =>
-          this.sendBytes(encodeSubmitOkFrame(requestId, result.messageId, result.serverTime)),
-        (error: unknown) => this.reportRequestError(error, requestId),
-      );
+      if (prepared) {
+        this.commitPrepared(prepared, requestId);
+        return;
+      }
+    }
+    this.queuedSubmissions++;
+    this.chain = this.chain.then(async () => {
+      try {
+        if (submit.blobIds.length > 0) {
+          // Before the commit: a blob is kept for any message that may name it, even
+          // one that then fails (it lives to its TTL at worst).
+          await this.ctx.store
+            .referenceBlobs(submit.blobIds, this.ctx.now())
+            .catch((error: unknown) => this.ctx.log.error({ err: error }, 'blob reference failed'));
+        }
+        let prepared;
+        try {
+          prepared = await this.ctx.router.prepare(device, submit, receivedAt);
+        } catch (error) {
+          this.reportRequestError(error, requestId);
+          return;
+        }
+        this.commitPrepared(prepared, requestId);
+      } finally {
+        this.queuedSubmissions--;
+      }
     });
+  }
+
+  private commitPrepared(prepared: PreparedSubmission, requestId: number): void {
+    this.ctx.router.commit(prepared).then(
+      (result) =>
+        this.sendBytes(encodeSubmitOkFrame(requestId, result.firstServerId, result.serverTime)),
+      (error: unknown) => this.reportRequestError(error, requestId),
+    );
   }
 
   private reportRequestError(error: unknown, requestId: number): void {
@@ -432,11 +457,13 @@ export class Connection {
     if (this.draining) return;
     this.draining = true;
     try {
-      // Acks this device sent on an earlier connection may still be committing.
-      if (!this.drainedNotified) await this.ctx.batcher.barrier();
       while (this.state === 'authenticated') {
         this.dirty = false;
         if (!this.hasWindowRoom()) return; // resumed by handleAck
+        // Acks this device sent (also on an earlier connection) may still be committing,
+        // and envelopes not pushed to it may still be waiting for their commit.
+        await this.ctx.batcher.barrier();
+        if (this.state !== 'authenticated') return;
         const page = await this.ctx.store.loadQueue(this.device!, this.cursor, DRAIN_PAGE);
         if (this.state !== 'authenticated') return;
         for (const envelope of page) this.push(envelope);

@@ -19,7 +19,11 @@ class Writer {
   position = 0;
 
   constructor(length: number) {
-    this.bytes = new Uint8Array(length);
+    // Not zero-filled, and small ones come from Node's shared pool: every byte is
+    // written below (the frame's length is computed first), and a Buffer is what
+    // the socket takes without another wrapper. A fresh Uint8Array per pushed
+    // envelope was a visible share of the relay's time.
+    this.bytes = Buffer.allocUnsafe(length);
   }
 
   varint(value: number): this {
@@ -35,6 +39,13 @@ class Writer {
     this.bytes.set(data, this.position);
     this.position += data.length;
     return this;
+  }
+
+  /** The buffer is not zero-filled: a frame must fill it exactly. */
+  done(): void {
+    if (this.position !== this.bytes.length) {
+      throw new Error(`frame length ${this.bytes.length} but ${this.position} bytes written`);
+    }
   }
 }
 
@@ -71,9 +82,27 @@ export interface EnvelopeFields {
   readonly ciphertext: Uint8Array;
 }
 
+/**
+ * The UTF-8 bytes of recent sender ids: a sender's envelopes go out many at a time,
+ * and encoding its id again for each was another visible share. Bounded: cleared
+ * when full.
+ */
+const senderBytes = new Map<string, Uint8Array>();
+const SENDER_CACHE_SIZE = 4096;
+
+function senderUtf8(userId: string): Uint8Array {
+  let bytes = senderBytes.get(userId);
+  if (bytes === undefined) {
+    if (senderBytes.size >= SENDER_CACHE_SIZE) senderBytes.clear();
+    bytes = utf8(userId);
+    senderBytes.set(userId, bytes);
+  }
+  return bytes;
+}
+
 /** ServerFrame { version, envelope: Envelope } (a push: request id 0). */
 export function encodeEnvelopeFrame(envelope: EnvelopeFields): Uint8Array {
-  const user = utf8(envelope.senderUser);
+  const user = senderUtf8(envelope.senderUser);
   const bodyLength =
     varintField(envelope.serverId) +
     varintField(envelope.serverTime) +
@@ -90,6 +119,7 @@ export function encodeEnvelopeFrame(envelope: EnvelopeFields): Uint8Array {
   if (envelope.ciphertext.length !== 0) {
     w.varint(0x2a).varint(envelope.ciphertext.length).raw(envelope.ciphertext);
   }
+  w.done();
   return w.bytes;
 }
 
@@ -105,5 +135,6 @@ export function encodeSubmitOkFrame(
   header(w);
   if (messageId !== 0) w.varint(0x08).varint(messageId);
   if (serverTime !== 0) w.varint(0x10).varint(serverTime);
+  w.done();
   return w.bytes;
 }

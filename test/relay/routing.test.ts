@@ -233,16 +233,35 @@ describe('queue limits', () => {
   });
 });
 
-describe('acknowledgement after commit', () => {
-  it('answers submitOk only once the transaction has committed, and pushes only then', async () => {
+describe('acknowledgement once durable', () => {
+  const submitTo = (
+    a: Awaited<ReturnType<TestDevice['connect']>>,
+    to: TestDevice,
+    body: string,
+  ) => {
+    const requestId = a.requestId();
+    a.send({
+      requestId,
+      body: {
+        case: 'submit',
+        value: {
+          kind: {
+            case: 'perDevice',
+            value: { messages: [{ to: to.address, ciphertext: text(body) }] },
+          },
+        },
+      },
+    });
+    return requestId;
+  };
+
+  it('answers submitOk for an offline recipient only once the transaction has committed', async () => {
     const relay = await TestRelay.start();
     let open = () => {};
     try {
       const alice = await relay.newDevice('alice');
       const bob = await relay.newDevice('bob');
       const a = await alice.connect();
-      const b = await bob.connect();
-      await b.next('queueDrained');
       const store = relay.relay.context.store;
       const realCommit = store.commit.bind(store);
       const gate = new Promise<void>((resolve) => (open = resolve));
@@ -252,20 +271,8 @@ describe('acknowledgement after commit', () => {
         await gate;
         return realCommit(batch);
       };
-      const requestId = a.requestId();
-      a.send({
-        requestId,
-        body: {
-          case: 'submit',
-          value: {
-            kind: {
-              case: 'perDevice',
-              value: { messages: [{ to: bob.address, ciphertext: text('x') }] },
-            },
-          },
-        },
-      });
-      // The relay has started the commit but not finished it: no reply, no push yet.
+      const requestId = submitTo(a, bob, 'x');
+      // The relay has started the commit but not finished it: no reply yet.
       const start = Date.now();
       while (commitsStarted === 0 && Date.now() - start < 5000) {
         const pong = a.requestId();
@@ -274,14 +281,69 @@ describe('acknowledgement after commit', () => {
       }
       expect(commitsStarted).toBe(1);
       expect(a.frames.some((f) => f.requestId === requestId)).toBe(false);
-      expect(b.frames.some((f) => f.body.case === 'envelope')).toBe(false);
       open();
       expect((await a.reply(requestId)).body.case).toBe('submitOk');
-      expect(untext((await b.envelopes(1))[0]!.body.value.ciphertext)).toBe('x');
       store.commit = realCommit;
+      const b = await bob.connect();
+      expect(untext((await b.envelopes(1))[0]!.body.value.ciphertext)).toBe('x');
       await Promise.all([a.close(), b.close()]);
     } finally {
       open();
+      await relay.close();
+    }
+  });
+
+  it('pushes to an online recipient before the commit; a copy it acknowledges first is never written', async () => {
+    // A wait far longer than the test: only the recipient's ack can answer the sender.
+    const relay = await TestRelay.start({ handOffWaitMs: 600_000 });
+    try {
+      const alice = await relay.newDevice('alice');
+      const bob = await relay.newDevice('bob');
+      const carol = await relay.newDevice('carol');
+      const a = await alice.connect();
+      const b = await bob.connect();
+      await b.next('queueDrained');
+      const store = relay.relay.context.store;
+      const realCommit = store.commit.bind(store);
+      const written: number[] = [];
+      store.commit = async (batch) => {
+        for (const s of batch.submissions) {
+          for (const e of s.envelopes) written.push(...e.recipients.map((r) => r.serverId));
+        }
+        return realCommit(batch);
+      };
+      const toBob = submitTo(a, bob, 'to bob');
+      const pushed = (await b.envelopes(1))[0]!.body.value;
+      expect(untext(pushed.ciphertext)).toBe('to bob');
+      // Not answered while the copy is neither committed nor acknowledged.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(a.frames.some((f) => f.requestId === toBob)).toBe(false);
+      b.ack([pushed.serverId]);
+      const ok = await a.reply(toBob);
+      expect(ok.body.case).toBe('submitOk');
+      // Carol is offline: her copy is written, and still waits for its commit.
+      const toCarol = submitTo(a, carol, 'to carol');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(a.frames.some((f) => f.requestId === toCarol)).toBe(false);
+      // Carol connecting commits what is pending before her queue is read.
+      const c = await carol.connect();
+      const got = (await c.envelopes(1))[0]!.body.value;
+      expect(untext(got.ciphertext)).toBe('to carol');
+      expect((await a.reply(toCarol)).body.case).toBe('submitOk');
+      expect(written).toEqual([Number(got.serverId)]);
+      expect(Number(got.serverId)).toBeGreaterThan(Number(pushed.serverId));
+      c.ack([got.serverId]);
+      // Frames are handled in order: once the ping is answered, the ack is queued.
+      const pong = c.requestId();
+      c.send({ requestId: pong, body: { case: 'ping', value: {} } });
+      await c.reply(pong);
+      const metrics = await relay.relay.context.metrics.registry.metrics();
+      expect(metrics).toMatch(/relay_envelopes_handed_off_total 1\b/);
+      store.commit = realCommit;
+      await relay.relay.context.batcher.flush();
+      expect(await store.stats()).toMatchObject({ storedMessages: 0, queuedEnvelopes: 0 });
+      await Promise.all([a.close(), b.close(), c.close()]);
+    } finally {
       await relay.close();
     }
   });
