@@ -11,10 +11,20 @@
 // the recorded end, and the next block is recorded by an ordinary commit well before
 // the current one runs out. An id beyond the recorded end (a burst that outran the
 // reservation) is shown to devices only after its own commit, which records it.
+//
+// A run also starts no lower than a thousand ids per millisecond of the clock. So a
+// relay restored from an older backup (whose recorded end is behind what devices have
+// seen since) still gives ids above every id of the run that was lost: ids stay
+// within about one block (a second's worth) of the clock, and a restore takes longer
+// than that. In 2026 that is about 1.8e15, exact in a double (2^53 ≈ 9e15) until the
+// year 2255.
 import type { RelayStore } from './store/store.js';
 
-/** Ids per reservation: 2^32, so 2^21 (two million) runs before 2^53 (exact in a double). */
-export const SERVER_ID_BLOCK = 2 ** 32;
+/** Ids per reservation: about a second of the clock's thousand per millisecond. */
+export const SERVER_ID_BLOCK = 2 ** 20;
+
+/** The lowest id a run started at `now` (ms since 1970) may give. */
+export const clockFloor = (now: number) => Math.floor(now) * 1000;
 
 export class ServerIds {
   private constructor(
@@ -27,8 +37,12 @@ export class ServerIds {
   ) {}
 
   /** Reserves the run's first block above everything given before (one durable write). */
-  static async open(store: RelayStore, block = SERVER_ID_BLOCK): Promise<ServerIds> {
-    const first = (await store.serverIdFloor()) + 1;
+  static async open(
+    store: RelayStore,
+    now = Date.now(),
+    block = SERVER_ID_BLOCK,
+  ): Promise<ServerIds> {
+    const first = Math.max((await store.serverIdFloor()) + 1, clockFloor(now));
     const reservedUpTo = first + block - 1;
     if (reservedUpTo > Number.MAX_SAFE_INTEGER) {
       throw new Error(

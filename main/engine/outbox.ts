@@ -7,7 +7,8 @@
 //  1. seal: for every target device, encrypt the payload with its session and
 //     commit the new session states together with the ciphertexts (so a key is
 //     never used twice for different bytes, whatever crashes);
-//  2. submit the sealed ciphertexts; the relay answers after its own commit;
+//  2. submit the sealed ciphertexts; the relay answers once every copy is durable
+//     (committed on the relay, or already acknowledged by its device);
 //  3. on SubmitOk: delete the job and mark the message sent, in one transaction.
 // A stale device list (STALE_DEVICES) refreshes the directory and goes back to 1.
 // Jobs leave strictly in job order, so each conversation keeps its order.
@@ -529,6 +530,9 @@ export class Outbox {
   /**
    * The job left: delete it and mark its message sent, in one transaction. A
    * disappearing message's countdown starts now, for its sender (main/engine/disappearing.ts).
+   * The recipient's receipt may have come first (the relay answers once every copy is
+   * durable, which can be when the recipient acknowledges it): the status then stays
+   * as the receipt raised it, and the countdown still starts.
    */
   private finish(job: JobRow): void {
     this.db.transaction(() => {
@@ -536,10 +540,10 @@ export class Outbox {
       if (job.message_id) {
         statement(
           this.db,
-          `UPDATE messages SET status = 'sent',
-               expires_at = CASE WHEN expire_seconds > 0 AND kind <> 'timer'
-                 THEN ? + expire_seconds * 1000 END
-             WHERE id = ? AND status = 'waiting'`,
+          `UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'sent' ELSE status END,
+               expires_at = CASE WHEN expires_at IS NULL AND expire_seconds > 0 AND kind <> 'timer'
+                 THEN ? + expire_seconds * 1000 ELSE expires_at END
+             WHERE id = ? AND status IN ('waiting', 'delivered', 'read')`,
         ).run(Date.now(), job.message_id);
       }
     })();

@@ -110,6 +110,39 @@ describe('disappearing messages', () => {
     expect((await alice.whenSent(kept.id)).expiresAt).toBeUndefined();
   });
 
+  it('starts the countdown of the sender when the relay answers, also after a receipt came first', async () => {
+    const { alice, bob } = await pair();
+    unwrap(await alice.setExpireTimer('direct:bob', 60));
+    // The relay holds its answer (its commit waits) while Bob's receipt gets through:
+    // the order an online recipient can produce, as the relay answers once the copy
+    // is durable, which can be when Bob acknowledges it.
+    await bob.close();
+    const store = env.relay.relay.context.store;
+    const realCommit = store.commit.bind(store);
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    store.commit = async (batch) => {
+      await gate;
+      return realCommit(batch);
+    };
+    try {
+      const sent = unwrap(await alice.sendText('bob', 'Compte rendu éphémère.'));
+      alice.messages.receipt([sent.id], 'bob', 'delivered', Date.now());
+      expect(stored(alice, sent.id)).toMatchObject({ status: 'delivered' });
+      expect(stored(alice, sent.id)!.expiresAt).toBeUndefined();
+      open();
+      const left = await eventually(() => {
+        const view = stored(alice, sent.id);
+        return view?.expiresAt !== undefined ? view : undefined;
+      }, 'the countdown at Alice');
+      expect(left.status).toBe('delivered');
+      expect(left.expiresAt).toBeGreaterThanOrEqual(left.sentAt + 60_000);
+    } finally {
+      open();
+      store.commit = realCommit;
+    }
+  });
+
   it('erases a disappearing file from the disk, unless a forward still shows it', async () => {
     const { alice, bob } = await pair();
     const carol = await env.ws.enrol('carol');

@@ -20,7 +20,7 @@ describe('files through the engine API', () => {
     const before = new Set(readdirSync(blobDir));
     const sent = unwrap(await alice.sendFile('bob', file));
     await eventually(
-      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      () => (alice.messages.message(sent.id)?.status !== 'waiting' ? true : undefined),
       'the file message sent',
     );
     // The blob expires on the relay before Bob comes online.
@@ -187,7 +187,7 @@ describe('forwarding', () => {
     const sent = unwrap(await alice.sendFile('bob', file, { preview }));
     const blobDir = path.join(relay.dataDir, 'blobs');
     await eventually(
-      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      () => (alice.messages.message(sent.id)?.status !== 'waiting' ? true : undefined),
       'the file sent',
     );
     const blobs = readdirSync(blobDir).length;
@@ -252,7 +252,7 @@ describe('forwarding', () => {
     const before = new Set(readdirSync(blobDir));
     const sent = unwrap(await alice.sendFile('bob', file));
     await eventually(
-      () => (alice.messages.message(sent.id)?.status === 'sent' ? true : undefined),
+      () => (alice.messages.message(sent.id)?.status !== 'waiting' ? true : undefined),
       'the file sent',
     );
     const [blobId] = readdirSync(blobDir).filter((id) => !before.has(id));
