@@ -11,8 +11,8 @@
 // brokers do the same: RabbitMQ confirms a persistent message that every consumer
 // acknowledged before it reached the disk without writing it.)
 //
-// Contract: `submit` resolves once every copy of the submission is durable, either
-// committed here or acknowledged by its device; it rejects if the transaction that
+// Contract: `submit` settles once every copy of the submission is durable, either
+// committed here or acknowledged by its device; it fails if the transaction that
 // was to store the rest fails (then nothing of it is stored here; a copy a device
 // already has may come again when the sender retries, and the device drops it as a
 // repeated message). Acks of committed copies are best effort until committed: if
@@ -49,8 +49,7 @@ interface PendingSubmission {
   /** Copies neither committed nor handed off yet. */
   waiting: number;
   settled: boolean;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  readonly done: (error?: unknown) => void;
 }
 
 export interface CommitBatcherHooks {
@@ -84,6 +83,8 @@ export class CommitBatcher {
   private immediate = false;
   /** When the last poll phase before the next run began (see run). */
   private pollFrom = 0;
+  /** The one before: a submission must have seen two poll phases (see run). */
+  private previousPollFrom = 0;
   private running = false;
   private flushing = 0;
   private idleWaiters: (() => void)[] = [];
@@ -101,28 +102,28 @@ export class CommitBatcher {
 
   /**
    * Takes a submission whose copies have their server ids. Its copies can be handed off
-   * from this call on; the promise resolves once every copy is durable.
+   * from this call on; `settled` is called once every copy is durable (without an
+   * error), or when the transaction that was to store them failed. A callback rather
+   * than a promise: this runs for every submission, and its promises were a visible
+   * share of the relay's time.
    */
-  submit(write: PendingSubmissionWrite): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const pending: PendingSubmission = {
-        seq: ++this.lastQueued,
-        queuedAt: performance.now(),
-        write,
-        waiting: 0,
-        settled: false,
-        resolve,
-        reject,
-      };
-      for (const envelope of write.envelopes) {
-        for (const copy of envelope.recipients) {
-          this.unwritten.set(copy.serverId, { copy, of: pending });
-          pending.waiting++;
-        }
+  submit(write: PendingSubmissionWrite, settled: (error?: unknown) => void): void {
+    const pending: PendingSubmission = {
+      seq: ++this.lastQueued,
+      queuedAt: performance.now(),
+      write,
+      waiting: 0,
+      settled: false,
+      done: settled,
+    };
+    for (const envelope of write.envelopes) {
+      for (const copy of envelope.recipients) {
+        this.unwritten.set(copy.serverId, { copy, of: pending });
+        pending.waiting++;
       }
-      this.submissions.push(pending);
-      this.schedule();
-    });
+    }
+    this.submissions.push(pending);
+    this.schedule();
   }
 
   ack(ack: AckWrite): void {
@@ -144,8 +145,7 @@ export class CommitBatcher {
       const submission = pending.of;
       if (--submission.waiting === 0 && !submission.settled) {
         // Every copy is on its devices' disks: the sender may be answered now.
-        submission.settled = true;
-        submission.resolve();
+        this.settle(submission);
       }
     }
     if (handedOff) this.hooks.onHandedOff(handedOff);
@@ -226,7 +226,7 @@ export class CommitBatcher {
     this.timer = setTimeout(() => {
       // Timers run before the poll phase, which reads the acks that arrived meanwhile;
       // setImmediate runs after it, so those acks hand their copies off first.
-      this.pollFrom = performance.now();
+      this.notePoll();
       setImmediate(() => {
         this.timer = undefined;
         void this.run(false);
@@ -240,11 +240,12 @@ export class CommitBatcher {
     try {
       for (;;) {
         const all = everything || this.flushing > 0 || this.barriers.length > 0;
-        // Due: waited delayMs, and queued before the last poll phase began, so that the
-        // acks that poll read (for envelopes pushed before it) have been applied. Under
-        // load one turn of the loop takes longer than delayMs; age alone would commit
-        // what a turn read before its acks could be read.
-        const due = Math.min(performance.now() - this.delayMs, this.pollFrom);
+        // Due: waited delayMs, and queued before the last two poll phases began, so that
+        // the acks those polls read (for envelopes pushed before them) have been applied.
+        // Under load one turn of the loop takes longer than delayMs, so age alone would
+        // commit what a turn read before its acks could be read; and a busy recipient
+        // (the benchmark's load generator, at one core) may answer a turn late.
+        const due = Math.min(performance.now() - this.delayMs, this.previousPollFrom);
         let count = 0;
         while (
           count < this.submissions.length &&
@@ -259,7 +260,7 @@ export class CommitBatcher {
         await this.commit(submissions, acks);
         this.markDone();
         // Let the frames that arrived during the commit (acks among them) be read first.
-        this.pollFrom = performance.now();
+        this.notePoll();
         await new Promise((r) => setImmediate(r));
       }
       this.markDone();
@@ -290,18 +291,31 @@ export class CommitBatcher {
       }
       this.hooks.onBatch?.(submissions.length + acks.length, (performance.now() - started) / 1000);
       for (const s of submissions) {
-        if (s.settled) continue;
-        s.settled = true;
-        s.resolve();
+        this.settle(s);
       }
       if (result.removed.length > 0) this.hooks.onAcksCommitted(result.removed);
     } catch (error) {
       this.hooks.onError?.(error);
       for (const s of submissions) {
-        if (s.settled) continue;
-        s.settled = true;
-        s.reject(error);
+        this.settle(s, error);
       }
+    }
+  }
+
+  /** A poll phase is about to begin. */
+  private notePoll(): void {
+    this.previousPollFrom = this.pollFrom;
+    this.pollFrom = performance.now();
+  }
+
+  private settle(submission: PendingSubmission, error?: unknown): void {
+    if (submission.settled) return;
+    submission.settled = true;
+    try {
+      submission.done(error);
+    } catch (failure) {
+      // One sender's answer failing must not keep the others from theirs.
+      this.hooks.onError?.(failure);
     }
   }
 

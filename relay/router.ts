@@ -195,11 +195,15 @@ export class Router {
 
   /**
    * Gives the prepared submission's copies their server ids, pushes them to the
-   * recipients that are online, and resolves once every copy is durable: committed
-   * here, or acknowledged by its device first (commit-batcher.ts). On failure
-   * nothing more is stored and what was reserved for it is released.
+   * recipients that are online, and calls `answer` once every copy is durable:
+   * committed here, or acknowledged by its device first (commit-batcher.ts). On
+   * failure nothing more is stored, what was reserved for it is released, and
+   * `answer` gets a RelayError.
    */
-  async commit(prepared: PreparedSubmission): Promise<SubmittedMessage> {
+  commit(
+    prepared: PreparedSubmission,
+    answer: (result: SubmittedMessage | RelayError) => void,
+  ): void {
     const ctx = this.ctx;
     const { sender, receivedAt } = prepared;
     const now = ctx.now();
@@ -213,51 +217,54 @@ export class Router {
         handedOff: false,
       })),
     }));
-    const durable = ctx.batcher.submit({
-      senderUser: sender.userId,
-      senderDevice: sender.deviceId,
-      now,
-      envelopes,
-    });
-    // Online recipients get their copy now, before the commit. An id not yet covered
-    // by a durable reservation is shown only once committed (server-ids.ts).
     let afterCommit = false;
     let copies = 0;
+    ctx.batcher.submit(
+      { senderUser: sender.userId, senderDevice: sender.deviceId, now, envelopes },
+      (error?: unknown) => {
+        if (error === undefined) {
+          if (afterCommit) {
+            for (const envelope of envelopes) {
+              for (const copy of envelope.recipients) {
+                if (!copy.handedOff) this.offer(sender, now, envelope, copy, receivedAt);
+              }
+            }
+          }
+          ctx.metrics.envelopesIn.inc(copies);
+          answer({ firstServerId: envelopes[0]?.recipients[0]?.serverId ?? 0, serverTime: now });
+          return;
+        }
+        for (const envelope of envelopes) {
+          for (const copy of envelope.recipients) {
+            if (!copy.handedOff) ctx.accounting.adjust(copy.userId, copy.deviceId, -1, -copy.size);
+          }
+        }
+        if (isDiskFull(error)) {
+          ctx.log.error({ err: error }, 'disk full: free space on the relay');
+          answer(storageFullError());
+          return;
+        }
+        ctx.log.error({ err: error }, 'commit failed');
+        answer(
+          new RelayError(
+            'INTERNAL',
+            'The relay could not store the message; nothing was stored. Try again; if it persists, tell the relay operator.',
+          ),
+        );
+      },
+    );
+    // Online recipients get their copy now, before the commit. An id not yet covered
+    // by a durable reservation is shown only once committed (server-ids.ts).
     for (const envelope of envelopes) {
       for (const copy of envelope.recipients) {
         copies++;
-        if (ctx.serverIds.isReserved(copy.serverId))
+        if (ctx.serverIds.isReserved(copy.serverId)) {
           this.offer(sender, now, envelope, copy, receivedAt);
-        else afterCommit = true;
-      }
-    }
-    try {
-      await durable;
-    } catch (error) {
-      for (const envelope of envelopes) {
-        for (const copy of envelope.recipients) {
-          if (!copy.handedOff) ctx.accounting.adjust(copy.userId, copy.deviceId, -1, -copy.size);
-        }
-      }
-      if (isDiskFull(error)) {
-        ctx.log.error({ err: error }, 'disk full: free space on the relay');
-        throw storageFullError();
-      }
-      ctx.log.error({ err: error }, 'commit failed');
-      throw new RelayError(
-        'INTERNAL',
-        'The relay could not store the message; nothing was stored. Try again; if it persists, tell the relay operator.',
-      );
-    }
-    if (afterCommit) {
-      for (const envelope of envelopes) {
-        for (const copy of envelope.recipients) {
-          if (!copy.handedOff) this.offer(sender, now, envelope, copy, receivedAt);
+        } else {
+          afterCommit = true;
         }
       }
     }
-    ctx.metrics.envelopesIn.inc(copies);
-    return { firstServerId: envelopes[0]?.recipients[0]?.serverId ?? 0, serverTime: now };
   }
 
   private offer(

@@ -384,11 +384,10 @@ export class Connection {
   }
 
   private commitPrepared(prepared: PreparedSubmission, requestId: number): void {
-    this.ctx.router.commit(prepared).then(
-      (result) =>
-        this.sendBytes(encodeSubmitOkFrame(requestId, result.firstServerId, result.serverTime)),
-      (error: unknown) => this.reportRequestError(error, requestId),
-    );
+    this.ctx.router.commit(prepared, (result) => {
+      if (result instanceof RelayError) this.reportRequestError(result, requestId);
+      else this.sendBytes(encodeSubmitOkFrame(requestId, result.firstServerId, result.serverTime));
+    });
   }
 
   private reportRequestError(error: unknown, requestId: number): void {
