@@ -1,8 +1,9 @@
 // Group commit, and hand-off before the commit.
 //
 // Submissions and acks are committed together: one transaction, one fsync, then
-// every submitter whose envelopes it wrote is answered. A submission waits
-// `delayMs` before its commit. Its envelopes have already gone to the recipients
+// every submitter whose envelopes it wrote is answered. While submissions arrive
+// slowly, each is committed at once. Under load (`handOffFrom` a second or more), a
+// submission waits `delayMs` before its commit. Its envelopes have already gone to the recipients
 // that are online (the router pushes them when they arrive, with server ids given
 // in advance: server-ids.ts), and a recipient acknowledges only after its own
 // commit. So a copy acknowledged within that wait is already durable on the
@@ -20,6 +21,9 @@
 // duplicate by server id.
 import { performance } from 'node:perf_hooks';
 import type { ServerIds } from './server-ids.js';
+
+/** How long the arrival rate that decides between commit-at-once and hand-off is measured. */
+const RATE_WINDOW_MS = 100;
 import type {
   AckWrite,
   CommitBatch,
@@ -66,6 +70,8 @@ export interface CommitBatcherOptions {
   readonly delayMs: number;
   /** Most operations per transaction, so one huge burst does not stall the loop. */
   readonly maxOperations?: number;
+  /** Submissions per second from which they wait for hand-off; below, each is committed at once. */
+  readonly handOffFrom?: number;
   /** Records the server id reservations (absent in tests that give their own ids). */
   readonly serverIds?: ServerIds;
 }
@@ -90,6 +96,11 @@ export class CommitBatcher {
   private idleWaiters: (() => void)[] = [];
   private readonly delayMs: number;
   private readonly maxOperations: number;
+  private readonly handOffFrom: number;
+  /** Submissions counted since `windowStart`; `busy` from the last full window. */
+  private arrivals = 0;
+  private windowStart = performance.now() - RATE_WINDOW_MS;
+  private busy = false;
 
   constructor(
     private readonly store: RelayStore,
@@ -98,6 +109,7 @@ export class CommitBatcher {
   ) {
     this.delayMs = options.delayMs;
     this.maxOperations = options.maxOperations ?? 2000;
+    this.handOffFrom = options.handOffFrom ?? 1000;
   }
 
   /**
@@ -123,6 +135,7 @@ export class CommitBatcher {
       }
     }
     this.submissions.push(pending);
+    this.noteArrival();
     this.schedule();
   }
 
@@ -207,14 +220,14 @@ export class CommitBatcher {
     // setImmediate runs after the poll phase: every frame read in this turn joins the batch.
     setImmediate(() => {
       this.immediate = false;
-      void this.run(true);
+      void this.run();
     });
   }
 
   private schedule(): void {
     if (this.running || this.immediate || this.timer !== undefined) return;
     if (this.pendingCount() === 0) return;
-    if (this.delayMs <= 0 || this.flushing > 0 || this.barriers.length > 0) {
+    if (this.delayMs <= 0 || this.flushing > 0 || this.barriers.length > 0 || this.quiet()) {
       this.expedite();
       return;
     }
@@ -229,17 +242,17 @@ export class CommitBatcher {
       this.notePoll();
       setImmediate(() => {
         this.timer = undefined;
-        void this.run(false);
+        void this.run();
       });
     }, wait);
   }
 
-  private async run(everything: boolean): Promise<void> {
+  private async run(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       for (;;) {
-        const all = everything || this.flushing > 0 || this.barriers.length > 0;
+        const all = this.flushing > 0 || this.barriers.length > 0 || this.quiet();
         // Due: waited delayMs, and queued before the last two poll phases began, so that
         // the acks those polls read (for envelopes pushed before them) have been applied.
         // Under load one turn of the loop takes longer than delayMs, so age alone would
@@ -300,6 +313,24 @@ export class CommitBatcher {
         this.settle(s, error);
       }
     }
+  }
+
+  /**
+   * Submissions arrive slowly: the relay is not busy, so a commit costs little and the
+   * sender is answered at once rather than after the wait. The hand-off is for load,
+   * when commits are what limits the relay. Measured over the last tenth of a second.
+   */
+  private quiet(): boolean {
+    return !this.busy;
+  }
+
+  private noteArrival(): void {
+    this.arrivals++;
+    const now = performance.now();
+    if (now - this.windowStart < RATE_WINDOW_MS) return;
+    this.busy = (this.arrivals * 1000) / (now - this.windowStart) >= this.handOffFrom;
+    this.arrivals = 0;
+    this.windowStart = now;
   }
 
   /** A poll phase is about to begin. */

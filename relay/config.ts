@@ -56,6 +56,11 @@ export interface RelayLimits {
    * written here). The sender is answered after that wait at most, plus the commit.
    */
   handOffWaitMs: number;
+  /**
+   * Submissions per second from which the relay waits for acks as above; below, it is
+   * not busy and commits each at once, so the sender is answered sooner.
+   */
+  handOffFromPerSecond: number;
   /** Envelopes pushed and not yet acknowledged, per device, before pushing pauses. */
   deliveryWindow: number;
   /** Most simultaneous WebSocket connections. */
@@ -102,6 +107,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   authTimeoutMs: 10_000,
   prekeyLowThreshold: 20,
   handOffWaitMs: 5,
+  handOffFromPerSecond: 1000,
   deliveryWindow: 1000,
   maxConnections: 50_000,
   cleanupIntervalMs: HOUR,

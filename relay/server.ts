@@ -130,7 +130,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       },
       onError: (error) => log.error({ err: error }, 'commit failed'),
     },
-    { delayMs: limits.handOffWaitMs, serverIds },
+    { delayMs: limits.handOffWaitMs, handOffFrom: limits.handOffFromPerSecond, serverIds },
   );
   const ctx: RelayContext = {
     config,

@@ -293,9 +293,29 @@ describe('acknowledgement once durable', () => {
     }
   });
 
-  it('pushes to an online recipient before the commit; a copy it acknowledges first is never written', async () => {
-    // A wait far longer than the test: only the recipient's ack can answer the sender.
+  it('when few submissions wait, commits at once: the sender is answered without the recipient ack', async () => {
     const relay = await TestRelay.start({ handOffWaitMs: 600_000 });
+    try {
+      const alice = await relay.newDevice('alice');
+      const bob = await relay.newDevice('bob');
+      const a = await alice.connect();
+      const b = await bob.connect();
+      await b.next('queueDrained');
+      const requestId = submitTo(a, bob, 'tout de suite');
+      expect(untext((await b.envelopes(1))[0]!.body.value.ciphertext)).toBe('tout de suite');
+      // Bob has not acknowledged; the relay committed it and answers anyway.
+      expect((await a.reply(requestId)).body.case).toBe('submitOk');
+      expect(await relay.relay.context.store.stats()).toMatchObject({ queuedEnvelopes: 1 });
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('pushes to an online recipient before the commit; a copy it acknowledges first is never written', async () => {
+    // A wait far longer than the test, and the relay counted busy from one submission a
+    // second: only the recipient's ack can answer the sender.
+    const relay = await TestRelay.start({ handOffWaitMs: 600_000, handOffFromPerSecond: 1 });
     try {
       const alice = await relay.newDevice('alice');
       const bob = await relay.newDevice('bob');
