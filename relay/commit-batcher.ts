@@ -173,6 +173,11 @@ export class CommitBatcher {
     }
   }
 
+  /** The copies given server ids and not yet written nor handed off (not in the store yet). */
+  *unwrittenCopies(): IterableIterator<QueuedEntry> {
+    for (const { copy } of this.unwritten.values()) yield copy;
+  }
+
   /**
    * Resolves once every operation queued before this call has been committed, handed
    * off or has failed. A device's connection waits for it before reading its queue, so

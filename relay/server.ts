@@ -278,6 +278,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     void (async () => {
       ctx.directory.invalidateAll();
       accounting.load(await store.queueUsage());
+      // What is given server ids but not written yet is not in the store's count.
+      for (const copy of batcher.unwrittenCopies()) {
+        accounting.adjust(copy.userId, copy.deviceId, 1, copy.size);
+      }
       for (const connection of router.connections()) {
         const device = connection.authenticatedDevice;
         if (!device) continue;

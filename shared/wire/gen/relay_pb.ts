@@ -370,12 +370,15 @@ export const SubmitSchema: GenMessage<Submit> = /*@__PURE__*/
   messageDesc(file_relay, 9);
 
 /**
- * Sent only after the envelope is committed to disk.
+ * Sent only once every copy is durable: committed to the relay's disk, or already
+ * acknowledged by its recipient device (after that device's own commit).
  *
  * @generated from message comgov.relay.v1.SubmitOk
  */
 export type SubmitOk = Message<"comgov.relay.v1.SubmitOk"> & {
   /**
+   * The server id of the submission's first copy.
+   *
    * @generated from field: uint64 message_id = 1;
    */
   messageId: bigint;
