@@ -401,7 +401,11 @@ async function run(log: (line: string) => void): Promise<BenchFigures> {
       log(
         text
           .split('\n')
-          .filter((l) => /^relay_(commit|delivery)_[a-z_]+_(sum|count|bucket)|^relay_envelopes_|process_cpu/.test(l))
+          .filter((l) =>
+            /^relay_(commit|delivery)_[a-z_]+_(sum|count|bucket)|^relay_envelopes_|process_cpu/.test(
+              l,
+            ),
+          )
           .join('\n'),
       );
     }
