@@ -1,9 +1,9 @@
 // One device's WebSocket: challenge/response authentication, then frames in
 // (submit, ack, ping) and envelopes out. Delivery keeps per-device order: the
 // backlog is read from the store in server-id order, and only once it is drained
-// does the connection switch to "live" and take new envelopes straight from
-// the router (which offers them in server-id order too, before their commit). A bounded window of
-// unacknowledged envelopes keeps a slow reader from growing the relay's memory.
+// does the connection switch to "live" and take new envelopes straight from the
+// router (which offers them in server-id order too, before their commit). A bounded
+// window of unacknowledged envelopes keeps a slow reader from growing the relay's memory.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
