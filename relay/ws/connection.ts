@@ -55,6 +55,8 @@ export class Connection {
   private draining = false;
   private dirty = false;
   private drainedNotified = false;
+  /** An envelope was offered while not live: it is read from the store after its commit. */
+  private offeredAside = false;
   private corked = false;
   /** Cleared at each heartbeat ping, set by the pong. */
   alive = true;
@@ -437,6 +439,7 @@ export class Connection {
     }
     this.live = false;
     this.dirty = true;
+    this.offeredAside = true;
   }
 
   private push(envelope: Pushed): void {
@@ -459,10 +462,15 @@ export class Connection {
       while (this.state === 'authenticated') {
         this.dirty = false;
         if (!this.hasWindowRoom()) return; // resumed by handleAck
-        // Acks this device sent (also on an earlier connection) may still be committing,
-        // and envelopes not pushed to it may still be waiting for their commit.
-        await this.ctx.batcher.barrier();
-        if (this.state !== 'authenticated') return;
+        // Before the first read, acks this device sent on an earlier connection, and
+        // envelopes given ids while it was away, may still be waiting for their commit;
+        // later, envelopes offered while it was not live. Otherwise the store already
+        // has all this device is owed, and a read need not wait for a commit.
+        if (!this.drainedNotified || this.offeredAside) {
+          this.offeredAside = false;
+          await this.ctx.batcher.barrier();
+          if (this.state !== 'authenticated') return;
+        }
         const page = await this.ctx.store.loadQueue(this.device!, this.cursor, DRAIN_PAGE);
         if (this.state !== 'authenticated') return;
         for (const envelope of page) this.push(envelope);
