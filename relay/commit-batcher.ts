@@ -72,7 +72,7 @@ export interface CommitBatcherOptions {
   readonly maxOperations?: number;
   /** Submissions per second from which they wait for hand-off; below, each is committed at once. */
   readonly handOffFrom?: number;
-  /** Records the server id reservations (absent in tests that give their own ids). */
+  /** Whose reservations the commits record (server-ids.ts). */
   readonly serverIds?: ServerIds;
 }
 
