@@ -439,6 +439,14 @@ export class TestSocket {
     recipients: { userId: string; deviceId: number }[],
     ciphertext: (r: { userId: string; deviceId: number }) => Uint8Array,
   ): Promise<ServerFrame> {
+    return this.reply(this.sendSubmit(recipients, ciphertext));
+  }
+
+  /** Sends a submission (one ciphertext per device) without waiting; returns its request id. */
+  sendSubmit(
+    recipients: { userId: string; deviceId: number }[],
+    ciphertext: (r: { userId: string; deviceId: number }) => Uint8Array,
+  ): number {
     const requestId = this.requestId();
     this.send({
       requestId,
@@ -452,7 +460,14 @@ export class TestSocket {
         },
       },
     });
-    return this.reply(requestId);
+    return requestId;
+  }
+
+  /** A ping answered: the relay handles a socket's frames in order, so all sent before it are read. */
+  async roundTrip(): Promise<void> {
+    const requestId = this.requestId();
+    this.send({ requestId, body: { case: 'ping', value: {} } });
+    await this.reply(requestId);
   }
 
   async fanOut(

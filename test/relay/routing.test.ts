@@ -234,27 +234,6 @@ describe('queue limits', () => {
 });
 
 describe('acknowledgement once durable', () => {
-  const submitTo = (
-    a: Awaited<ReturnType<TestDevice['connect']>>,
-    to: TestDevice,
-    body: string,
-  ) => {
-    const requestId = a.requestId();
-    a.send({
-      requestId,
-      body: {
-        case: 'submit',
-        value: {
-          kind: {
-            case: 'perDevice',
-            value: { messages: [{ to: to.address, ciphertext: text(body) }] },
-          },
-        },
-      },
-    });
-    return requestId;
-  };
-
   it('answers submitOk for an offline recipient only once the transaction has committed', async () => {
     const relay = await TestRelay.start();
     let open = () => {};
@@ -271,14 +250,10 @@ describe('acknowledgement once durable', () => {
         await gate;
         return realCommit(batch);
       };
-      const requestId = submitTo(a, bob, 'x');
+      const requestId = a.sendSubmit([bob.address], () => text('x'));
       // The relay has started the commit but not finished it: no reply yet.
       const start = Date.now();
-      while (commitsStarted === 0 && Date.now() - start < 5000) {
-        const pong = a.requestId();
-        a.send({ requestId: pong, body: { case: 'ping', value: {} } });
-        await a.reply(pong);
-      }
+      while (commitsStarted === 0 && Date.now() - start < 5000) await a.roundTrip();
       expect(commitsStarted).toBe(1);
       expect(a.frames.some((f) => f.requestId === requestId)).toBe(false);
       open();
@@ -301,7 +276,7 @@ describe('acknowledgement once durable', () => {
       const a = await alice.connect();
       const b = await bob.connect();
       await b.next('queueDrained');
-      const requestId = submitTo(a, bob, 'tout de suite');
+      const requestId = a.sendSubmit([bob.address], () => text('tout de suite'));
       expect(untext((await b.envelopes(1))[0]!.body.value.ciphertext)).toBe('tout de suite');
       // Bob has not acknowledged; the relay committed it and answers anyway.
       expect((await a.reply(requestId)).body.case).toBe('submitOk');
@@ -332,7 +307,7 @@ describe('acknowledgement once durable', () => {
         }
         return realCommit(batch);
       };
-      const toBob = submitTo(a, bob, 'to bob');
+      const toBob = a.sendSubmit([bob.address], () => text('to bob'));
       const pushed = (await b.envelopes(1))[0]!.body.value;
       expect(untext(pushed.ciphertext)).toBe('to bob');
       // Not answered while the copy is neither committed nor acknowledged.
@@ -342,7 +317,7 @@ describe('acknowledgement once durable', () => {
       const ok = await a.reply(toBob);
       expect(ok.body.case).toBe('submitOk');
       // Carol is offline: her copy is written, and still waits for its commit.
-      const toCarol = submitTo(a, carol, 'to carol');
+      const toCarol = a.sendSubmit([carol.address], () => text('to carol'));
       await new Promise((r) => setTimeout(r, 200));
       expect(a.frames.some((f) => f.requestId === toCarol)).toBe(false);
       // Carol connecting commits what is pending before her queue is read.
@@ -354,9 +329,7 @@ describe('acknowledgement once durable', () => {
       expect(Number(got.serverId)).toBeGreaterThan(Number(pushed.serverId));
       c.ack([got.serverId]);
       // Frames are handled in order: once the ping is answered, the ack is queued.
-      const pong = c.requestId();
-      c.send({ requestId: pong, body: { case: 'ping', value: {} } });
-      await c.reply(pong);
+      await c.roundTrip();
       const metrics = await relay.relay.context.metrics.registry.metrics();
       expect(metrics).toMatch(/relay_envelopes_handed_off_total 1\b/);
       store.commit = realCommit;
