@@ -57,20 +57,23 @@ describe('background downloads', () => {
   });
 
   it('fetches three at a time, in order, and lets a requested file go first', async () => {
-    // Background downloads in flight on Bob's side, measured where the bytes come in
-    // (the file asked for apart).
+    // Background downloads in flight on Bob's side (the file asked for apart): from
+    // the signing of a download's request to the file's arrival.
     const wantedBlob = descriptors[FILES - 1]!.blobId;
-    let inFlight = 0;
+    const inFlight = new Set<string>();
     let most = 0;
-    const fetch = bob.client.fetch.bind(bob.client);
-    bob.client.fetch = async (...args: Parameters<typeof fetch>) => {
-      const blob = await fetch(...args);
-      if (args[0] === wantedBlob) return blob;
-      inFlight++;
-      most = Math.max(most, inFlight);
-      blob.body.once('close', () => inFlight--);
-      return blob;
+    const rangeRequest = bob.client.rangeRequest.bind(bob.client);
+    bob.client.rangeRequest = (...args: Parameters<typeof rangeRequest>) => {
+      if (args[0] !== wantedBlob) {
+        inFlight.add(args[0]);
+        most = Math.max(most, inFlight.size);
+      }
+      return rangeRequest(...args);
     };
+    bob.attachments.on('state', (info) => {
+      const blob = descriptors[ids.indexOf(info.id)]?.blobId;
+      if (info.state === 'done' && blob) inFlight.delete(blob);
+    });
     const started: string[] = [];
     bob.attachments.on('progress', (event) => {
       if (!started.includes(event.id)) started.push(event.id);

@@ -19,6 +19,8 @@ import {
   signHttpRequest,
 } from '../../../shared/wire/index.js';
 import { RelayRequestError } from '../relay/relay-http.js';
+import type { BlobRangeRequest } from './blob-fetch.js';
+import { isRecyclingBody } from './file-tail.js';
 
 const PROTOBUF = 'application/x-protobuf';
 export const BLOB_UPLOAD_TYPE = 'application/offset+octet-stream';
@@ -38,14 +40,6 @@ export interface BlobStatus {
   /** The length declared at creation. */
   readonly length: number;
   readonly final: boolean;
-}
-
-export interface BlobBody {
-  /** First byte of `body` within the blob. */
-  readonly start: number;
-  /** Length of the whole blob. */
-  readonly total: number;
-  readonly body: Readable;
 }
 
 /** Relay codes that retrying the same request cannot fix. */
@@ -198,28 +192,20 @@ export class BlobClient {
     decodeStrict(BlobInfoSchema, await readSmall(reply), MAX_SMALL_REPLY);
   }
 
-  /** The blob's bytes from `start` to its end (a finalised blob; any enrolled device). */
-  async fetch(blobId: string, start: number, signal?: AbortSignal): Promise<BlobBody> {
-    const reply = await this.send('GET', blobPath(blobId), {
-      headers: { range: `bytes=${start}-` },
-      signal,
-    });
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(reply.headers['content-range'] ?? ''));
-    const length = headerNumber(reply.headers['content-length']);
-    if (reply.status !== 206 || !range || Number(range[1]) !== start || length === undefined) {
-      reply.response.destroy();
-      throw new RelayRequestError(
-        'BAD_REPLY',
-        'The relay did not answer with the requested range of the blob.',
-        502,
-      );
-    }
-    const total = Number(range[3]);
-    if (Number(range[2]) !== total - 1 || length !== total - start) {
-      reply.response.destroy();
-      throw new RelayRequestError('BAD_REPLY', 'The relay sent an inconsistent range.', 502);
-    }
-    return { start, total, body: reply.response };
+  /**
+   * A signed request for a finalised blob's bytes from `start` to its end (any
+   * enrolled device), `total` being its length as described. Made here, sent by
+   * fetchRange (blob-fetch.ts), on the attachment worker when there is one.
+   */
+  rangeRequest(blobId: string, start: number, total: number): BlobRangeRequest {
+    const path = blobPath(blobId);
+    return {
+      url: new URL(path, this.baseUrl).href,
+      headers: { ...signHttpRequest(this.credentials, 'GET', path), range: `bytes=${start}-` },
+      start,
+      total,
+      idleTimeoutMs: this.idleTimeoutMs,
+    };
   }
 
   async remove(blobId: string): Promise<void> {
@@ -301,7 +287,6 @@ export class BlobClient {
           return;
         }
         // A refusal may come before the whole body was sent: stop sending.
-        options.body?.unpipe(request);
         options.body?.destroy();
         readSmall({ status, headers: response.headers, response })
           .then((bytes) => fail(relayError(status, bytes, response.headers)))
@@ -318,12 +303,27 @@ export class BlobClient {
         options.body.on('error', (error) =>
           fail(new RelayRequestError('LOCAL_READ_FAILED', (error as Error).message, 0)),
         );
-        options.body.pipe(request);
+        sendBody(options.body, request);
       } else {
         request.end(options.protobuf ? Buffer.from(options.protobuf) : undefined);
       }
     });
   }
+}
+
+/**
+ * Writes `body` into the request with backpressure, like `pipe`, and hands each piece
+ * back to a recycling body once the socket has written it (the write's callback), so
+ * that an upload reads into the same few buffers from start to end.
+ */
+function sendBody(body: Readable, request: http.ClientRequest): void {
+  const recycle = isRecyclingBody(body) ? (piece: Buffer) => body.recycle(piece) : undefined;
+  body.on('data', (piece: Buffer) => {
+    const written = recycle ? () => recycle(piece) : undefined;
+    if (!request.write(piece, written)) body.pause();
+  });
+  request.on('drain', () => body.resume());
+  body.on('end', () => request.end());
 }
 
 /** The relay's refusal: JSON `{ code, message }`; the current offset rides along on 409s. */
@@ -340,7 +340,7 @@ export class BlobRefusal extends RelayRequestError {
   }
 }
 
-function relayError(
+export function relayError(
   status: number,
   bytes: Uint8Array,
   headers: http.IncomingHttpHeaders,

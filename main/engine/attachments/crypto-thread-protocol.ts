@@ -1,5 +1,6 @@
 // Messages between the engine's thread (crypto-thread.ts) and the attachment worker
 // (crypto-worker.ts). Each carries the number of the job it belongs to.
+import type { BlobRangeRequest, FetchOutcome } from './blob-fetch.js';
 
 export type WorkerRequest =
   | {
@@ -13,38 +14,23 @@ export type WorkerRequest =
       readonly size: number;
     }
   | { readonly op: 'abort'; readonly job: number }
-  /**
-   * Opens a part file to append at `offset`; its first `offset` bytes are hashed first.
-   * `buffers` are shared with the worker for the sink's life: a write names one by its
-   * index, so no buffer is copied, transferred or allocated per write.
-   */
+  /** Opens a part file to append at `offset`; its first `offset` bytes are hashed first. */
   | {
       readonly op: 'sink-open';
       readonly job: number;
       readonly file: string;
       readonly offset: number;
-      readonly buffers: readonly SharedArrayBuffer[];
     }
-  /** The next `length` bytes of the part file, in shared buffer `index` (free again once written). */
-  | {
-      readonly op: 'sink-write';
-      readonly job: number;
-      readonly index: number;
-      readonly length: number;
-    }
+  /** Fetches a range of a blob (signed by the engine) and appends it to the part file. */
+  | { readonly op: 'sink-fetch'; readonly job: number; readonly request: BlobRangeRequest }
   | { readonly op: 'sink-close'; readonly job: number; readonly digest: boolean };
 
 export type WorkerReply =
   /** Sent once, when the worker has loaded its code and the crypto library. */
   | { readonly job: 0; readonly type: 'ready' }
   | { readonly job: number; readonly type: 'header'; readonly header: Uint8Array }
-  /** Bytes now in the target (encryption) or the part file (sink: buffer `index` is free). */
-  | {
-      readonly job: number;
-      readonly type: 'written';
-      readonly bytes: number;
-      readonly index?: number;
-    }
+  /** Bytes now in the target (encryption) or the part file (sink). */
+  | { readonly job: number; readonly type: 'written'; readonly bytes: number }
   | {
       readonly job: number;
       readonly type: 'encrypted';
@@ -53,6 +39,13 @@ export type WorkerReply =
       readonly cipherSize: number;
     }
   | { readonly job: number; readonly type: 'opened' }
+  /** A sink's fetch is over; `bytes` is the part's length now. */
+  | {
+      readonly job: number;
+      readonly type: 'fetched';
+      readonly outcome: FetchOutcome;
+      readonly bytes: number;
+    }
   | { readonly job: number; readonly type: 'closed'; readonly digest?: Uint8Array }
   | {
       readonly job: number;

@@ -1,9 +1,12 @@
 import { createCipheriv } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blake2b, randomBytes, ready } from '../../../shared/crypto/index.js';
+import type { BlobRangeRequest } from './blob-fetch.js';
 import { CryptoThread } from './crypto-thread.js';
 import { isAttachmentError } from './errors.js';
 import { encryptFile } from './file-crypto.js';
@@ -16,6 +19,98 @@ function testBytes(length: number, seed = 1): Buffer {
   const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, seed), Buffer.alloc(16));
   return cipher.update(Buffer.alloc(length));
 }
+
+/**
+ * A real HTTP server on loopback answering range requests the way the relay's blob
+ * route does (206, Content-Range), and the ways it could go wrong: /pieces sends the
+ * range in uneven pieces, /refuse a JSON refusal, /whole a 200 with the whole file,
+ * /cut half the range then a reset, /stall half the range then silence.
+ */
+class RangeServer {
+  private readonly bodies = new Map<string, Buffer>();
+  private next = 0;
+  private markStalled = () => undefined as void;
+
+  private constructor(private readonly server: http.Server) {}
+
+  /** Resolves when the next /stall answer has sent its half. */
+  nextStall(): Promise<void> {
+    return new Promise((resolve) => (this.markStalled = resolve));
+  }
+
+  static async start(): Promise<RangeServer> {
+    const server = http.createServer();
+    const self = new RangeServer(server);
+    server.on('request', (request, response) => self.answer(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return self;
+  }
+
+  /** A request for `data` (the whole blob) from `start`, by the given route. */
+  request(route: string, data: Buffer, start: number): BlobRangeRequest {
+    const key = String(this.next++);
+    this.bodies.set(key, data);
+    const { port } = this.server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}${route}?blob=${key}`,
+      headers: { range: `bytes=${start}-` },
+      start,
+      total: data.length,
+      idleTimeoutMs: 10_000,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private answer(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = new URL(request.url!, 'http://x');
+    const data = this.bodies.get(url.searchParams.get('blob')!)!;
+    const start = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? '')![1]);
+    const range = data.subarray(start);
+    if (url.pathname === '/refuse') {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ code: 'BLOB_NOT_FOUND', message: 'There is no such blob.' }));
+      return;
+    }
+    if (url.pathname === '/whole') {
+      response.writeHead(200, { 'content-length': data.length });
+      response.end(data);
+      return;
+    }
+    response.writeHead(206, {
+      'content-length': range.length,
+      'content-range': `bytes ${start}-${data.length - 1}/${data.length}`,
+    });
+    if (url.pathname === '/cut' || url.pathname === '/stall') {
+      response.write(range.subarray(0, range.length / 2), () => {
+        if (url.pathname === '/cut') setTimeout(() => response.socket?.destroy(), 20);
+        else this.markStalled();
+      });
+      return;
+    }
+    const sizes = [1, 17, 65_536, 1_048_576, 3];
+    let at = 0;
+    for (let i = 0; at < range.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      response.write(range.subarray(at, at + size));
+      at += size;
+    }
+    response.end();
+  }
+}
+
+const never = () => new AbortController().signal;
+
+let server: RangeServer;
+beforeAll(async () => {
+  server = await RangeServer.start();
+});
+afterAll(async () => {
+  await server.close();
+});
 
 const modes = [
   ['on the worker thread', () => new CryptoThread(), true],
@@ -95,32 +190,69 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
     await expect(stopped).rejects.toSatisfy((e) => isAttachmentError(e, 'ATTACHMENT_STOPPED'));
   });
 
-  it('appends through a sink in any pieces and hashes the whole file, prefix included', async () => {
+  it('fetches a range into a sink in any pieces and hashes the whole file, prefix included', async () => {
     const data = testBytes(9 * 1024 * 1024 + 7, 3);
     const part = path.join(dir, 'download.part');
     const prefix = 1_000_003;
     writeFileSync(part, data.subarray(0, prefix));
-    const sink = await thread.openSink(part, prefix);
-    let at = prefix;
-    for (const piece of [1, 4 * 1024 * 1024, 17, 3 * 1024 * 1024]) {
-      const buffer = await sink.take();
-      const length = Math.min(piece, buffer.length, data.length - at);
-      data.copy(buffer, 0, at, at + length);
-      await sink.put(buffer, length);
-      at += length;
-    }
-    while (at < data.length) {
-      const buffer = await sink.take();
-      const length = Math.min(buffer.length, data.length - at);
-      data.copy(buffer, 0, at, at + length);
-      await sink.put(buffer, length);
-      at += length;
-    }
+    const grew: number[] = [];
+    const sink = await thread.openSink(part, prefix, (bytes) => grew.push(bytes));
+    const position = await sink.fetch(server.request('/pieces', data, prefix), never());
+    expect(position).toBe(data.length);
     const digest = await sink.finish();
     await sink.close(); // harmless after finish
     expect(sink.written).toBe(data.length);
+    expect(grew.at(-1)).toBe(data.length);
+    expect(grew).toEqual([...grew].sort((a, b) => a - b));
     expect(readFileSync(part).equals(data)).toBe(true);
     expect(Buffer.from(digest).equals(Buffer.from(blake2b(data)))).toBe(true);
+  });
+
+  it("turns refusals, wrong answers and cuts into the relay's errors, keeping what arrived", async () => {
+    const data = testBytes(3 * 1024 * 1024, 5);
+    const fetchInto = async (route: string, total = data.length) => {
+      const sink = await thread.openSink(path.join(dir, `${route.slice(1)}.part`), 0);
+      try {
+        return await sink
+          .fetch({ ...server.request(route, data, 0), total }, never())
+          .then((position) => ({ position, written: sink.written }));
+      } finally {
+        await sink.close();
+      }
+    };
+    await expect(fetchInto('/refuse')).rejects.toMatchObject({
+      code: 'BLOB_NOT_FOUND',
+      status: 404,
+      message: 'There is no such blob.',
+    });
+    await expect(fetchInto('/whole')).rejects.toMatchObject({ code: 'BAD_REPLY' });
+    await expect(fetchInto('/pieces', data.length + 1)).rejects.toSatisfy((e) =>
+      isAttachmentError(e, 'ATTACHMENT_CORRUPT'),
+    );
+    await expect(fetchInto('/cut')).rejects.toMatchObject({ code: 'RELAY_UNREACHABLE' });
+    // The half that arrived before the cut is in the part, for the next attempt.
+    const kept = readFileSync(path.join(dir, 'cut.part'));
+    expect(kept.length).toBe(data.length / 2);
+    expect(kept.equals(data.subarray(0, kept.length))).toBe(true);
+  });
+
+  it('stops a fetch when aborted, keeping what arrived', async () => {
+    const data = testBytes(2 * 1024 * 1024, 6);
+    const part = path.join(dir, 'stalled.part');
+    const sink = await thread.openSink(part, 0);
+    const abort = new AbortController();
+    // /stall sends half the range, then nothing: only the abort ends the fetch.
+    const stalled = server.nextStall();
+    const fetching = sink.fetch(server.request('/stall', data, 0), abort.signal);
+    await stalled;
+    abort.abort();
+    await expect(fetching).rejects.toMatchObject({ code: 'RELAY_UNREACHABLE' });
+    await sink.close();
+    // What had arrived when it stopped (up to the half sent) is in the part.
+    const kept = readFileSync(part);
+    expect(kept.length).toBe(sink.written);
+    expect(kept.length).toBeLessThanOrEqual(data.length / 2);
+    expect(kept.equals(data.subarray(0, kept.length))).toBe(true);
   });
 
   it('fails a sink whose file cannot be written, with the reason', async () => {
@@ -131,12 +263,11 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
     // The thread still serves the next job.
     const part = path.join(dir, 'after.part');
     const sink = await thread.openSink(part, 0);
-    const buffer = await sink.take();
-    buffer.write('bonjour');
-    await sink.put(buffer, 7);
+    const bonjour = Buffer.from('bonjour');
+    expect(await sink.fetch(server.request('/pieces', bonjour, 0), never())).toBe(7);
     const digest = await sink.finish();
     expect(readFileSync(part, 'utf8')).toBe('bonjour');
-    expect(Buffer.from(digest).equals(Buffer.from(blake2b(Buffer.from('bonjour'))))).toBe(true);
+    expect(Buffer.from(digest).equals(Buffer.from(blake2b(bonjour)))).toBe(true);
   });
 
   it('fails the jobs of a stopped worker with a sentence, and starts a new one for the next', async () => {
@@ -157,7 +288,9 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
       expect(await outcome).toEqual(
         expect.objectContaining({ message: expect.stringMatching(/worker was stopped/) }),
       );
-      await expect(sink.take()).rejects.toThrow(/worker was stopped/);
+      await expect(
+        sink.fetch(server.request('/pieces', Buffer.from('x'), 0), never()),
+      ).rejects.toThrow(/worker was stopped/);
     } else {
       expect(await outcome).toMatchObject({ cipherSize: expect.any(Number) });
     }
@@ -165,9 +298,7 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
     // The next job runs as before.
     const part = path.join(dir, 'next.part');
     const next = await thread.openSink(part, 0);
-    const buffer = await next.take();
-    buffer.write('encore');
-    await next.put(buffer, 6);
+    await next.fetch(server.request('/pieces', Buffer.from('encore'), 0), never());
     expect(
       Buffer.from(await next.finish()).equals(Buffer.from(blake2b(Buffer.from('encore')))),
     ).toBe(true);

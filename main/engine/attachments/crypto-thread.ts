@@ -1,6 +1,6 @@
 // The engine's side of the attachment worker (crypto-worker.ts): its two jobs as
 // promises, `encryptFile` (same options and result as file-crypto.ts's) and a download
-// sink (hash and append received ciphertext).
+// sink (fetch a blob's range into a part file and hash it).
 //
 // One worker per process, started on first use; while no job runs it does not keep
 // the process alive. If it cannot start (a build that lacks its file, a platform
@@ -10,36 +10,36 @@
 // The worker's file is crypto-worker.js beside the bundle in the desktop app, and
 // crypto-worker.ts beside this file when running from the sources (tests, benches,
 // the CLI), loaded through tsx like the rest.
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { RelayRequestError } from '../relay/relay-http.js';
+import { relayError } from './blob-client.js';
+import { type BlobRangeRequest, type FetchOutcome, fetchRange } from './blob-fetch.js';
 import type { WorkerReply, WorkerRequest } from './crypto-thread-protocol.js';
 import { AttachmentError, type AttachmentErrorCode } from './errors.js';
 import {
   type EncryptFileOptions,
   type EncryptedFile,
   encryptFile as encryptOnThisThread,
-  hashFilePrefix,
-  writeFully,
 } from './file-crypto.js';
-import { StreamHasher } from './secretstream.js';
+import { PartWriter } from './part-writer.js';
 
-/** Receives a download into a part file, hashing it; see DownloadSink.open. */
+/** Receives a download into a part file, hashing it; see CryptoThread.openSink. */
 export interface DownloadSink {
-  /** An empty buffer to fill; waits while every buffer is being written. */
-  take(): Promise<Buffer>;
-  /** Appends the first `length` bytes of a buffer from take(); a failure shows at the next call. */
-  put(buffer: Buffer, length: number): Promise<void>;
+  /**
+   * Fetches the blob's range into the part (which must be `request.start` long);
+   * resolves with the part's length once the body has ended, complete or not. A cut
+   * connection, a refusal or an answer that is not the range rejects with the
+   * relay's error (RelayRequestError); a body that cannot be this file with
+   * ATTACHMENT_CORRUPT. What arrived before a cut is kept.
+   */
+  fetch(request: BlobRangeRequest, signal: AbortSignal): Promise<number>;
   /** Bytes of the part file known to be written. */
   readonly written: number;
   /** Waits for every write, closes the file; the BLAKE2b-256 of the whole part file. */
   finish(): Promise<Uint8Array>;
-  /** Closes the file after the writes already handed over (after a failure too). */
+  /** Closes the file after the writes already started (after a failure too). */
   close(): Promise<void>;
 }
-
-const SINK_BUFFERS = 3;
-const SINK_BUFFER_BYTES = 4 * 1024 * 1024;
 
 type Listener = (reply: WorkerReply) => void;
 
@@ -118,20 +118,18 @@ export class CryptoThread {
    * A sink appending to `file` from `offset` (the file is created when `offset` is 0);
    * the digest at the end covers the file's first `offset` bytes too. `onWritten` is
    * told the part's length each time more of it is on disk (a save follows it).
+   * With a worker, the fetches into it run there too (blob-fetch.ts).
    */
   async openSink(
     file: string,
     offset: number,
     onWritten: (bytes: number) => void = () => undefined,
   ): Promise<DownloadSink> {
-    if (!(await this.start())) return LocalSink.open(file, offset, onWritten);
+    if (!(await this.start())) {
+      return new LocalSink(await PartWriter.open(file, offset, onWritten));
+    }
     const job = this.nextJob++;
-    const sink = new WorkerSink(
-      job,
-      offset,
-      (request, transfer) => this.post(request, transfer),
-      onWritten,
-    );
+    const sink = new WorkerSink(job, offset, (request) => this.post(request), onWritten);
     this.listen(job, (message) => sink.receive(message));
     sink.onClosed = () => this.release(job);
     try {
@@ -214,8 +212,8 @@ export class CryptoThread {
     if (this.listeners.size === 0) this.worker?.unref();
   }
 
-  private post(request: WorkerRequest, transfer: ArrayBuffer[] = []): void {
-    this.worker?.postMessage(request, transfer);
+  private post(request: WorkerRequest): void {
+    this.worker?.postMessage(request);
   }
 }
 
@@ -245,38 +243,42 @@ function workerError(message: {
   return Object.assign(new Error(message.message), message.errno ? { code: message.errno } : {});
 }
 
-/**
- * The sink's buffers are shared with the worker (SharedArrayBuffer): a write sends an
- * index, the worker answers with it once written. Nothing is copied or allocated per
- * write (transferring 4 MiB buffers back and forth made both threads' garbage
- * collectors run for every 64 MiB or so).
- */
+/** A fetch's outcome as the engine's error, or the part's length. */
+function fetchResult(outcome: FetchOutcome, written: number): number {
+  switch (outcome.kind) {
+    case 'ended':
+      return written;
+    case 'cut':
+      throw new RelayRequestError(
+        'RELAY_UNREACHABLE',
+        `The download was cut (${outcome.reason}).`,
+        0,
+      );
+    case 'refused':
+      throw relayError(outcome.status, outcome.body, outcome.headers);
+    case 'bad-reply':
+      throw new RelayRequestError('BAD_REPLY', outcome.message, 502);
+  }
+}
+
+/** A sink on the worker: the fetch, the hash and the writes happen there. */
 class WorkerSink implements DownloadSink {
   onClosed: () => void = () => undefined;
-  private readonly buffers: Buffer[] = [];
-  private readonly free: Buffer[] = [];
-  private waiting: { resolve: (buffer: Buffer) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private position: number;
-  /** Buffers with the worker. */
-  private outstanding = 0;
   private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private fetching: { resolve: (bytes: number) => void; reject: (e: Error) => void } | undefined;
   private closed:
     { resolve: (digest?: Uint8Array) => void; reject: (e: Error) => void } | undefined;
-  private drained: (() => void) | undefined;
   private ended = false;
 
   constructor(
     private readonly job: number,
     offset: number,
-    private readonly post: (request: WorkerRequest, transfer?: ArrayBuffer[]) => void,
+    private readonly post: (request: WorkerRequest) => void,
     private readonly onWritten: (bytes: number) => void,
   ) {
     this.position = offset;
-    for (let i = 0; i < SINK_BUFFERS; i++) {
-      this.buffers.push(Buffer.from(new SharedArrayBuffer(SINK_BUFFER_BYTES)));
-    }
-    this.free.push(...this.buffers);
   }
 
   get written(): number {
@@ -286,13 +288,7 @@ class WorkerSink implements DownloadSink {
   opening(file: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.opened = { resolve, reject };
-      this.post({
-        op: 'sink-open',
-        job: this.job,
-        file,
-        offset: this.position,
-        buffers: this.buffers.map((b) => b.buffer as SharedArrayBuffer),
-      });
+      this.post({ op: 'sink-open', job: this.job, file, offset: this.position });
     });
   }
 
@@ -302,17 +298,19 @@ class WorkerSink implements DownloadSink {
         this.opened?.resolve();
         this.opened = undefined;
         return;
-      case 'written': {
+      case 'written':
         this.position = message.bytes;
-        this.outstanding--;
         this.onWritten(this.position);
-        const buffer = this.buffers[message.index!]!;
-        if (this.waiting) {
-          const waiter = this.waiting;
-          this.waiting = undefined;
-          waiter.resolve(buffer);
-        } else this.free.push(buffer);
-        if (this.outstanding === 0) this.drained?.();
+        return;
+      case 'fetched': {
+        this.position = message.bytes;
+        const waiter = this.fetching;
+        this.fetching = undefined;
+        try {
+          waiter?.resolve(fetchResult(message.outcome, this.position));
+        } catch (error) {
+          waiter?.reject(error as Error);
+        }
         return;
       }
       case 'closed':
@@ -324,9 +322,8 @@ class WorkerSink implements DownloadSink {
         this.failure ??= workerError(message);
         this.opened?.reject(this.failure);
         this.opened = undefined;
-        this.waiting?.reject(this.failure);
-        this.waiting = undefined;
-        this.drained?.();
+        this.fetching?.reject(this.failure);
+        this.fetching = undefined;
         // The worker closed the file; a close() still pending is answered now.
         if (this.closed) {
           this.closed.reject(this.failure);
@@ -340,24 +337,25 @@ class WorkerSink implements DownloadSink {
     }
   }
 
-  take(): Promise<Buffer> {
+  fetch(request: BlobRangeRequest, signal: AbortSignal): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
-    const buffer = this.free.pop();
-    if (buffer) return Promise.resolve(buffer);
-    return new Promise<Buffer>((resolve, reject) => {
-      this.waiting = { resolve, reject };
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = () => this.post({ op: 'abort', job: this.job });
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal.removeEventListener('abort', onAbort);
+      this.fetching = {
+        resolve: (bytes) => {
+          done();
+          resolve(bytes);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      };
+      this.post({ op: 'sink-fetch', job: this.job, request });
+      if (signal.aborted) onAbort();
     });
-  }
-
-  put(buffer: Buffer, length: number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (length === 0) {
-      this.free.push(buffer);
-      return Promise.resolve();
-    }
-    this.outstanding++;
-    this.post({ op: 'sink-write', job: this.job, index: this.buffers.indexOf(buffer), length });
-    return Promise.resolve();
   }
 
   async finish(): Promise<Uint8Array> {
@@ -373,11 +371,6 @@ class WorkerSink implements DownloadSink {
   private async end(digest: boolean): Promise<Uint8Array | undefined> {
     if (this.ended) return undefined;
     this.ended = true;
-    if (this.outstanding > 0 && !this.failure) {
-      await new Promise<void>((resolve) => {
-        this.drained = resolve;
-      });
-    }
     const failure = this.failure;
     const answer = new Promise<Uint8Array | undefined>((resolve, reject) => {
       this.closed = { resolve, reject };
@@ -394,67 +387,22 @@ class WorkerSink implements DownloadSink {
 
 /** The same sink on this thread (no worker). */
 class LocalSink implements DownloadSink {
-  private pending: Promise<void> = Promise.resolve();
-  private readonly free: Buffer[] = [
-    Buffer.alloc(SINK_BUFFER_BYTES),
-    Buffer.alloc(SINK_BUFFER_BYTES),
-  ];
-
-  private constructor(
-    private readonly handle: FileHandle,
-    private readonly hasher: StreamHasher,
-    private position: number,
-    private readonly onWritten: (bytes: number) => void,
-  ) {}
-
-  static async open(
-    file: string,
-    offset: number,
-    onWritten: (bytes: number) => void,
-  ): Promise<LocalSink> {
-    const hasher = offset > 0 ? await hashFilePrefix(file, offset) : new StreamHasher();
-    try {
-      return new LocalSink(await open(file, offset > 0 ? 'r+' : 'w'), hasher, offset, onWritten);
-    } catch (error) {
-      hasher.dispose();
-      throw error;
-    }
-  }
+  constructor(private readonly writer: PartWriter) {}
 
   get written(): number {
-    return this.position;
+    return this.writer.written;
   }
 
-  async take(): Promise<Buffer> {
-    if (this.free.length === 0) await this.pending;
-    return this.free.pop()!;
+  async fetch(request: BlobRangeRequest, signal: AbortSignal): Promise<number> {
+    const outcome = await fetchRange(request, this.writer, signal);
+    return fetchResult(outcome, this.writer.written);
   }
 
-  async put(buffer: Buffer, length: number): Promise<void> {
-    await this.pending;
-    const at = this.position;
-    this.hasher.update(buffer.subarray(0, length));
-    this.pending = writeFully(this.handle, buffer, length, at).then(() => {
-      this.position = at + length;
-      this.free.push(buffer);
-      this.onWritten(this.position);
-    });
+  finish(): Promise<Uint8Array> {
+    return this.writer.finish();
   }
 
-  async finish(): Promise<Uint8Array> {
-    try {
-      await this.pending;
-      await this.handle.close();
-    } catch (error) {
-      this.hasher.dispose();
-      throw error;
-    }
-    return this.hasher.digest();
-  }
-
-  async close(): Promise<void> {
-    await this.pending.catch(() => undefined);
-    await this.handle.close().catch(() => undefined);
-    this.hasher.dispose();
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }

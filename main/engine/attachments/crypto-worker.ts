@@ -1,37 +1,29 @@
 // The attachment worker thread (started by crypto-thread.ts). The CPU-heavy halves of
-// file transfers run here, so that the engine's thread stays free to move bytes on the
-// network and to handle messages:
+// file transfers run here, so that the engine's thread stays free for messages:
 // - `encrypt`: a whole encryptFile() (secretstream and the ciphertext's hash), with
 //   the header and the written length reported as it goes;
-// - a download sink: batches of received ciphertext are hashed and written at their
-//   place in the part file, and the buffers handed back for reuse.
-// On two cores this is the difference between an upload that waits for the encryption
+// - a download sink: the part file of a download (part-writer.ts), and the fetches of
+//   the blob into it (blob-fetch.ts), the HTTP request included: the engine only signs
+//   the request and hears the part's length as it grows.
+// On two cores this is the difference between a transfer that waits for the crypto
 // and one that runs beside it (bench/suites/attachment.ts).
 //
-// Messages of one job are handled strictly in order (a chain of promises per job).
-import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
+// Messages of one job are handled strictly in order (a chain of promises per job);
+// an abort is handled at once (it stops an encryption or a fetch in progress).
 import { parentPort } from 'node:worker_threads';
 import { ready } from '../../../shared/crypto/index.js';
-import { ProgressiveFlush } from '../../../shared/util/progressive-flush.js';
+import { fetchRange } from './blob-fetch.js';
 import { isAttachmentError } from './errors.js';
-import { encryptFile, hashFilePrefix } from './file-crypto.js';
-import { StreamHasher } from './secretstream.js';
+import { encryptFile } from './file-crypto.js';
+import { PartWriter } from './part-writer.js';
 import type { WorkerReply, WorkerRequest } from './crypto-thread-protocol.js';
-
-interface Sink {
-  readonly fd: number;
-  readonly buffers: readonly Uint8Array[];
-  readonly flush: ProgressiveFlush;
-  readonly hasher: StreamHasher;
-  position: number;
-}
 
 const port = parentPort;
 if (!port) throw new Error('crypto-worker.ts runs as a worker thread only.');
 
 const chains = new Map<number, Promise<void>>();
 const aborts = new Map<number, AbortController>();
-const sinks = new Map<number, Sink>();
+const sinks = new Map<number, PartWriter>();
 const failed = new Set<number>();
 const loaded = ready();
 void loaded.then(() => reply({ job: 0, type: 'ready' }));
@@ -75,57 +67,28 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'sink-open': {
-      const hasher =
-        request.offset > 0
-          ? await hashFilePrefix(request.file, request.offset)
-          : new StreamHasher();
-      let fd: number;
-      try {
-        fd = openSync(request.file, request.offset > 0 ? 'r+' : 'w');
-      } catch (error) {
-        hasher.dispose();
-        throw error;
-      }
-      const flush = new ProgressiveFlush(
-        () =>
-          new Promise<void>((resolve, reject) =>
-            fdatasync(fd, (error) => (error ? reject(error) : resolve())),
-          ),
+      const writer = await PartWriter.open(request.file, request.offset, (bytes) =>
+        reply({ job, type: 'written', bytes }),
       );
-      const buffers = request.buffers.map((shared) => new Uint8Array(shared));
-      sinks.set(job, { fd, buffers, flush, hasher, position: request.offset });
+      sinks.set(job, writer);
       reply({ job, type: 'opened' });
       return;
     }
-    case 'sink-write': {
-      const sink = sinks.get(job)!;
-      const bytes = sink.buffers[request.index]!.subarray(0, request.length);
-      // Written first, so the hash covers only bytes that reached the file. A plain
-      // blocking write: this thread has nothing else to do meanwhile, and a trip
-      // through the thread pool costs two thread switches more.
-      for (let done = 0; done < request.length;) {
-        done += writeSync(sink.fd, bytes, done, request.length - done, sink.position + done);
-      }
-      sink.flush.wrote(request.length);
-      sink.hasher.update(bytes);
-      sink.position += request.length;
-      reply({ job, type: 'written', bytes: sink.position, index: request.index });
+    case 'sink-fetch': {
+      const writer = sinks.get(job)!;
+      // Made when the sink opened: an abort sent before this fetch began still counts.
+      const outcome = await fetchRange(request.request, writer, aborts.get(job)!.signal);
+      reply({ job, type: 'fetched', outcome, bytes: writer.written });
       return;
     }
     case 'sink-close': {
-      const sink = sinks.get(job);
+      const writer = sinks.get(job);
       sinks.delete(job);
-      if (!sink) return reply({ job, type: 'closed' });
-      try {
-        await sink.flush.settle();
-        closeSync(sink.fd);
-      } catch (error) {
-        sink.hasher.dispose();
-        throw error;
-      }
-      if (request.digest) reply({ job, type: 'closed', digest: sink.hasher.digest() });
+      aborts.delete(job);
+      if (!writer) return reply({ job, type: 'closed' });
+      if (request.digest) reply({ job, type: 'closed', digest: await writer.finish() });
       else {
-        sink.hasher.dispose();
+        await writer.close();
         reply({ job, type: 'closed' });
       }
       return;
@@ -139,27 +102,29 @@ port.on('message', (request: WorkerRequest) => {
     return;
   }
   const { job } = request;
+  if (request.op === 'sink-open') aborts.set(job, new AbortController());
   const next = (chains.get(job) ?? Promise.resolve()).then(async () => {
     // A failed sink ignores what was already on its way, until its close.
     if (failed.has(job)) {
-      if (request.op === 'sink-close') failed.delete(job);
+      if (request.op === 'sink-close') {
+        failed.delete(job);
+        aborts.delete(job);
+      }
       return;
     }
     try {
       await handle(request);
     } catch (error) {
-      const sink = sinks.get(job);
-      if (sink) {
+      const writer = sinks.get(job);
+      if (writer) {
         sinks.delete(job);
-        sink.hasher.dispose();
-        await sink.flush.settle();
-        try {
-          closeSync(sink.fd);
-        } catch {
-          // Already failing: the first error is the one reported.
-        }
+        // Already failing: the first error is the one reported.
+        await writer.close().catch(() => undefined);
       }
-      if (request.op === 'sink-open' || request.op === 'sink-write') failed.add(job);
+      // A sink that failed to open hears nothing more; one that failed later ignores
+      // what follows until its close.
+      if (request.op === 'sink-open') aborts.delete(job);
+      if (request.op === 'sink-fetch') failed.add(job);
       fail(job, error);
     }
   });

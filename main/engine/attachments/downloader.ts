@@ -5,22 +5,20 @@
 // decrypted on demand (attachments.ts, `save` and `open`), so nothing unverified ever
 // reaches a place a person reads.
 //
-// Hashing and writing run on the attachment worker (crypto-thread.ts), so that this
-// thread only moves bytes from the socket. After a restart the part's bytes are hashed
-// again before the download goes on (the hash state is not stored; reading back from
-// the disk is cheap next to the network).
+// The request is signed here; sending it, receiving the body, hashing and writing run
+// on the attachment worker (crypto-thread.ts, blob-fetch.ts), so that this thread only
+// hears how far the part has grown. After a restart the part's bytes are hashed again
+// before the download goes on (the hash state is not stored; reading back from the
+// disk is cheap next to the network).
 // If a resumed download ends with a wrong hash, the part may have been damaged on this
 // disk (a power cut): it is fetched once more from the start before giving up.
 //
 // The part's length is reported as it grows (`ctx.partWritten`): a save started while
 // the file arrives decrypts behind the download (attachments.ts, `fetchAndSave`).
 import { open, rename, rm, truncate } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { bytesEqual } from '../../../shared/util/bytes.js';
-import { RelayRequestError } from '../relay/relay-http.js';
 import { sizeOrZero } from './attachment-folder.js';
 import { AttachmentError } from './errors.js';
-import type { BlobBody } from './blob-client.js';
 import { CryptoThread, type DownloadSink } from './crypto-thread.js';
 import { stopped } from './file-crypto.js';
 import { backoffMs, pause } from './retry.js';
@@ -57,28 +55,19 @@ export async function runDownload(
       const resumed = offset > 0;
       meter.update(offset);
       // Hashes what the part already holds, then what arrives (on the worker thread).
-      // Opened before the request, so that the response is read as soon as it comes:
-      // a response left without a reader would turn a cut connection into an
-      // unhandled error.
-      sink = await CryptoThread.shared().openSink(part, offset, (bytes) =>
-        ctx.partWritten?.(id, bytes),
-      );
+      sink = await CryptoThread.shared().openSink(part, offset, (bytes) => {
+        ctx.partWritten?.(id, bytes);
+        meter.update(bytes);
+      });
       // The part's length now: a save following this download reads up to here (and
       // learns that the part was cut short, if it was).
       ctx.partWritten?.(id, offset);
-      let blob: BlobBody | undefined;
       if (offset < record.cipherSize) {
-        blob = await ctx.blobs.fetch(record.blobId!, offset, signal);
-        if (blob.total !== record.cipherSize) {
-          blob.body.destroy();
-          throw corrupt(
-            `The file on the relay has ${blob.total} bytes; its description says ${record.cipherSize}.`,
-          );
-        }
-      }
-      if (blob) {
         const before = offset;
-        offset = await receive(blob.body, sink, offset, record.cipherSize, meter, signal);
+        offset = await sink.fetch(
+          ctx.blobs.rangeRequest(record.blobId!, offset, record.cipherSize),
+          signal,
+        );
         if (offset > before) failures = 0;
         if (offset < record.cipherSize) continue; // the relay stopped early: ask for the rest
       }
@@ -111,63 +100,6 @@ export async function runDownload(
     } finally {
       await sink?.close();
     }
-  }
-}
-
-/**
- * Hands the body to the sink (the part file from `offset`), in large buffers; returns
- * the part's new length. A cut connection rejects with a transient RelayRequestError
- * after what arrived is handed over, so the next attempt resumes from there.
- */
-async function receive(
-  body: Readable,
-  sink: DownloadSink,
-  offset: number,
-  end: number,
-  meter: ProgressMeter,
-  signal: AbortSignal,
-): Promise<number> {
-  let buffer = await sink.take();
-  let filled = 0;
-  let total = offset;
-  try {
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (total + chunk.length > end) {
-          throw corrupt('The relay sent more bytes than the file has.');
-        }
-        total += chunk.length;
-        for (let used = 0; used < chunk.length;) {
-          const take = Math.min(chunk.length - used, buffer.length - filled);
-          chunk.copy(buffer, filled, used, used + take);
-          filled += take;
-          used += take;
-          if (filled === buffer.length) {
-            await sink.put(buffer, filled);
-            filled = 0;
-            buffer = await sink.take();
-            meter.update(sink.written);
-            // A progress listener may have stopped the transfer.
-            if (signal.aborted) throw stopped();
-          }
-        }
-      }
-    } catch (error) {
-      if (error instanceof AttachmentError) throw error;
-      // Keep what arrived, then report the cut.
-      await sink.put(buffer, filled);
-      filled = 0;
-      throw new RelayRequestError(
-        'RELAY_UNREACHABLE',
-        `The download was cut (${(error as Error).message}).`,
-        0,
-      );
-    }
-    await sink.put(buffer, filled);
-    filled = 0;
-    return total;
-  } finally {
-    body.destroy();
   }
 }
 

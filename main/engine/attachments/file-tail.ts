@@ -45,12 +45,32 @@ export class Watermark {
 }
 
 const READ_BYTES = 4 * 1024 * 1024;
+/** Buffers kept for reuse: what the stream and the socket hold at once, about. */
+const SPARE_BUFFERS = 3;
 
-/** Bytes [start, end) of `file`, read as the watermark allows. */
-export class FileTail extends Readable {
+/**
+ * A body whose pieces may be handed back once the socket has written them, so that
+ * the next reads reuse them (BlobClient does, see `send`).
+ */
+export interface RecyclingBody extends Readable {
+  recycle(piece: Buffer): void;
+}
+
+export function isRecyclingBody(body: Readable): body is RecyclingBody {
+  return typeof (body as Partial<RecyclingBody>).recycle === 'function';
+}
+
+/**
+ * Bytes [start, end) of `file`, read as the watermark allows, in pieces of up to
+ * 4 MiB. Pieces given back with `recycle` are read into again: a fresh 4 MiB buffer
+ * per read made the engine's garbage collector run every few dozen MiB of an upload
+ * (each buffer counts as external memory until collected).
+ */
+export class FileTail extends Readable implements RecyclingBody {
   private handle: FileHandle | undefined;
   private position: number;
   private reading = false;
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly file: string,
@@ -93,12 +113,19 @@ export class FileTail extends Readable {
       this.end - this.position,
       this.watermark.position - this.position,
     );
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafe(READ_BYTES);
     const { bytesRead } = await this.handle!.read(buffer, 0, length, this.position);
     if (bytesRead === 0) throw new Error('The encrypted copy is shorter than announced.');
     this.position += bytesRead;
     this.onBytes(bytesRead);
-    return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  /** A piece this stream gave, written out and no longer used by anyone. */
+  recycle(piece: Buffer): void {
+    // Only whole buffers of ours (a 4 MiB allocation has its own ArrayBuffer).
+    if (this.spare.length >= SPARE_BUFFERS || piece.buffer.byteLength !== READ_BYTES) return;
+    this.spare.push(Buffer.from(piece.buffer, 0, READ_BYTES));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

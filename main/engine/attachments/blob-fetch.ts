@@ -1,0 +1,204 @@
+// Fetching the rest of a blob into a part file: one signed GET with a Range, checked,
+// its body copied into the part writer's buffers (part-writer.ts).
+//
+// This runs on the attachment worker (crypto-worker.ts): the request is signed on the
+// engine's thread (BlobClient.rangeRequest) and everything after it happens on the
+// worker, so that the socket's 64 KiB pieces are allocated and collected in the
+// worker's small heap. Received on the engine's thread, each piece counted against
+// the engine's larger heap, and the collector ran a full mark-compact every few dozen
+// MiB, on both cores (docs/benchmarks.md, ninth session). Without a worker it runs on
+// the engine's thread, same bytes and same outcomes.
+//
+// What comes back is an outcome, not an exception, so that it crosses the thread
+// boundary as plain data: the engine turns it into the relay's error
+// (crypto-thread.ts, `fetchResult`). Only a body that cannot be this file throws
+// (ATTACHMENT_CORRUPT), and so does a failed write of the part.
+import http from 'node:http';
+import https from 'node:https';
+import { AttachmentError } from './errors.js';
+import type { PartWriter } from './part-writer.js';
+
+/** A signed GET of a blob's bytes from `start` to its end; plain data (crosses threads). */
+export interface BlobRangeRequest {
+  readonly url: string;
+  /** Signed headers, the Range included. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly start: number;
+  /** The blob's length according to the message that described it. */
+  readonly total: number;
+  /** A request that neither sends nor receives a byte for this long is cut. */
+  readonly idleTimeoutMs: number;
+}
+
+export type FetchOutcome =
+  /** The body ended; the writer holds what arrived. */
+  | { readonly kind: 'ended' }
+  /** The connection failed or was cut (what arrived is in the writer). */
+  | { readonly kind: 'cut'; readonly reason: string }
+  /** The relay refused: its status, headers and (small) error body. */
+  | {
+      readonly kind: 'refused';
+      readonly status: number;
+      readonly headers: http.IncomingHttpHeaders;
+      readonly body: Uint8Array;
+    }
+  /** The relay's answer is not the range asked for. */
+  | { readonly kind: 'bad-reply'; readonly message: string };
+
+/** Error replies are small JSON; anything larger is not read. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+let agents: { readonly http: http.Agent; readonly https: https.Agent } | undefined;
+
+/** Keep-alive connections of this thread, reused by its downloads. */
+function agentFor(secure: boolean): http.Agent {
+  agents ??= {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
+  return secure ? agents.https : agents.http;
+}
+
+/** Fetches the range and appends its body to `writer` (positioned at `request.start`). */
+export async function fetchRange(
+  request: BlobRangeRequest,
+  writer: PartWriter,
+  signal?: AbortSignal,
+): Promise<FetchOutcome> {
+  let response: http.IncomingMessage;
+  try {
+    response = await get(request, signal);
+  } catch (error) {
+    return { kind: 'cut', reason: (error as Error).message };
+  }
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    return { kind: 'refused', status, headers: response.headers, body: await errorBody(response) };
+  }
+  const problem = rangeProblem(response, request.start);
+  if (problem) {
+    response.destroy();
+    return { kind: 'bad-reply', message: problem };
+  }
+  const total = Number(/\/(\d+)$/.exec(String(response.headers['content-range']))![1]);
+  if (total !== request.total) {
+    response.destroy();
+    throw corrupt(
+      `The file on the relay has ${total} bytes; its description says ${request.total}.`,
+    );
+  }
+  return copyBody(response, writer, request.start, request.total);
+}
+
+function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  const secure = request.url.startsWith('https:');
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('stopped'));
+    const outgoing = (secure ? https : http).request(request.url, {
+      method: 'GET',
+      headers: request.headers,
+      agent: agentFor(secure),
+    });
+    const onAbort = () => outgoing.destroy(new Error('stopped'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    outgoing.once('close', () => signal?.removeEventListener('abort', onAbort));
+    // Cuts a silent connection, before the answer and while the body arrives.
+    outgoing.setTimeout(request.idleTimeoutMs, () =>
+      outgoing.destroy(new Error(`no progress for ${request.idleTimeoutMs} ms`)),
+    );
+    outgoing.once('error', reject);
+    outgoing.once('response', resolve);
+    outgoing.end();
+  });
+}
+
+/** Why a 2xx answer is not the range asked for, if it is not. */
+function rangeProblem(response: http.IncomingMessage, start: number): string | undefined {
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
+  const length = response.headers['content-length'];
+  if (response.statusCode !== 206 || !range || Number(range[1]) !== start || !length) {
+    return 'The relay did not answer with the requested range of the blob.';
+  }
+  const total = Number(range[3]);
+  if (Number(range[2]) !== total - 1 || Number(length) !== total - start) {
+    return 'The relay sent an inconsistent range.';
+  }
+  return undefined;
+}
+
+/**
+ * Copies the body into the writer's buffers, a full buffer at a time. A cut keeps what
+ * arrived (the next attempt resumes from there); a failed write of the part throws.
+ */
+async function copyBody(
+  body: http.IncomingMessage,
+  writer: PartWriter,
+  start: number,
+  end: number,
+): Promise<FetchOutcome> {
+  let buffer: Buffer | undefined;
+  let filled = 0;
+  let total = start;
+  try {
+    buffer = await writer.take();
+    let reading = true;
+    try {
+      for await (const piece of body as AsyncIterable<Buffer>) {
+        if (total + piece.length > end)
+          throw corrupt('The relay sent more bytes than the file has.');
+        total += piece.length;
+        for (let used = 0; used < piece.length;) {
+          const take = Math.min(piece.length - used, buffer.length - filled);
+          piece.copy(buffer, filled, used, used + take);
+          filled += take;
+          used += take;
+          if (filled === buffer.length) {
+            reading = false;
+            await writer.put(buffer, filled);
+            filled = 0;
+            buffer = undefined; // the writer's now, whatever take() does
+            buffer = await writer.take();
+            reading = true;
+          }
+        }
+      }
+    } catch (error) {
+      if (error instanceof AttachmentError || !reading) throw error;
+      return { kind: 'cut', reason: (error as Error).message };
+    }
+    return { kind: 'ended' };
+  } catch (error) {
+    buffer = undefined; // refused or not writable: nothing more goes to the part
+    throw error;
+  } finally {
+    body.destroy();
+    // What arrived is kept, whether the body ended or was cut, and is in the part
+    // file before the outcome is told.
+    if (buffer) await writer.put(buffer, filled);
+    await writer.drain();
+  }
+}
+
+async function errorBody(response: http.IncomingMessage): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const piece of response as AsyncIterable<Buffer>) {
+      size += piece.length;
+      if (size > MAX_ERROR_BODY) break;
+      parts.push(piece);
+    }
+  } catch {
+    // Cut while reading the refusal: what arrived is enough for its code, or not.
+  } finally {
+    response.destroy();
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function corrupt(detail: string): AttachmentError {
+  return new AttachmentError(
+    'ATTACHMENT_CORRUPT',
+    `${detail} The file was refused; nothing was written out.`,
+  );
+}
