@@ -23,6 +23,7 @@ import type { BlobRecord, DeviceAddress } from '../store/store.js';
 import { decodeBody, rawBody, sendProto } from './protobuf.js';
 import type { Authenticate } from './server-types.js';
 import { type AppendOutcome, appendBody } from './blob-append.js';
+import { sendFileRange } from './blob-send.js';
 import { UploadHashes } from './upload-hashes.js';
 
 export const BLOB_UPLOAD_TYPE = 'application/offset+octet-stream';
@@ -321,22 +322,23 @@ export function registerBlobRoutes(
     });
     const start = range?.start ?? 0;
     const end = range?.end ?? blob.length - 1;
-    reply
-      .status(range ? 206 : 200)
-      .header('content-type', 'application/octet-stream')
-      .header('accept-ranges', 'bytes')
-      .header('content-length', String(end - start + 1))
-      .header('x-comgov-blake2b', toHex(blob.hash!))
-      .header('cache-control', 'no-store');
-    if (range) reply.header('content-range', `bytes ${start}-${end}/${blob.length}`);
+    const file = await open(blobPath(ctx.blobDir, blob.blobId), 'r');
     ctx.metrics.blobBytes.inc({ direction: 'out' }, end - start + 1);
-    return reply.send(
-      createReadStream(blobPath(ctx.blobDir, blob.blobId), {
-        start,
-        end,
-        highWaterMark: 1024 * 1024,
-      }),
-    );
+    // The body is written here, into buffers reused from start to end (blob-send.ts).
+    reply.hijack();
+    reply.raw.writeHead(range ? 206 : 200, {
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'content-length': String(end - start + 1),
+      'x-comgov-blake2b': toHex(blob.hash!),
+      'cache-control': 'no-store',
+      ...(range ? { 'content-range': `bytes ${start}-${end}/${blob.length}` } : {}),
+    });
+    try {
+      await sendFileRange(reply.raw, file, start, end);
+    } finally {
+      await file.close();
+    }
   });
 
   app.delete<{ Params: { id: string } }>('/v1/blobs/:id', async (request, reply) => {
