@@ -44,7 +44,8 @@ export class Watermark {
   }
 }
 
-const READ_BYTES = 4 * 1024 * 1024;
+/** 1 MiB: large enough that a read costs little, small enough to stay in a core's cache. */
+const READ_BYTES = 1024 * 1024;
 /** Buffers kept for reuse: what the stream and the socket hold at once, about. */
 const SPARE_BUFFERS = 3;
 
@@ -62,8 +63,8 @@ export function isRecyclingBody(body: Readable): body is RecyclingBody {
 
 /**
  * Bytes [start, end) of `file`, read as the watermark allows, in pieces of up to
- * 4 MiB. Pieces given back with `recycle` are read into again: a fresh 4 MiB buffer
- * per read made the engine's garbage collector run every few dozen MiB of an upload
+ * 1 MiB. Pieces given back with `recycle` are read into again: a fresh buffer per
+ * read made the engine's garbage collector run every few dozen MiB of an upload
  * (each buffer counts as external memory until collected).
  */
 export class FileTail extends Readable implements RecyclingBody {
@@ -123,7 +124,7 @@ export class FileTail extends Readable implements RecyclingBody {
 
   /** A piece this stream gave, written out and no longer used by anyone. */
   recycle(piece: Buffer): void {
-    // Only whole buffers of ours (a 4 MiB allocation has its own ArrayBuffer).
+    // Only whole buffers of ours (an allocation this large has its own ArrayBuffer).
     if (this.spare.length >= SPARE_BUFFERS || piece.buffer.byteLength !== READ_BYTES) return;
     this.spare.push(Buffer.from(piece.buffer, 0, READ_BYTES));
   }
