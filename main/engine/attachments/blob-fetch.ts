@@ -106,7 +106,9 @@ function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.Inco
     outgoing.setTimeout(request.idleTimeoutMs, () =>
       outgoing.destroy(new Error(`no progress for ${request.idleTimeoutMs} ms`)),
     );
-    outgoing.once('error', reject);
+    // Kept for the request's life: an error after the answer (a cut body) settles
+    // nothing here, the body's reader sees it.
+    outgoing.on('error', reject);
     outgoing.once('response', resolve);
     outgoing.end();
   });
