@@ -15,7 +15,7 @@
 // (ATTACHMENT_CORRUPT), and so does a failed write of the part.
 import http from 'node:http';
 import https from 'node:https';
-import { AttachmentError } from './errors.js';
+import { AttachmentError, corruptFile } from './errors.js';
 import type { PartWriter } from './part-writer.js';
 
 /** A signed GET of a blob's bytes from `start` to its end; plain data (crosses threads). */
@@ -75,16 +75,15 @@ export async function fetchRange(
   if (status < 200 || status >= 300) {
     return { kind: 'refused', status, headers: response.headers, body: await errorBody(response) };
   }
-  const problem = rangeProblem(response, request.start);
-  if (problem) {
+  const range = checkRange(response, request.start);
+  if (typeof range === 'string') {
     response.destroy();
-    return { kind: 'bad-reply', message: problem };
+    return { kind: 'bad-reply', message: range };
   }
-  const total = Number(/\/(\d+)$/.exec(String(response.headers['content-range']))![1]);
-  if (total !== request.total) {
+  if (range.total !== request.total) {
     response.destroy();
-    throw corrupt(
-      `The file on the relay has ${total} bytes; its description says ${request.total}.`,
+    throw corruptFile(
+      `The file on the relay has ${range.total} bytes; its description says ${request.total}.`,
     );
   }
   return copyBody(response, writer, request.start, request.total);
@@ -114,8 +113,8 @@ function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.Inco
   });
 }
 
-/** Why a 2xx answer is not the range asked for, if it is not. */
-function rangeProblem(response: http.IncomingMessage, start: number): string | undefined {
+/** The blob's length a 2xx answer gives, or why it is not the range asked for. */
+function checkRange(response: http.IncomingMessage, start: number): { total: number } | string {
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
   const length = response.headers['content-length'];
   if (response.statusCode !== 206 || !range || Number(range[1]) !== start || !length) {
@@ -125,7 +124,7 @@ function rangeProblem(response: http.IncomingMessage, start: number): string | u
   if (Number(range[2]) !== total - 1 || Number(length) !== total - start) {
     return 'The relay sent an inconsistent range.';
   }
-  return undefined;
+  return { total };
 }
 
 /**
@@ -147,7 +146,7 @@ async function copyBody(
     try {
       for await (const piece of body as AsyncIterable<Buffer>) {
         if (total + piece.length > end)
-          throw corrupt('The relay sent more bytes than the file has.');
+          throw corruptFile('The relay sent more bytes than the file has.');
         total += piece.length;
         for (let used = 0; used < piece.length;) {
           const take = Math.min(piece.length - used, buffer.length - filled);
@@ -196,11 +195,4 @@ async function errorBody(response: http.IncomingMessage): Promise<Uint8Array> {
     response.destroy();
   }
   return new Uint8Array(Buffer.concat(parts));
-}
-
-function corrupt(detail: string): AttachmentError {
-  return new AttachmentError(
-    'ATTACHMENT_CORRUPT',
-    `${detail} The file was refused; nothing was written out.`,
-  );
 }

@@ -18,7 +18,7 @@
 import { open, rename, rm, truncate } from 'node:fs/promises';
 import { bytesEqual } from '../../../shared/util/bytes.js';
 import { sizeOrZero } from './attachment-folder.js';
-import { AttachmentError } from './errors.js';
+import { AttachmentError, corruptFile } from './errors.js';
 import { CryptoThread, type DownloadSink } from './crypto-thread.js';
 import { stopped } from './file-crypto.js';
 import { backoffMs, pause } from './retry.js';
@@ -79,7 +79,7 @@ export async function runDownload(
           refetched = true;
           continue;
         }
-        throw corrupt('The file received does not match the hash given by its sender.');
+        throw corruptFile('The file received does not match the hash given by its sender.');
       }
       await syncFile(part);
       await rename(part, ctx.folder.encrypted(id));
@@ -89,7 +89,7 @@ export async function runDownload(
       if (error instanceof AttachmentError) throw error;
       if (signal.aborted) throw stopped();
       if (isRefusal(error, 'RANGE_NOT_SATISFIABLE')) {
-        throw corrupt('The file on the relay is shorter than its description.');
+        throw corruptFile('The file on the relay is shorter than its description.');
       }
       // Not finalised yet: the sender's upload is still finishing; wait like for a cut.
       if (!isTransient(error) && !isRefusal(error, 'BLOB_NOT_FINALISED')) {
@@ -110,11 +110,4 @@ async function syncFile(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function corrupt(detail: string): AttachmentError {
-  return new AttachmentError(
-    'ATTACHMENT_CORRUPT',
-    `${detail} The file was refused; nothing was written out.`,
-  );
 }

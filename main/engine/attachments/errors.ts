@@ -24,3 +24,11 @@ export function isAttachmentError(
 ): value is AttachmentError {
   return value instanceof AttachmentError && (code === undefined || value.code === code);
 }
+
+/** A file refused as damaged or altered: ATTACHMENT_CORRUPT, with what was found. */
+export function corruptFile(detail: string): AttachmentError {
+  return new AttachmentError(
+    'ATTACHMENT_CORRUPT',
+    `${detail} The file was refused; nothing was written out.`,
+  );
+}

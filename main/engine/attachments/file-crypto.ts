@@ -4,7 +4,7 @@
 // encrypted form is in secretstream.ts.
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { AttachmentError } from './errors.js';
+import { AttachmentError, corruptFile } from './errors.js';
 import {
   STREAM_ABYTES,
   STREAM_HEADER_BYTES,
@@ -178,12 +178,14 @@ export async function* decryptFile(
     const file = input;
     if (!options.growing) {
       const actual = (await input.stat()).size;
-      if (actual < cipherSize) throw corrupt('The encrypted file is shorter than its description.');
-      if (actual > cipherSize) throw corrupt('The encrypted file is longer than its description.');
+      if (actual < cipherSize)
+        throw corruptFile('The encrypted file is shorter than its description.');
+      if (actual > cipherSize)
+        throw corruptFile('The encrypted file is longer than its description.');
     }
     const header = Buffer.allocUnsafe(STREAM_HEADER_BYTES);
     if ((await readFully(input, header, STREAM_HEADER_BYTES, 0)) !== STREAM_HEADER_BYTES) {
-      throw corrupt('The encrypted file has no header.');
+      throw corruptFile('The encrypted file has no header.');
     }
     decryptor = new StreamDecryptor(options.key, header, chunkSize);
     const cipherChunk = chunkSize + STREAM_ABYTES;
@@ -199,7 +201,7 @@ export async function* decryptFile(
       const length = Math.min(batchCipher, cipherSize - start);
       await available(start + length);
       const got = await readFully(file, inBuffers[b % 2]!, length, start);
-      if (got !== length) throw corrupt('The encrypted file ends early.');
+      if (got !== length) throw corruptFile('The encrypted file ends early.');
       return length;
     };
     nextRead = prefetch(readBatch(0));
@@ -221,7 +223,7 @@ export async function* decryptFile(
             outLength,
           );
         } catch (error) {
-          throw corrupt((error as Error).message);
+          throw corruptFile((error as Error).message);
         }
       }
       yield out.subarray(0, outLength);
@@ -247,7 +249,7 @@ export async function hashFilePrefix(
     for (let position = 0; position < length;) {
       const want = Math.min(buffer.length, length - position);
       const got = await readFully(handle, buffer, want, position);
-      if (got !== want) throw corrupt('The partly downloaded file is shorter than recorded.');
+      if (got !== want) throw corruptFile('The partly downloaded file is shorter than recorded.');
       hasher.update(buffer.subarray(0, got));
       position += got;
     }
@@ -301,13 +303,6 @@ function sourceChanged(source: string): AttachmentError {
   return new AttachmentError(
     'ATTACHMENT_SOURCE_CHANGED',
     `The file ${source} changed while it was being sent; send it again.`,
-  );
-}
-
-function corrupt(detail: string): AttachmentError {
-  return new AttachmentError(
-    'ATTACHMENT_CORRUPT',
-    `${detail} The file was refused; nothing was written out.`,
   );
 }
 
