@@ -1,13 +1,16 @@
 // Fetching the rest of a blob into a part file: one signed GET with a Range, checked,
-// its body copied into the part writer's buffers (part-writer.ts).
+// its body put into the part writer's buffers (part-writer.ts). Two ways, the same
+// outcomes: a large range (DIRECT_MIN_BYTES or more) is read from its own socket
+// straight into those buffers (direct-get.ts); a small one goes through node:http and
+// its kept-alive connections, and is copied.
 //
 // This runs on the attachment worker (crypto-worker.ts): the request is signed on the
 // engine's thread (BlobClient.rangeRequest) and everything after it happens on the
-// worker, so that the socket's 64 KiB pieces are allocated and collected in the
-// worker's small heap. Received on the engine's thread, each piece counted against
-// the engine's larger heap, and the collector ran a full mark-compact every few dozen
-// MiB, on both cores (docs/benchmarks.md, ninth session). Without a worker it runs on
-// the engine's thread, same bytes and same outcomes.
+// worker, so that what the socket allocates is allocated and collected in the worker's
+// small heap. Received on the engine's thread, each 64 KiB piece counted against the
+// engine's larger heap, and the collector ran a full mark-compact every few dozen MiB,
+// on both cores (docs/benchmarks.md, ninth session). Without a worker it runs on the
+// engine's thread, same bytes and same outcomes.
 //
 // What comes back is an outcome, not an exception, so that it crosses the thread
 // boundary as plain data: the engine turns it into the relay's error
@@ -15,6 +18,7 @@
 // (ATTACHMENT_CORRUPT), and so does a failed write of the part.
 import http from 'node:http';
 import https from 'node:https';
+import { type HeadVerdict, type ResponseHead, fetchDirect } from './direct-get.js';
 import { AttachmentError, corruptFile } from './errors.js';
 import type { PartWriter } from './part-writer.js';
 
@@ -39,13 +43,13 @@ export type FetchOutcome =
   | {
       readonly kind: 'refused';
       readonly status: number;
-      readonly headers: http.IncomingHttpHeaders;
+      readonly headers: Readonly<Record<string, string>>;
       readonly body: Uint8Array;
     }
   /** The relay's answer is not the range asked for. */
   | { readonly kind: 'bad-reply'; readonly message: string };
 
-/** Error replies are small JSON; anything larger is not read. */
+/** Error replies are small JSON; anything larger is not read (as in direct-get.ts). */
 const MAX_ERROR_BODY = 64 * 1024;
 
 let agents: { readonly http: http.Agent; readonly https: https.Agent } | undefined;
@@ -59,34 +63,77 @@ function agentFor(secure: boolean): http.Agent {
   return secure ? agents.https : agents.http;
 }
 
+/**
+ * From this many bytes to fetch, the body is read straight into the part's buffers over
+ * a connection of its own (direct-get.ts); below, a kept-alive connection is reused,
+ * which saves a small file its handshake on a slow link.
+ */
+export const DIRECT_MIN_BYTES = 4 * 1024 * 1024;
+
 /** Fetches the range and appends its body to `writer` (positioned at `request.start`). */
 export async function fetchRange(
   request: BlobRangeRequest,
   writer: PartWriter,
   signal?: AbortSignal,
 ): Promise<FetchOutcome> {
+  if (request.total - request.start >= DIRECT_MIN_BYTES) {
+    return fetchDirect(request, writer, (head) => judgeHead(head, request), signal);
+  }
   let response: http.IncomingMessage;
   try {
     response = await get(request, signal);
   } catch (error) {
     return { kind: 'cut', reason: (error as Error).message };
   }
-  const status = response.statusCode ?? 0;
-  if (status < 200 || status >= 300) {
-    return { kind: 'refused', status, headers: response.headers, body: await errorBody(response) };
-  }
-  const range = checkRange(response, request.start);
-  if (typeof range === 'string') {
+  let verdict: HeadVerdict;
+  try {
+    verdict = judgeHead(
+      { status: response.statusCode ?? 0, headers: flatHeaders(response) },
+      request,
+    );
+  } catch (error) {
     response.destroy();
-    return { kind: 'bad-reply', message: range };
+    throw error;
   }
+  if (verdict === 'refusal') {
+    return {
+      kind: 'refused',
+      status: response.statusCode ?? 0,
+      headers: flatHeaders(response),
+      body: await errorBody(response),
+    };
+  }
+  if (verdict !== 'body') {
+    response.destroy();
+    return verdict;
+  }
+  return copyBody(response, writer, request.start, request.total);
+}
+
+/**
+ * What a response's head says, the same on both paths: a refusal (not 2xx), not the
+ * range asked for, or the range of a file of another length than described (throws:
+ * the blob cannot be this file).
+ */
+export function judgeHead(head: ResponseHead, request: BlobRangeRequest): HeadVerdict {
+  if (head.status < 200 || head.status >= 300) return 'refusal';
+  const range = checkRange(head, request.start);
+  if (typeof range === 'string') return { kind: 'bad-reply', message: range };
   if (range.total !== request.total) {
-    response.destroy();
     throw corruptFile(
       `The file on the relay has ${range.total} bytes; its description says ${request.total}.`,
     );
   }
-  return copyBody(response, writer, request.start, request.total);
+  return 'body';
+}
+
+/** node:http's headers as single strings (repeated ones joined, as direct-get.ts does). */
+function flatHeaders(response: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
@@ -114,10 +161,10 @@ function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.Inco
 }
 
 /** The blob's length a 2xx answer gives, or why it is not the range asked for. */
-function checkRange(response: http.IncomingMessage, start: number): { total: number } | string {
-  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
-  const length = response.headers['content-length'];
-  if (response.statusCode !== 206 || !range || Number(range[1]) !== start || !length) {
+function checkRange(head: ResponseHead, start: number): { total: number } | string {
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(head.headers['content-range'] ?? '');
+  const length = head.headers['content-length'];
+  if (head.status !== 206 || !range || Number(range[1]) !== start || !length) {
     return 'The relay did not answer with the requested range of the blob.';
   }
   const total = Number(range[3]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blake2b, randomBytes, ready } from '../../../shared/crypto/index.js';
-import type { BlobRangeRequest } from './blob-fetch.js';
+import { DIRECT_MIN_BYTES, type BlobRangeRequest } from './blob-fetch.js';
 import { CryptoThread } from './crypto-thread.js';
 import { isAttachmentError } from './errors.js';
 import { encryptFile } from './file-crypto.js';
@@ -104,6 +104,13 @@ class RangeServer {
 
 const never = () => new AbortController().signal;
 
+/** Range sizes for each way a download reads: node:http's kept-alive connections, or direct. */
+const MiB = 1024 * 1024;
+const paths = [
+  ['kept-alive', 3 * MiB],
+  ['direct', DIRECT_MIN_BYTES + 2 * MiB],
+] as const;
+
 let server: RangeServer;
 beforeAll(async () => {
   server = await RangeServer.start();
@@ -190,55 +197,61 @@ describe.each(modes)('attachment crypto %s', (_name, make, expectWorker) => {
     await expect(stopped).rejects.toSatisfy((e) => isAttachmentError(e, 'ATTACHMENT_STOPPED'));
   });
 
-  it('fetches a range into a sink in any pieces and hashes the whole file, prefix included', async () => {
-    const data = testBytes(9 * 1024 * 1024 + 7, 3);
-    const part = path.join(dir, 'download.part');
-    const prefix = 1_000_003;
-    writeFileSync(part, data.subarray(0, prefix));
-    const grew: number[] = [];
-    const sink = await thread.openSink(part, prefix, (bytes) => grew.push(bytes));
-    const position = await sink.fetch(server.request('/pieces', data, prefix), never());
-    expect(position).toBe(data.length);
-    const digest = await sink.finish();
-    await sink.close(); // harmless after finish
-    expect(sink.written).toBe(data.length);
-    expect(grew.at(-1)).toBe(data.length);
-    expect(grew).toEqual([...grew].sort((a, b) => a - b));
-    expect(readFileSync(part).equals(data)).toBe(true);
-    expect(Buffer.from(digest).equals(Buffer.from(blake2b(data)))).toBe(true);
-  });
+  it.each(paths)(
+    'fetches a range (%s) into a sink in any pieces and hashes the whole file, prefix included',
+    async (way, size) => {
+      const prefix = 1_000_003;
+      const data = testBytes(prefix + size + 7, 3);
+      const part = path.join(dir, `download-${way}.part`);
+      writeFileSync(part, data.subarray(0, prefix));
+      const grew: number[] = [];
+      const sink = await thread.openSink(part, prefix, (bytes) => grew.push(bytes));
+      const position = await sink.fetch(server.request('/pieces', data, prefix), never());
+      expect(position).toBe(data.length);
+      const digest = await sink.finish();
+      await sink.close(); // harmless after finish
+      expect(sink.written).toBe(data.length);
+      expect(grew.at(-1)).toBe(data.length);
+      expect(grew).toEqual([...grew].sort((a, b) => a - b));
+      expect(readFileSync(part).equals(data)).toBe(true);
+      expect(Buffer.from(digest).equals(Buffer.from(blake2b(data)))).toBe(true);
+    },
+  );
 
-  it("turns refusals, wrong answers and cuts into the relay's errors, keeping what arrived", async () => {
-    const data = testBytes(3 * 1024 * 1024, 5);
-    const fetchInto = async (route: string, total = data.length) => {
-      const sink = await thread.openSink(path.join(dir, `${route.slice(1)}.part`), 0);
-      try {
-        return await sink
-          .fetch({ ...server.request(route, data, 0), total }, never())
-          .then((position) => ({ position, written: sink.written }));
-      } finally {
-        await sink.close();
-      }
-    };
-    await expect(fetchInto('/refuse')).rejects.toMatchObject({
-      code: 'BLOB_NOT_FOUND',
-      status: 404,
-      message: 'There is no such blob.',
-    });
-    await expect(fetchInto('/whole')).rejects.toMatchObject({ code: 'BAD_REPLY' });
-    await expect(fetchInto('/pieces', data.length + 1)).rejects.toSatisfy((e) =>
-      isAttachmentError(e, 'ATTACHMENT_CORRUPT'),
-    );
-    await expect(fetchInto('/cut')).rejects.toMatchObject({ code: 'RELAY_UNREACHABLE' });
-    // The half that arrived before the cut is in the part, for the next attempt.
-    const kept = readFileSync(path.join(dir, 'cut.part'));
-    expect(kept.length).toBe(data.length / 2);
-    expect(kept.equals(data.subarray(0, kept.length))).toBe(true);
-  });
+  it.each(paths)(
+    "turns refusals, wrong answers and cuts (%s) into the relay's errors, keeping what arrived",
+    async (way, size) => {
+      const data = testBytes(size, 5);
+      const fetchInto = async (route: string, total = data.length) => {
+        const sink = await thread.openSink(path.join(dir, `${route.slice(1)}-${way}.part`), 0);
+        try {
+          return await sink
+            .fetch({ ...server.request(route, data, 0), total }, never())
+            .then((position) => ({ position, written: sink.written }));
+        } finally {
+          await sink.close();
+        }
+      };
+      await expect(fetchInto('/refuse')).rejects.toMatchObject({
+        code: 'BLOB_NOT_FOUND',
+        status: 404,
+        message: 'There is no such blob.',
+      });
+      await expect(fetchInto('/whole')).rejects.toMatchObject({ code: 'BAD_REPLY' });
+      await expect(fetchInto('/pieces', data.length + 1)).rejects.toSatisfy((e) =>
+        isAttachmentError(e, 'ATTACHMENT_CORRUPT'),
+      );
+      await expect(fetchInto('/cut')).rejects.toMatchObject({ code: 'RELAY_UNREACHABLE' });
+      // The half that arrived before the cut is in the part, for the next attempt.
+      const kept = readFileSync(path.join(dir, `cut-${way}.part`));
+      expect(kept.length).toBe(data.length / 2);
+      expect(kept.equals(data.subarray(0, kept.length))).toBe(true);
+    },
+  );
 
-  it('stops a fetch when aborted, keeping what arrived', async () => {
-    const data = testBytes(2 * 1024 * 1024, 6);
-    const part = path.join(dir, 'stalled.part');
+  it.each(paths)('stops a fetch (%s) when aborted, keeping what arrived', async (way, size) => {
+    const data = testBytes(size, 6);
+    const part = path.join(dir, `stalled-${way}.part`);
     const sink = await thread.openSink(part, 0);
     const abort = new AbortController();
     // /stall sends half the range, then nothing: only the abort ends the fetch.

@@ -81,6 +81,11 @@ export class PartWriter {
     return this.free.pop()!;
   }
 
+  /** A free buffer if there is one now (none after a failed write: `take` tells why). */
+  takeFree(): Buffer | undefined {
+    return this.failure ? undefined : this.free.pop();
+  }
+
   /**
    * Appends the first `length` bytes of a buffer from `take`: hashed now, written after
    * the writes before it (the buffer is free again once written). A failed write
