@@ -10,7 +10,8 @@
 // share a read with the response's head, or that TLS decrypted while the socket was
 // paused, are copied. Against node:http, the bench's
 // 256 MiB receive went from 143 to 164 MiB/s and its peak memory from 93 to 81 MB
-// (medians of 10 runs each; docs/benchmarks.md, tenth session).
+// (medians of 10 alternated runs each; less once the build VM had slowed down:
+// docs/benchmarks.md, tenth session).
 //
 // One connection per download, closed at its end: a large file pays for one handshake.
 // Small downloads keep sharing node:http's kept-alive connections (blob-fetch.ts).
