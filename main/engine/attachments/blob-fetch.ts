@@ -18,7 +18,12 @@
 // (ATTACHMENT_CORRUPT), and so does a failed write of the part.
 import http from 'node:http';
 import https from 'node:https';
-import { type HeadVerdict, type ResponseHead, fetchDirect } from './direct-get.js';
+import {
+  type HeadVerdict,
+  MAX_REFUSAL_BYTES,
+  type ResponseHead,
+  fetchDirect,
+} from './direct-get.js';
 import { AttachmentError, corruptFile } from './errors.js';
 import type { PartWriter } from './part-writer.js';
 
@@ -48,9 +53,6 @@ export type FetchOutcome =
     }
   /** The relay's answer is not the range asked for. */
   | { readonly kind: 'bad-reply'; readonly message: string };
-
-/** Error replies are small JSON; anything larger is not read (as in direct-get.ts). */
-const MAX_ERROR_BODY = 64 * 1024;
 
 let agents: { readonly http: http.Agent; readonly https: https.Agent } | undefined;
 
@@ -85,23 +87,16 @@ export async function fetchRange(
   } catch (error) {
     return { kind: 'cut', reason: (error as Error).message };
   }
+  const head: ResponseHead = { status: response.statusCode ?? 0, headers: flatHeaders(response) };
   let verdict: HeadVerdict;
   try {
-    verdict = judgeHead(
-      { status: response.statusCode ?? 0, headers: flatHeaders(response) },
-      request,
-    );
+    verdict = judgeHead(head, request);
   } catch (error) {
     response.destroy();
     throw error;
   }
   if (verdict === 'refusal') {
-    return {
-      kind: 'refused',
-      status: response.statusCode ?? 0,
-      headers: flatHeaders(response),
-      body: await errorBody(response),
-    };
+    return { kind: 'refused', ...head, body: await errorBody(response) };
   }
   if (verdict !== 'body') {
     response.destroy();
@@ -233,7 +228,7 @@ async function errorBody(response: http.IncomingMessage): Promise<Uint8Array> {
   try {
     for await (const piece of response as AsyncIterable<Buffer>) {
       size += piece.length;
-      if (size > MAX_ERROR_BODY) break;
+      if (size > MAX_REFUSAL_BYTES) break;
       parts.push(piece);
     }
   } catch {

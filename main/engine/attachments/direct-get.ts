@@ -24,7 +24,6 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import type { BlobRangeRequest, FetchOutcome } from './blob-fetch.js';
-import { corruptFile } from './errors.js';
 import type { PartWriter } from './part-writer.js';
 
 /** The status and headers of a response (lower-case names, repeated ones joined). */
@@ -36,8 +35,8 @@ export interface ResponseHead {
 /** What the head of a response says to do: read its body into the part, read it as a refusal, or stop. */
 export type HeadVerdict = 'body' | 'refusal' | FetchOutcome;
 
-/** Error replies are small JSON; anything larger is cut there. */
-const MAX_REFUSAL_BYTES = 64 * 1024;
+/** Error replies are small JSON; anything larger is cut there (on both paths). */
+export const MAX_REFUSAL_BYTES = 64 * 1024;
 
 /**
  * Where the socket reads while no batch is being filled: the head, a refusal's body,
@@ -78,7 +77,6 @@ class DirectGet {
   private waiting = false;
   /** The body ended or was cut while bytes were carried: told once they are in the part. */
   private ending: FetchOutcome | undefined;
-  private received: number;
   private readonly refusal: Buffer[] = [];
   private refusalBytes = 0;
   private socket: net.Socket | undefined;
@@ -91,7 +89,6 @@ class DirectGet {
     private readonly writer: BatchWriter,
     private readonly judge: (head: ResponseHead) => HeadVerdict,
   ) {
-    this.received = request.start;
     this.parser[HTTPParser.kOnHeadersComplete] = (info) => {
       this.onHead(info.statusCode, info.headers);
     };
@@ -215,10 +212,8 @@ class DirectGet {
       if (this.refusalBytes >= MAX_REFUSAL_BYTES) this.onComplete();
       return;
     }
-    if (this.received + chunk.length > this.request.total) {
-      throw corruptFile('The relay sent more bytes than the file has.');
-    }
-    this.received += chunk.length;
+    // No more than the file's rest: the parser stops at the Content-Length, which the
+    // head's verdict found equal to it.
     const batch = this.batch;
     if (
       batch &&
