@@ -116,7 +116,7 @@ class DirectGet {
       signal?.removeEventListener('abort', onAbort);
       this.socket?.destroy();
       // What arrived is kept, whether the body ended or was cut, and is in the part
-      // file before the outcome is told; after a refused body or a failed write nothing
+      // file before the outcome is told; after a body refused as corrupt or a failed write nothing
       // more goes to the part.
       const batch = this.batch;
       this.batch = undefined;
