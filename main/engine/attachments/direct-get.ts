@@ -32,7 +32,10 @@ export interface ResponseHead {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** What the head of a response says to do: read its body into the part, read it as a refusal, or stop. */
+/**
+ * What the head of a response says to do: read its body into the part, read it as a
+ * refusal, or stop.
+ */
 export type HeadVerdict = 'body' | 'refusal' | FetchOutcome;
 
 /** Error replies are small JSON; anything larger is cut there (on both paths). */
@@ -116,8 +119,8 @@ class DirectGet {
       signal?.removeEventListener('abort', onAbort);
       this.socket?.destroy();
       // What arrived is kept, whether the body ended or was cut, and is in the part
-      // file before the outcome is told; after a body refused as corrupt or a failed write nothing
-      // more goes to the part.
+      // file before the outcome is told; after a body refused as corrupt or a failed
+      // write nothing more goes to the part.
       const batch = this.batch;
       this.batch = undefined;
       if (batch && !failed) await this.writer.put(batch, this.filled);
@@ -248,7 +251,10 @@ class DirectGet {
     }
   }
 
-  /** Hands the full batch to the writer (hashed now, written in turn) and takes a free one if there is. */
+  /**
+   * Hands the full batch to the writer (hashed now, written in turn) and takes a free
+   * one if there is.
+   */
   private putBatch(): void {
     const full = this.batch!;
     this.batch = undefined;
