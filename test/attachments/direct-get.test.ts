@@ -3,7 +3,6 @@
 // is not HTTP, a connection that ends half-way, a writer with no batch free, and TLS
 // (refused when the certificate is not trusted; trusted, in a process told of its CA).
 import { execFile } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,13 +22,9 @@ import { PartWriter } from '../../main/engine/attachments/part-writer.js';
 import { blake2b, ready } from '../../shared/crypto/index.js';
 import { makeCertificate } from '../relay/certificate.js';
 import { heldBack } from './held-back-writer.js';
+import { testBytes } from './support.js';
 
 const SIZE = DIRECT_MIN_BYTES + 1_234_567;
-
-function testBytes(length: number, seed: number): Buffer {
-  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, seed), Buffer.alloc(16));
-  return cipher.update(Buffer.alloc(length));
-}
 
 function rangeHead(data: Buffer, start: number, extra = ''): string {
   return (

@@ -61,9 +61,18 @@ export async function openDevice(
   };
 }
 
+/** `length` deterministic pseudo-random bytes (AES-CTR keystream), in memory. */
+export function testBytes(length: number, seed = 1): Buffer {
+  return keystream(seed).update(Buffer.alloc(length));
+}
+
+function keystream(seed: number) {
+  return createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16));
+}
+
 /** Writes `size` deterministic pseudo-random bytes (AES-CTR keystream) to `file`. */
 export async function writeTestFile(file: string, size: number, seed = 1): Promise<void> {
-  const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16));
+  const cipher = keystream(seed);
   const zeros = Buffer.alloc(1024 * 1024);
   const handle = await open(file, 'w');
   try {
