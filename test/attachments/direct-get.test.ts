@@ -209,6 +209,29 @@ describe('a large download read straight into the part', () => {
     }
   });
 
+  it('stops when aborted while it waits for a first batch, before connecting', async () => {
+    const data = testBytes(SIZE, 8);
+    let asked = 0;
+    const server = await rawServer(() => asked++); // and never answers
+    const abort = new AbortController();
+    const req = request(server.url, data);
+    const part = path.join(dir, 'aborted.part');
+    const writer = await PartWriter.open(part, 0);
+    try {
+      const fetching = fetchDirect(
+        req,
+        heldBack(writer, () => abort.abort()),
+        (head) => judgeHead(head, req),
+        abort.signal,
+      );
+      expect(await fetching).toEqual({ kind: 'cut', reason: 'stopped' });
+      expect(asked).toBe(0);
+    } finally {
+      await writer.close();
+      await server.close();
+    }
+  });
+
   it('refuses a header that would break the request into two', async () => {
     const data = testBytes(SIZE, 6);
     const req = { ...request('http://127.0.0.1:9/x', data), headers: { range: 'a\r\nb: c' } };

@@ -43,9 +43,9 @@ export const MAX_REFUSAL_BYTES = 64 * 1024;
 
 /**
  * Where the socket reads while no batch is being filled: the head, a refusal's body,
- * and the one read after a pause for a free batch.
+ * and what arrives while paused for a free batch (carried).
  */
-const SCRATCH_BYTES = 64 * 1024; // less than a batch (part-writer.ts)
+const SCRATCH_BYTES = 64 * 1024;
 
 /** Headers a request line can carry: no line breaks (they would start a new header). */
 const SAFE_HEADER = /^[^\r\n]*$/;
@@ -101,16 +101,17 @@ class DirectGet {
 
   async run(signal?: AbortSignal): Promise<FetchOutcome> {
     if (signal?.aborted) return { kind: 'cut', reason: 'stopped' };
-    this.batch = await this.writer.take();
     const done = new Promise<FetchOutcome>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+    // Listened to from here: an abort while waiting for a first batch stops it too.
     const onAbort = () => this.cut('stopped');
     signal?.addEventListener('abort', onAbort, { once: true });
     let failed = false;
     try {
-      this.connect();
+      this.batch = await this.writer.take();
+      if (!this.settled) this.connect();
       return await done;
     } catch (error) {
       failed = true;
