@@ -5,6 +5,7 @@
 // utility process).
 import type { MessagePortMain } from 'electron';
 import type { Classification } from '../../shared/api/index.js';
+import { desktopRelayCa } from '../engine/relay/relay-trust.js';
 import { EngineHost } from '../harness/engine-host.js';
 import type { EngineInit, EngineToMain, MainToEngine } from './engine-protocol.js';
 
@@ -49,8 +50,11 @@ async function init(message: EngineInit): Promise<void> {
     message.protectedKey === null || message.protectedKey === 'unreadable'
       ? message.protectedKey
       : new Uint8Array(Buffer.from(message.protectedKey, 'hex'));
+  const trust = await desktopRelayCa(message.relayCaFile);
+  if (trust.problem) console.error(`COMGOV engine: ${trust.problem}`);
   const engineHost = new EngineHost({
     profile: message.profile,
+    ...(trust.ca.length > 0 ? { relayCa: trust.ca } : {}),
     dataDir: message.dataDir,
     ...(message.relay ? { relay: message.relay } : {}),
     ...(message.devPassphrase ? { autoUnlockPassphrase: message.devPassphrase } : {}),

@@ -13,6 +13,8 @@ export interface EngineInit {
     readonly key: string;
     readonly fixedByPolicy: boolean;
   } | null;
+  /** Machine policy RelayCaFile: a file of authorities trusted for the relay's TLS. */
+  readonly relayCaFile: string | null;
   /** The store key as the OS key store gave it back (hex), or why not. */
   readonly protectedKey: string | null | 'unreadable';
   /** Machine policy: may people turn disappearing messages on. */

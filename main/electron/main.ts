@@ -234,6 +234,7 @@ function startEngine(): void {
     protectedKey:
       protectedKey instanceof Uint8Array ? Buffer.from(protectedKey).toString('hex') : protectedKey,
     disappearingMessages: policy?.disappearingMessages ?? true,
+    relayCaFile: policy?.relayCaFile ?? null,
     ...(devData && process.env.COMGOV_DEV_PASSPHRASE
       ? { devPassphrase: process.env.COMGOV_DEV_PASSPHRASE }
       : {}),
@@ -319,7 +320,11 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  policy = (await readMachinePolicy()).policy;
+  const read = await readMachinePolicy();
+  policy = read.policy;
+  // For the ICT cell: a skipped setting says which, where and why.
+  for (const notice of read.notices)
+    console.warn(`COMGOV policy: ${notice.code} ${notice.message}`);
   texts = MAIN_TEXTS[policy.defaultLanguage] ?? MAIN_TEXTS.fr;
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, serveRenderer);

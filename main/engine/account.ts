@@ -26,6 +26,7 @@ import {
   verifyCertificate,
 } from '../../shared/wire/index.js';
 import { toBinary } from '@bufbuild/protobuf';
+import type { RelayCa } from './relay/relay-trust.js';
 import { RelayHttp, RelayRequestError } from './relay/relay-http.js';
 import type { Store } from './store/open-store.js';
 
@@ -90,7 +91,6 @@ export interface EnrolParams {
   readonly code: string;
 }
 
-/** Enrols this device with the relay and stores the account; returns it. */
 /**
  * Enrols this device; answers the account and the user's directory entry as the relay
  * gave it (for the directory: my clearance and my other devices from the first screen).
@@ -98,6 +98,7 @@ export interface EnrolParams {
 export async function enrol(
   db: Store,
   params: EnrolParams,
+  relayCa?: RelayCa,
   now = Date.now(),
 ): Promise<{ readonly account: Account; readonly profile: UserProfile }> {
   if (loadAccount(db)) throw new EngineError('ALREADY_ENROLLED');
@@ -113,7 +114,7 @@ export async function enrol(
   const identity = generateEd25519KeyPair();
   const signedPrekey = generateSignedPrekey(identity, 1, now);
   const oneTime = generateOneTimePrekeys(1, ONE_TIME_PREKEY_BATCH);
-  const http = new RelayHttp(params.relayUrl, null);
+  const http = new RelayHttp(params.relayUrl, null, relayCa);
   let response: EnrolResponse;
   try {
     response = await http.enrol({
@@ -134,8 +135,12 @@ export async function enrol(
     if (error instanceof RelayRequestError && !error.retryable) {
       throw new EngineError('ENROLMENT_REFUSED', `${error.message} (${error.code})`);
     }
-    if (error instanceof RelayRequestError)
-      throw new EngineError('RELAY_UNREACHABLE', error.message);
+    if (error instanceof RelayRequestError) {
+      throw new EngineError(
+        error.code === 'RELAY_CERTIFICATE_UNTRUSTED' ? error.code : 'RELAY_UNREACHABLE',
+        error.message,
+      );
+    }
     throw error;
   }
   const certificate = response.certificate;

@@ -103,6 +103,7 @@ import { type Classification, classificationLevel } from '../../shared/api/class
 import { type JobRecipients, Outbox } from './outbox.js';
 import { RelayHttp, RelayRequestError } from './relay/relay-http.js';
 import { type ConnectionState, RelaySocket } from './relay/relay-socket.js';
+import type { RelayCa } from './relay/relay-trust.js';
 import { SessionStore } from './session-store.js';
 import { statement } from './store/statements.js';
 import { wipeDataDir } from './store/wipe.js';
@@ -130,6 +131,11 @@ export interface OpenOptions {
    * a timer can then only be turned off. Default true.
    */
   readonly allowDisappearingMessages?: boolean;
+  /**
+   * Authorities trusted for the relay's TLS besides Node's bundled roots (PEM): the
+   * machine's store and the RelayCaFile policy's file in the desktop app (relay-trust.ts).
+   */
+  readonly relayCa?: RelayCa;
 }
 
 /** A revoked device's wipe check: how long one probe may take before it is dropped. */
@@ -198,6 +204,7 @@ export class Engine
   private deferredRetry: NodeJS.Timeout | undefined;
   private deferredRetryMs: number;
   private readonly retryBounds: { readonly min: number; readonly max: number };
+  private readonly relayCa: RelayCa | undefined;
 
   private constructor(
     readonly db: Store,
@@ -210,10 +217,12 @@ export class Engine
     this.deferredRetryMs = this.retryBounds.min;
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
-    this.http = new RelayHttp(me.relayUrl, credentialsOf(me));
+    this.relayCa = options.relayCa;
+    this.http = new RelayHttp(me.relayUrl, credentialsOf(me), options.relayCa);
     this.socket = new RelaySocket({
       baseUrl: me.relayUrl,
       credentials: credentialsOf(me),
+      ...(options.relayCa ? { relayCa: options.relayCa } : {}),
       ...(options.minRetryMs !== undefined ? { minRetryMs: options.minRetryMs } : {}),
       ...(options.maxRetryMs !== undefined ? { maxRetryMs: options.maxRetryMs } : {}),
     });
@@ -238,7 +247,11 @@ export class Engine
     this.attachments = new Attachments({
       db,
       dataDir: options.dataDir,
-      blobs: new BlobClient(me.relayUrl, credentialsOf(me)),
+      blobs: new BlobClient(
+        me.relayUrl,
+        credentialsOf(me),
+        options.relayCa ? { relayCa: options.relayCa } : {},
+      ),
     });
     this.previews = new Previews(db);
     this.disappearing = new Disappearing(db);
@@ -352,7 +365,7 @@ export class Engine
         db.close();
         throw new EngineError('ALREADY_ENROLLED');
       }
-      return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
+      return Engine.enrolled(db, await enrolClosingOnError(db, params, options.relayCa), options);
     }
     if (options.passphrase === undefined)
       throw new EngineError('BAD_REQUEST', 'Give a passphrase or a store key.');
@@ -364,11 +377,11 @@ export class Engine
         db.close();
         throw new EngineError('ALREADY_ENROLLED');
       }
-      return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
+      return Engine.enrolled(db, await enrolClosingOnError(db, params, options.relayCa), options);
     }
     const key = createStoreKey(options.dataDir, options.passphrase);
     const db = openStore(path.join(options.dataDir, STORE_FILE), key);
-    return Engine.enrolled(db, await enrolClosingOnError(db, params), options);
+    return Engine.enrolled(db, await enrolClosingOnError(db, params, options.relayCa), options);
   }
 
   /** The engine of a device just enrolled, with my directory entry as the relay gave it. */
@@ -447,6 +460,7 @@ export class Engine
       const probe = new RelaySocket({
         baseUrl: this.me.relayUrl,
         credentials: credentialsOf(this.me),
+        ...(this.relayCa ? { relayCa: this.relayCa } : {}),
       });
       this.probe = probe;
       const done = () => {
@@ -2372,9 +2386,10 @@ function checkText(text: unknown): asserts text is string {
 async function enrolClosingOnError(
   db: Store,
   params: EnrolParams,
+  relayCa: RelayCa | undefined,
 ): Promise<Awaited<ReturnType<typeof enrol>>> {
   try {
-    return await enrol(db, params);
+    return await enrol(db, params, relayCa);
   } catch (error) {
     db.close();
     throw error;

@@ -19,6 +19,7 @@ import {
 } from '../../shared/api/index.js';
 import { fromHex } from '../../shared/util/bytes.js';
 import { Engine, STORE_FILE } from '../engine/engine.js';
+import type { RelayCa } from '../engine/relay/relay-trust.js';
 import { hasKeyFile, keyFilePath, unlockStoreKey } from '../engine/store/key-file.js';
 import { wipeDataDir } from '../engine/store/wipe.js';
 import {
@@ -53,6 +54,8 @@ export interface EngineHostOptions {
   readonly maxRetryMs?: number;
   /** Machine policy: may people turn disappearing messages on (default true). */
   readonly allowDisappearingMessages?: boolean;
+  /** Authorities trusted for the relay's TLS besides Node's roots (relay-trust.ts). */
+  readonly relayCa?: RelayCa;
   /** The desktop app: asks the person where to save a file (null when cancelled). */
   readonly chooseSavePath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -388,8 +391,10 @@ export class EngineHost {
     minRetryMs?: number;
     maxRetryMs?: number;
     allowDisappearingMessages?: boolean;
+    relayCa?: RelayCa;
   } {
     return {
+      ...(this.options.relayCa ? { relayCa: this.options.relayCa } : {}),
       ...(this.options.allowDisappearingMessages !== undefined
         ? { allowDisappearingMessages: this.options.allowDisappearingMessages }
         : {}),

@@ -20,7 +20,11 @@ export class Workspace {
   private readonly engines: Engine[] = [];
   private counter = 0;
 
-  constructor(readonly relay: TestRelay) {}
+  constructor(
+    readonly relay: TestRelay,
+    /** Options every engine of this workspace is opened with (relay-trust.ts's list). */
+    private readonly engineOptions: { readonly relayCa?: readonly string[] } = {},
+  ) {}
 
   dataDir(name: string): string {
     return path.join(this.root, name);
@@ -40,7 +44,13 @@ export class Workspace {
     });
     if (options.clearance) await this.relay.setClearance(userId, options.clearance);
     const engine = await Engine.enrol(
-      { dataDir: this.dataDir(folder), passphrase: PASSPHRASE, minRetryMs: 20, maxRetryMs: 200 },
+      {
+        dataDir: this.dataDir(folder),
+        passphrase: PASSPHRASE,
+        minRetryMs: 20,
+        maxRetryMs: 200,
+        ...this.engineOptions,
+      },
       { relayUrl: this.relay.url, relayPublicKey: this.relay.publicKey, code },
     );
     this.engines.push(engine);
@@ -53,6 +63,7 @@ export class Workspace {
       passphrase: PASSPHRASE,
       minRetryMs: 20,
       maxRetryMs: 200,
+      ...this.engineOptions,
     });
     this.engines.push(engine);
     return engine;

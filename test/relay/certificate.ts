@@ -21,6 +21,7 @@ export function makeCertificate(
       'ec',
       '-pkeyopt',
       'ec_paramgen_curve:P-256',
+      '-utf8',
       '-nodes',
       '-keyout',
       key,

@@ -158,7 +158,7 @@ export class TestRelay implements RelayEndpoint {
 
   static async start(
     limits: Partial<RelayLimits> = {},
-    settings: { dashboardAllow?: string[] } = {},
+    settings: { dashboardAllow?: string[]; tlsCertFile?: string; tlsKeyFile?: string } = {},
   ): Promise<TestRelay> {
     await ready();
     const root = mkdtempSync(path.join(tmpdir(), 'comgov-relay-test-'));

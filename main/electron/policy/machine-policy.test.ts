@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readMachinePolicy } from './machine-policy.js';
-import { SAFE_DEFAULTS } from './policy-schema.js';
+import { REGISTRY_VALUE_NAMES, SAFE_DEFAULTS } from './policy-schema.js';
 import type { CommandRunner } from './registry-policy.js';
 import { parseRegQuery } from './registry-policy.js';
 
@@ -16,6 +16,7 @@ const REG_OUTPUT = [
   'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\COMGOV\\Messenger',
   '    RelayUrl    REG_SZ    https://relay.comgov.intra:8443/',
   `    RelayPublicKey    REG_SZ    ${KEY_A}`,
+  '    RelayCaFile    REG_SZ    C:\\ProgramData\\COMGOV\\ca du relais.pem',
   '    AutoUpdate    REG_DWORD    0x1',
   '    LockDelayMinutes    REG_DWORD    0x1e',
   `    UpdatePublicKey    REG_MULTI_SZ    ${KEY_A}\\0${KEY_B}`,
@@ -58,7 +59,8 @@ describe('reg.exe output', () => {
     });
     expect(values.get('LockDelayMinutes')).toEqual({ type: 'REG_DWORD', data: '0x1e' });
     expect(values.get('Bare')).toEqual({ type: 'REG_SZ', data: '' });
-    expect(values.size).toBe(7);
+    expect(values.get('RelayCaFile')?.data).toBe('C:\\ProgramData\\COMGOV\\ca du relais.pem');
+    expect(values.size).toBe(8);
   });
 });
 
@@ -102,6 +104,7 @@ describe('machine policy', () => {
     expect(result.policy).toEqual({
       relayUrl: 'https://relay.comgov.intra:8443',
       relayPublicKey: KEY_A,
+      relayCaFile: 'C:\\ProgramData\\COMGOV\\ca du relais.pem',
       updateUrl: 'https://updates.file.example',
       updateChannel: 'pilot',
       updatePublicKeys: [KEY_A, KEY_B.toLowerCase()],
@@ -132,6 +135,7 @@ describe('machine policy', () => {
       '    LockDelayMinutes    REG_DWORD    0x0',
       '    RelayPublicKey    REG_BINARY    00FF',
       '    RelayURLL    REG_SZ    typo',
+      '    RelayCaFile    REG_SZ    relay-ca.pem',
     ].join('\r\n');
     const result = await readMachinePolicy({
       runCommand: runner({ exitCode: 0, stdout }),
@@ -151,9 +155,13 @@ describe('machine policy', () => {
         expect.stringMatching(/^POLICY_VALUE_INVALID lockDelayMinutes .*from 1 to 1440/),
         expect.stringMatching(/^POLICY_VALUE_INVALID relayPublicKey .*REG_BINARY is not supported/),
         expect.stringMatching(/^POLICY_UNKNOWN_SETTING - .*RelayURLL/),
+        expect.stringMatching(
+          /^POLICY_VALUE_INVALID relayCaFile .*must be the full path of a file/,
+        ),
       ]),
     );
-    expect(result.notices).toHaveLength(5);
+    expect(result.notices).toHaveLength(6);
+    expect(result.policy.relayCaFile).toBeNull();
   });
 
   it('ignores a policy.json that is not JSON, with one notice, and still starts', async () => {
@@ -201,5 +209,22 @@ describe('machine policy', () => {
   it('does not run reg.exe off Windows unless told to', async () => {
     const result = await readMachinePolicy({ env: env(), platform: 'linux' });
     expect(result.policy).toEqual(SAFE_DEFAULTS);
+  });
+});
+
+describe('the Group Policy template', () => {
+  it('declares every registry value the app reads, in both languages', () => {
+    const folder = path.join(import.meta.dirname, '..', '..', '..', 'build', 'policy');
+    const admx = readFileSync(path.join(folder, 'comgov-messenger.admx'), 'utf8');
+    const declared = new Set([...admx.matchAll(/valueName="([A-Za-z]+)"/g)].map((m) => m[1]));
+    expect([...declared].sort()).toEqual(Object.values(REGISTRY_VALUE_NAMES).sort());
+    for (const language of ['fr-FR', 'en-US']) {
+      const adml = readFileSync(path.join(folder, language, 'comgov-messenger.adml'), 'utf8');
+      for (const [policy, name] of admx.matchAll(/<policy name="([A-Za-z]+)"[^>]*>/g)) {
+        expect(adml, `${language} ${name}`).toContain(`<string id="${name}_Explain">`);
+        const presentation = /presentation="\$\(presentation\.([A-Za-z]+)\)"/.exec(policy)?.[1];
+        if (presentation) expect(adml).toContain(`<presentation id="${presentation}">`);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@
 //   2. %ProgramData%\COMGOV\policy.json           (folder writable by administrators only: the installer sets its ACL)
 //   3. the build defaults                          (electron-builder.yml extraMetadata, then SAFE_DEFAULTS)
 // Never from a place the user can write. A bad value never stops the app: it is
-// skipped with a notice (shown to the user and logged), and the next source wins.
+// skipped with a notice (logged by the app for the ICT cell), and the next source wins.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

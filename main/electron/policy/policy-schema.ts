@@ -1,6 +1,7 @@
 // The settings an ICT cell pushes to every desktop, their validation, and the
 // safe build defaults. Names: registry values (Group Policy) in PascalCase,
 // policy.json keys in camelCase. docs/deployment.md lists them for the ICT cells.
+import path from 'node:path';
 import { UPDATE_CHANNEL_PATTERN } from '../../../shared/update/update-signature.js';
 
 export interface MachinePolicy {
@@ -8,6 +9,12 @@ export interface MachinePolicy {
   readonly relayUrl: string | null;
   /** The relay's Ed25519 public key, hex (pinned). */
   readonly relayPublicKey: string | null;
+  /**
+   * A file (PEM or DER) of the authority that issued the relay's TLS certificate, when
+   * that is the ministry's own PKI, e.g. C:\ProgramData\COMGOV\relay-ca.pem. The
+   * engine also trusts Windows' certificate store; this names one for it explicitly.
+   */
+  readonly relayCaFile: string | null;
   /** Base URL of the update feed (usually the relay URL); null: no update checks. */
   readonly updateUrl: string | null;
   readonly updateChannel: string;
@@ -31,6 +38,7 @@ export type PolicySetting = keyof MachinePolicy;
 export const POLICY_SETTINGS: readonly PolicySetting[] = [
   'relayUrl',
   'relayPublicKey',
+  'relayCaFile',
   'updateUrl',
   'updateChannel',
   'updatePublicKeys',
@@ -45,6 +53,7 @@ export const POLICY_SETTINGS: readonly PolicySetting[] = [
 export const REGISTRY_VALUE_NAMES: Record<PolicySetting, string> = {
   relayUrl: 'RelayUrl',
   relayPublicKey: 'RelayPublicKey',
+  relayCaFile: 'RelayCaFile',
   updateUrl: 'UpdateUrl',
   updateChannel: 'UpdateChannel',
   updatePublicKeys: 'UpdatePublicKey',
@@ -59,6 +68,7 @@ export const REGISTRY_VALUE_NAMES: Record<PolicySetting, string> = {
 export const SAFE_DEFAULTS: MachinePolicy = {
   relayUrl: null,
   relayPublicKey: null,
+  relayCaFile: null,
   updateUrl: null,
   updateChannel: 'stable',
   updatePublicKeys: [],
@@ -117,6 +127,23 @@ function hexKeys(raw: RawValue): Validated<string[]> {
   return { ok: true, value: keys };
 }
 
+/** A full path, Windows (C:\…, \\server\share\…) or POSIX; the file is read when the app starts. */
+function absolutePath(raw: RawValue): Validated<string> {
+  const value = typeof raw === 'string' ? raw.trim() : '';
+  if (
+    value === '' ||
+    value.length > 1024 ||
+    value.includes('\0') ||
+    !(path.win32.isAbsolute(value) || path.posix.isAbsolute(value))
+  ) {
+    return {
+      ok: false,
+      reason: 'must be the full path of a file, such as C:\\ProgramData\\COMGOV\\relay-ca.pem',
+    };
+  }
+  return { ok: true, value };
+}
+
 function flag(raw: RawValue): Validated<boolean> {
   if (raw === true || raw === 1) return { ok: true, value: true };
   if (raw === false || raw === 0) return { ok: true, value: false };
@@ -126,6 +153,7 @@ function flag(raw: RawValue): Validated<boolean> {
 const VALIDATORS: { [K in PolicySetting]: (raw: RawValue) => Validated<MachinePolicy[K]> } = {
   relayUrl: httpsUrl,
   relayPublicKey: hexKey,
+  relayCaFile: absolutePath,
   updateUrl: httpsUrl,
   updateChannel: (raw) =>
     typeof raw === 'string' && UPDATE_CHANNEL_PATTERN.test(raw.trim())

@@ -19,6 +19,7 @@ import {
   signHttpRequest,
 } from '../../../shared/wire/index.js';
 import { RelayRequestError } from '../relay/relay-http.js';
+import { type RelayCa, caOption } from '../relay/relay-trust.js';
 import type { BlobRangeRequest } from './blob-fetch.js';
 import { isRecyclingBody } from './file-tail.js';
 
@@ -32,6 +33,8 @@ export interface BlobClientOptions {
   readonly agent?: http.Agent;
   /** A request that neither sends nor receives a byte for this long is cut. */
   readonly idleTimeoutMs?: number;
+  /** Authorities trusted for the relay's TLS besides Node's roots (relay-trust.ts). */
+  readonly relayCa?: RelayCa;
 }
 
 export interface BlobStatus {
@@ -87,6 +90,7 @@ export class BlobClient {
   private readonly agent: http.Agent;
   private readonly idleTimeoutMs: number;
   private readonly transport: typeof http | typeof https;
+  private readonly relayCa: RelayCa | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -95,9 +99,13 @@ export class BlobClient {
   ) {
     const secure = new URL(baseUrl).protocol === 'https:';
     this.transport = secure ? https : http;
+    this.relayCa = options.relayCa;
+    const ca = caOption(options.relayCa);
     this.agent =
       options.agent ??
-      (secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+      (secure
+        ? new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) })
+        : new http.Agent({ keepAlive: true }));
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   }
 
@@ -205,6 +213,7 @@ export class BlobClient {
       start,
       total,
       idleTimeoutMs: this.idleTimeoutMs,
+      ...(this.relayCa ? { relayCa: this.relayCa } : {}),
     };
   }
 

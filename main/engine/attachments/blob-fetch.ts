@@ -24,6 +24,7 @@ import {
   type ResponseHead,
   fetchDirect,
 } from './direct-get.js';
+import { type RelayCa, caOption } from '../relay/relay-trust.js';
 import { AttachmentError, corruptFile } from './errors.js';
 import type { PartWriter } from './part-writer.js';
 
@@ -37,6 +38,8 @@ export interface BlobRangeRequest {
   readonly total: number;
   /** A request that neither sends nor receives a byte for this long is cut. */
   readonly idleTimeoutMs: number;
+  /** Authorities trusted for the relay's TLS besides Node's roots (relay-trust.ts). */
+  readonly relayCa?: RelayCa;
 }
 
 export type FetchOutcome =
@@ -54,15 +57,21 @@ export type FetchOutcome =
   /** The relay's answer is not the range asked for. */
   | { readonly kind: 'bad-reply'; readonly message: string };
 
-let agents: { readonly http: http.Agent; readonly https: https.Agent } | undefined;
+let httpAgent: http.Agent | undefined;
+/** One per list of extra authorities (a process has one); the key '' for Node's roots. */
+const httpsAgents = new Map<string, https.Agent>();
 
 /** Keep-alive connections of this thread, reused by its downloads. */
-function agentFor(secure: boolean): http.Agent {
-  agents ??= {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true }),
-  };
-  return secure ? agents.https : agents.http;
+function agentFor(secure: boolean, relayCa: RelayCa | undefined): http.Agent {
+  if (!secure) return (httpAgent ??= new http.Agent({ keepAlive: true }));
+  const ca = caOption(relayCa);
+  const key = ca ? ca.join('') : '';
+  let agent = httpsAgents.get(key);
+  if (!agent) {
+    agent = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+    httpsAgents.set(key, agent);
+  }
+  return agent;
 }
 
 /**
@@ -138,7 +147,7 @@ function get(request: BlobRangeRequest, signal?: AbortSignal): Promise<http.Inco
     const outgoing = (secure ? https : http).request(request.url, {
       method: 'GET',
       headers: request.headers,
-      agent: agentFor(secure),
+      agent: agentFor(secure, request.relayCa),
     });
     const onAbort = () => outgoing.destroy(new Error('stopped'));
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -23,6 +23,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
+import { caOption } from '../relay/relay-trust.js';
 import type { BlobRangeRequest, FetchOutcome } from './blob-fetch.js';
 import type { PartWriter } from './part-writer.js';
 
@@ -144,11 +145,13 @@ class DirectGet {
     };
     // tls.connect takes `onread` too (Node 15.1 and later, documented), though
     // @types/node does not list it.
+    const ca = caOption(this.request.relayCa);
     const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
       host,
       port,
       servername: net.isIP(host) ? undefined : host,
       onread,
+      ...(ca ? { ca } : {}),
     };
     const socket = secure ? tls.connect(tlsOptions) : net.connect({ host, port, onread });
     this.socket = socket;

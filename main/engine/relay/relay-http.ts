@@ -1,8 +1,11 @@
 // The engine's HTTP client for the relay: enrolment, directory, prekeys. Every
 // request after enrolment is signed with the device's identity key
 // (shared/wire/client-auth.ts); replies are protobuf, decoded strictly; failures
-// come back as RelayRequestError with the relay's code and sentence.
+// come back as RelayRequestError with the relay's code and sentence. Requests go
+// through undici's fetch, whose agent takes the authorities the relay's certificate
+// may come from (relay-trust.ts).
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import { Agent, type Response, fetch } from 'undici';
 import {
   type DeviceCredentials,
   DelegationUpdateSchema,
@@ -18,6 +21,7 @@ import {
   encode,
   signHttpRequest,
 } from '../../../shared/wire/index.js';
+import { type RelayCa, caOption, isCertificateError } from './relay-trust.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -40,11 +44,31 @@ export class RelayRequestError extends Error {
   }
 }
 
+/** One agent per list of extra authorities, shared like fetch's global one. */
+const agents = new Map<string, Agent>();
+
+function agentFor(relayCa: RelayCa | undefined): Agent | undefined {
+  const ca = caOption(relayCa);
+  if (!ca) return undefined;
+  const key = ca.join('');
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ connect: { ca } });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 export class RelayHttp {
+  private readonly dispatcher: Agent | undefined;
+
   constructor(
     readonly baseUrl: string,
     private readonly credentials: DeviceCredentials | null,
-  ) {}
+    relayCa?: RelayCa,
+  ) {
+    this.dispatcher = agentFor(relayCa);
+  }
 
   enrol(request: MessageInitShape<typeof EnrolRequestSchema>) {
     return this.call(
@@ -122,11 +146,19 @@ export class RelayHttp {
         headers,
         ...(body ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
     } catch (error) {
+      if (isCertificateError(error)) {
+        throw new RelayRequestError(
+          'RELAY_CERTIFICATE_UNTRUSTED',
+          `The certificate of the relay at ${this.baseUrl} is not trusted on this computer (${describeCause(error)}).`,
+          0,
+        );
+      }
       throw new RelayRequestError(
         'RELAY_UNREACHABLE',
-        `The relay at ${this.baseUrl} cannot be reached (${(error as Error).message}).`,
+        `The relay at ${this.baseUrl} cannot be reached (${describeCause(error)}).`,
         0,
       );
     }
@@ -148,4 +180,10 @@ export class RelayHttp {
     }
     return decodeStrict(schema, bytes, Math.max(MAX_REPLY_BYTES, WIRE_LIMITS.maxHttpBodyBytes));
   }
+}
+
+/** fetch says "fetch failed"; what failed is in its cause. */
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return ((cause instanceof Error ? cause : error) as Error).message;
 }

@@ -21,6 +21,7 @@ import {
   signChallenge,
   wipeOrderSignedBytes,
 } from '../../../shared/wire/index.js';
+import { type RelayCa, caOption } from './relay-trust.js';
 
 /** The relay's WebSocket endpoint (relay/server.ts WEBSOCKET_PATH). */
 const WEBSOCKET_PATH = '/v1/ws';
@@ -45,6 +46,8 @@ export class RelayFrameError extends Error {
 export interface RelaySocketOptions {
   readonly baseUrl: string;
   readonly credentials: DeviceCredentials;
+  /** Authorities trusted for the relay's TLS besides Node's roots (relay-trust.ts). */
+  readonly relayCa?: RelayCa;
   /** Back-off bounds for reconnection (ms). */
   readonly minRetryMs?: number;
   readonly maxRetryMs?: number;
@@ -187,7 +190,8 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
     this.setState('connecting');
     const url = new URL(WEBSOCKET_PATH, this.options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(url, { maxPayload: 4 * 1024 * 1024 });
+    const ca = caOption(this.options.relayCa);
+    const ws = new WebSocket(url, { maxPayload: 4 * 1024 * 1024, ...(ca ? { ca } : {}) });
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
     ws.on('message', (data: Buffer) => this.onFrame(ws, data));
