@@ -568,7 +568,8 @@ export class Engine
   }
 
   private onConnection(state: ConnectionState): void {
-    this.emitEvent({ type: 'connection', state });
+    const problem = this.socket.problem;
+    this.emitEvent({ type: 'connection', state, ...(problem ? { problem } : {}) });
     if (state === 'online') {
       // Envelopes parked by a failed write were never acknowledged: the new connection
       // pushes them again, so holding both copies would only double the memory.

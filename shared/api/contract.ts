@@ -148,7 +148,12 @@ export interface SafetyNumberView {
 }
 
 export type EngineEvent =
-  | { readonly type: 'connection'; readonly state: ConnectionState }
+  | {
+      readonly type: 'connection';
+      readonly state: ConnectionState;
+      /** Why it stays down, when a person can act on it (a code of ERROR_TEXTS). */
+      readonly problem?: 'RELAY_CERTIFICATE_UNTRUSTED';
+    }
   | { readonly type: 'message'; readonly message: MessageView }
   | { readonly type: 'messageUpdated'; readonly message: MessageView }
   | { readonly type: 'catchUp'; readonly processed: number; readonly remaining: number }

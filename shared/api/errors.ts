@@ -50,8 +50,8 @@ export const ERROR_TEXTS = {
     fr: 'Le relais est injoignable pour le moment. Les messages attendent dans la boîte d’envoi et partiront dès qu’il répondra.',
   },
   RELAY_CERTIFICATE_UNTRUSTED: {
-    en: 'This computer does not trust the relay’s certificate. Contact your ICT cell: the authority that issued it must be deployed to this computer (RelayCaFile setting). Do not continue.',
-    fr: 'Cet ordinateur ne fait pas confiance au certificat du relais. Contactez votre cellule TIC : l’autorité qui l’a émis doit être déployée sur ce poste (paramètre RelayCaFile). Ne continuez pas.',
+    en: 'This computer does not trust the relay’s certificate. Contact your ICT cell: the authority that issued it must be deployed to this computer (RelayCaFile setting).',
+    fr: 'Cet ordinateur ne fait pas confiance au certificat du relais. Contactez votre cellule TIC : l’autorité qui l’a émis doit être déployée sur ce poste (paramètre RelayCaFile).',
   },
   RELAY_KEY_MISMATCH: {
     en: 'The relay did not prove the identity configured for it. Contact your ICT cell; do not continue.',

@@ -41,13 +41,19 @@ export class E2eRelay {
   private port = 0;
   readonly dataDir: string;
 
-  private constructor(readonly root: string) {
+  private constructor(
+    readonly root: string,
+    /** Served over HTTPS with this certificate (PEM files) from the next start. */
+    public tls?: { readonly cert: string; readonly key: string },
+  ) {
     this.dataDir = path.join(root, 'relay');
   }
 
-  static async create(): Promise<E2eRelay> {
+  static async create(
+    options: { readonly tls?: { readonly cert: string; readonly key: string } } = {},
+  ): Promise<E2eRelay> {
     await ready();
-    const relay = new E2eRelay(mkdtempSync(path.join(tmpdir(), 'comgov-e2e-')));
+    const relay = new E2eRelay(mkdtempSync(path.join(tmpdir(), 'comgov-e2e-')), options.tls);
     await initDataDir(relay.dataDir);
     await relay.start();
     return relay;
@@ -57,7 +63,10 @@ export class E2eRelay {
   async start(limits: Partial<RelayLimits> = {}): Promise<void> {
     this.running = await startRelay({
       dataDir: this.dataDir,
-      config: mergeConfig({ limits }),
+      config: mergeConfig({
+        limits,
+        ...(this.tls ? { tlsCertFile: this.tls.cert, tlsKeyFile: this.tls.key } : {}),
+      }),
       host: '127.0.0.1',
       port: this.port,
       logger: pino({ level: process.env.RELAY_LOG ?? 'silent' }),
@@ -72,7 +81,7 @@ export class E2eRelay {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   get keyHex(): string {
@@ -164,6 +173,8 @@ export class People {
   constructor(
     private readonly browser: Browser,
     readonly relay: E2eRelay,
+    /** The machine's trust for the relay's TLS (RelayCaFile, relay-trust.ts). */
+    private readonly relayCa?: readonly string[],
   ) {}
 
   /**
@@ -186,6 +197,7 @@ export class People {
         : {}),
       minRetryMs: 50,
       maxRetryMs: 400,
+      ...(this.relayCa ? { relayCa: this.relayCa } : {}),
       ...policy,
     });
     await host.start();

@@ -143,4 +143,50 @@ describe('a relay with a certificate of the ministry’s authority', () => {
       expect(readFileSync(out).equals(bytes), name).toBe(true);
     }
   });
+
+  it('says so while connected devices are refused its certificate (renewed by another authority)', async () => {
+    const dora = await trusting.enrol('dora', 'dora');
+    await dora.close();
+    const wrongCa = [readFileSync(other.cert, 'utf8')];
+    const refused = await Engine.open({
+      dataDir: trusting.dataDir('dora'),
+      passphrase: PASSPHRASE,
+      minRetryMs: 20,
+      maxRetryMs: 100,
+      relayCa: wrongCa,
+    });
+    const states: unknown[] = [];
+    refused.on('event', (event) => {
+      if (event.type === 'connection') states.push(event);
+    });
+    refused.start();
+    try {
+      await eventually(
+        () => (states.length >= 3 ? true : undefined),
+        'three failed connection attempts',
+      );
+      expect(states.slice(1)).toContainEqual({
+        type: 'connection',
+        state: 'offline',
+        problem: 'RELAY_CERTIFICATE_UNTRUSTED',
+      });
+      expect(states.slice(1)).toContainEqual({
+        type: 'connection',
+        state: 'connecting',
+        problem: 'RELAY_CERTIFICATE_UNTRUSTED',
+      });
+      expect(refused.connection).not.toBe('online');
+    } finally {
+      await refused.close();
+    }
+    // The authority deployed: online, and nothing more to say.
+    const trusted = await trusting.open('dora');
+    const online = await new Promise((resolve) => {
+      trusted.on('event', (event) => {
+        if (event.type === 'connection' && event.state === 'online') resolve(event);
+      });
+      trusted.start();
+    });
+    expect(online).toEqual({ type: 'connection', state: 'online' });
+  });
 });

@@ -21,7 +21,7 @@ import {
   signChallenge,
   wipeOrderSignedBytes,
 } from '../../../shared/wire/index.js';
-import { type RelayCa, caOption } from './relay-trust.js';
+import { type RelayCa, caOption, isCertificateError } from './relay-trust.js';
 
 /** The relay's WebSocket endpoint (relay/server.ts WEBSOCKET_PATH). */
 const WEBSOCKET_PATH = '/v1/ws';
@@ -30,6 +30,8 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 const SUBMIT_TIMEOUT_MS = 30_000;
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
+/** What keeps the connection down, when it is not just the network. */
+export type ConnectionProblem = 'RELAY_CERTIFICATE_UNTRUSTED';
 
 /** A refusal of one submission or a fatal error of the connection. */
 export class RelayFrameError extends Error {
@@ -89,6 +91,12 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
   queuedAtConnect = 0;
   /** The challenge answered on the current socket (a wipe order must be bound to it). */
   private answeredNonce: Uint8Array | undefined;
+  /**
+   * Why the last attempts failed, when a person can do something about it: the relay's
+   * certificate is not trusted here (a renewal by an authority not deployed to this
+   * computer). Kept through the retries, cleared once online.
+   */
+  private lastProblem: ConnectionProblem | null = null;
 
   constructor(private readonly options: RelaySocketOptions) {
     super();
@@ -97,6 +105,10 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
 
   get connectionState(): ConnectionState {
     return this.state;
+  }
+
+  get problem(): ConnectionProblem | null {
+    return this.lastProblem;
   }
 
   start(): void {
@@ -181,6 +193,7 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
   private setState(state: ConnectionState): void {
     if (this.state === state) return;
     this.state = state;
+    if (state === 'online') this.lastProblem = null;
     this.emit('state', state);
   }
 
@@ -197,8 +210,11 @@ export class RelaySocket extends EventEmitter<RelaySocketEvents> {
     ws.on('message', (data: Buffer) => this.onFrame(ws, data));
     ws.on('pong', () => clearTimeout(this.pongDeadline));
     ws.on('close', () => this.onClose(ws));
-    ws.on('error', () => {
+    ws.on('error', (error) => {
       // 'close' follows and schedules the retry.
+      if (ws === this.ws) {
+        this.lastProblem = isCertificateError(error) ? 'RELAY_CERTIFICATE_UNTRUSTED' : null;
+      }
     });
   }
 

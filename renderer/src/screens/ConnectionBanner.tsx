@@ -1,7 +1,8 @@
 // Connected / reconnecting / offline, with the number of messages waiting in the
 // outbox, the progress of a catch-up after a long absence, a store that cannot be
-// written (full disk): what to do about it, until the engine says it is over; and a
-// device revoked by the ICT cell, for good.
+// written (full disk): what to do about it, until the engine says it is over; a relay
+// whose certificate this computer does not trust; and a device revoked by the ICT cell,
+// for good.
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../design/Icon.js';
 import { ProgressBar } from '../design/ProgressBar.js';
@@ -12,6 +13,7 @@ import { useAppState } from '../state/context.js';
 export function ConnectionBanner() {
   const { t } = useTranslation();
   const connection = useAppState((s) => s.connection);
+  const problem = useAppState((s) => s.connectionProblem);
   const waiting = useAppState((s) => Math.max(s.waiting, s.waitingMessages));
   const catchUp = useAppState((s) => s.catchUp);
   const storageProblem = useAppState((s) => s.storageProblem);
@@ -57,6 +59,11 @@ export function ConnectionBanner() {
           <p>
             <Icon name="wifiOff" />
             <strong>{stateText}</strong>{' '}
+            {problem && (
+              <span className="connection-problem">
+                {describeError({ code: problem, message: '' })}{' '}
+              </span>
+            )}
             {waiting > 0 && (
               <span>
                 {t('banner.waiting', { count: waiting })} {t('banner.reassure')}

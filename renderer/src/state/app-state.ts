@@ -52,6 +52,8 @@ export interface AppState {
   readonly account: AccountView | null;
   readonly idleLocked: boolean;
   readonly connection: ConnectionState | null;
+  /** Why the connection stays down, when the person (or the ICT cell) can act on it. */
+  readonly connectionProblem: 'RELAY_CERTIFICATE_UNTRUSTED' | null;
   /** Jobs in the engine's outbox, as its last `outbox` event said. */
   readonly waiting: number;
   /** My messages seen waiting in this session (the engine reports its count only after a send). */
@@ -94,6 +96,7 @@ export const initialState: AppState = {
   account: null,
   idleLocked: false,
   connection: null,
+  connectionProblem: null,
   waiting: 0,
   waitingMessages: 0,
   catchUp: null,

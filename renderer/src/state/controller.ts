@@ -196,7 +196,7 @@ export class Controller {
         this.lock();
         break;
       case 'connection':
-        this.store.set({ connection: event.state });
+        this.store.set({ connection: event.state, connectionProblem: event.problem ?? null });
         break;
       case 'outbox':
         this.store.set({ waiting: event.waiting });
