@@ -51,7 +51,7 @@ async function init(message: EngineInit): Promise<void> {
       ? message.protectedKey
       : new Uint8Array(Buffer.from(message.protectedKey, 'hex'));
   const trust = await desktopRelayCa(message.relayCaFile);
-  if (trust.problem) console.error(`COMGOV engine: ${trust.problem}`);
+  if (trust.problem) console.error(trust.problem);
   const engineHost = new EngineHost({
     profile: message.profile,
     ...(trust.ca.length > 0 ? { relayCa: trust.ca } : {}),

@@ -24,6 +24,7 @@ import {
   session,
   utilityProcess,
 } from 'electron';
+import { openAppLog } from './app-log.js';
 import { readMachinePolicy } from './policy/machine-policy.js';
 import type { MachinePolicy } from './policy/policy-schema.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './csp.js';
@@ -67,6 +68,8 @@ else if (profile !== 'default') {
 const dataDir = devData
   ? path.join(devData, 'profiles', profile)
   : path.join(app.getPath('userData'), 'data');
+/** For the ICT cell: %APPDATA%\COMGOV Messenger\logs\comgov.log (docs/deployment.md). */
+const appLog = openAppLog(path.join(app.getPath('userData'), 'logs'), { echo: !app.isPackaged });
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -181,7 +184,7 @@ function setTrayMenu(updateVersion?: string): void {
 function startUpdates(): void {
   const settings = updateSettings(policy!, app.isPackaged);
   if ('off' in settings) {
-    console.info(`COMGOV updates: ${settings.off}`);
+    appLog.info(`updates: ${settings.off}`);
     return;
   }
   updates = startUpdateChecks(settings.options, {
@@ -196,7 +199,7 @@ function startUpdates(): void {
       notification.on('click', () => installUpdateNow());
       notification.show();
     },
-    log: (message) => console.warn(`COMGOV updates: ${message}`),
+    log: (message) => appLog.warn(`updates: ${message}`),
   });
 }
 
@@ -217,9 +220,11 @@ function send(message: MainToEngine, ports: MessageChannelMain['port1'][] = []):
 function startEngine(): void {
   const child = utilityProcess.fork(ENGINE_ENTRY, [], {
     serviceName: 'COMGOV engine',
-    stdio: 'inherit',
+    stdio: 'pipe',
   });
   engine = child;
+  if (child.stdout) appLog.follow(child.stdout, 'engine');
+  if (child.stderr) appLog.follow(child.stderr, 'engine', 'warn');
   const protectedKey = loadProtectedKey(dataDir, safeStorage);
   const relayUrl = process.env.COMGOV_DEV_RELAY_URL ?? policy?.relayUrl ?? null;
   const relayKey = process.env.COMGOV_DEV_RELAY_KEY ?? policy?.relayPublicKey ?? null;
@@ -244,9 +249,10 @@ function startEngine(): void {
   };
   child.postMessage(init);
   child.on('message', (message: EngineToMain) => void onEngineMessage(message));
-  child.on('exit', () => {
+  child.on('exit', (code) => {
     engine = null;
     if (quitting) return;
+    appLog.error('the engine stopped; started again', { code });
     // Nothing is lost (the store is transactional); start again and reconnect the window.
     dialog.showErrorBox(texts.tooltip, texts.engineStopped);
     startEngine();
@@ -324,7 +330,8 @@ async function start(): Promise<void> {
   policy = read.policy;
   // For the ICT cell: a skipped setting says which, where and why.
   for (const notice of read.notices)
-    console.warn(`COMGOV policy: ${notice.code} ${notice.message}`);
+    appLog.warn(`policy: ${notice.message}`, { code: notice.code });
+  appLog.info(`started, version ${app.getVersion()}`, { profile });
   texts = MAIN_TEXTS[policy.defaultLanguage] ?? MAIN_TEXTS.fr;
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, serveRenderer);
