@@ -23,7 +23,10 @@ export interface RelayLimits {
   blobQuotaBytes: number;
   /** An upload not finalised within this time is deleted. */
   blobUploadTtlMs: number;
-  /** A finalised blob is deleted this long after its upload. */
+  /**
+   * A finalised blob is deleted this long after its upload, or `envelopeTtlMs` after the
+   * last submission naming it if that is later (its message may wait that long).
+   */
   blobTtlMs: number;
   /**
    * A finalised blob that no submission has named by then is deleted: its message was

@@ -205,6 +205,8 @@ export class Engine
   private deferredRetryMs: number;
   private readonly retryBounds: { readonly min: number; readonly max: number };
   private readonly relayCa: RelayCa | undefined;
+  /** Aborted at close: what waits for the relay in the background stops waiting. */
+  private readonly closing = new AbortController();
 
   private constructor(
     readonly db: Store,
@@ -502,6 +504,7 @@ export class Engine
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     this.outbox.stop();
     this.sweeper.stop();
     this.attachments.stopBackground();
@@ -1805,16 +1808,24 @@ export class Engine
     )
       .pluck()
       .all(messageId) as string[];
+    // A forward names files that may have left the relay since (its blob TTL): they go
+    // up again from the copies kept here.
+    const forward = this.messages.message(messageId)?.forwarded === true;
     try {
       for (const id of ids) {
         if (this.attachments.info(id).direction === 'upload') await this.attachments.run(id);
+        if (forward) await this.attachments.ensureOnRelay(id, { signal: this.closing.signal });
       }
     } catch (error) {
       // A file that can never leave (too large for the relay, over the quota, no longer
-      // readable): its message says why instead of waiting for ever. Anything else (a
-      // stop at close) leaves it waiting, to be finished at the next start.
+      // readable, gone from the relay and not kept here): its message says why instead
+      // of waiting for ever. Anything else (a stop at close) leaves it waiting, to be
+      // finished at the next start.
       if (this.closed || !isAttachmentError(error)) throw error;
-      if (!ids.some((id) => this.attachments.info(id).state === 'failed')) throw error;
+      const permanent =
+        ids.some((id) => this.attachments.info(id).state === 'failed') ||
+        (forward && error.code !== 'ATTACHMENT_STOPPED');
+      if (!permanent) throw error;
       const reason = errorText(error.code, this.readSettings().language);
       statement(
         this.db,

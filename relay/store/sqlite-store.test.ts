@@ -99,7 +99,7 @@ describe('SqliteStore', () => {
     await blob('b', now); // finalised, then named
     await blob('c', null); // upload never finished
     await blob('d', now, now + 10); // named, then expired
-    await store.referenceBlobs(['b'.repeat(32), 'd'.repeat(32), 'e'.repeat(32)], now + 1);
+    await store.referenceBlobs(['b'.repeat(32), 'd'.repeat(32), 'e'.repeat(32)], now + 1, now + 1);
     expect((await store.getBlob('b'.repeat(32)))?.referencedAt).toBe(now + 1);
     const stale = async (at: number, unfinishedBefore: number, unreferencedBefore: number) =>
       (await store.staleBlobs(at, unfinishedBefore, unreferencedBefore, 10))
@@ -110,8 +110,36 @@ describe('SqliteStore', () => {
     expect(await stale(now + 5, now, now + 1)).toEqual(['a']);
     expect(await stale(now + 10, now, now)).toEqual(['d']);
     // Named once is enough: a later reference does not move the date.
-    await store.referenceBlobs(['b'.repeat(32)], now + 100);
+    await store.referenceBlobs(['b'.repeat(32)], now + 100, now + 100);
     expect((await store.getBlob('b'.repeat(32)))?.referencedAt).toBe(now + 1);
+  });
+
+  it('keeps a named blob as long as the message naming it may wait, never reviving an expired one', async () => {
+    const blob = (id: string, expiresAt: number) =>
+      store.createBlob({
+        blobId: id.repeat(32),
+        ownerUser: 'alice',
+        ownerDevice: 1,
+        length: 10,
+        hash: null,
+        createdAt: now,
+        finalisedAt: now,
+        expiresAt,
+        referencedAt: null,
+      });
+    await blob('a', now + 10); // near its end: kept longer
+    await blob('b', now + 1e9); // far from it: unchanged
+    await blob('c', now + 3); // already expired when named: stays so
+    await store.referenceBlobs(
+      ['a', 'b', 'c'].map((id) => id.repeat(32)),
+      now + 5,
+      now + 1000,
+    );
+    const expiry = async (id: string) => (await store.getBlob(id.repeat(32)))?.expiresAt;
+    expect(await expiry('a')).toBe(now + 1000);
+    expect(await expiry('b')).toBe(now + 1e9);
+    expect(await expiry('c')).toBe(now + 3);
+    expect((await store.getBlob('c'.repeat(32)))?.referencedAt).toBeNull();
   });
 
   it('stores a fan-out once and frees it when the last recipient acknowledges', async () => {

@@ -956,12 +956,13 @@ export class SqliteStore implements RelayStore {
     );
   }
 
-  async referenceBlobs(blobIds: readonly string[], now: number): Promise<void> {
-    const mark = this.db.prepare<[number, string]>(
-      'UPDATE blobs SET referenced_at = ? WHERE blob_id = ? AND referenced_at IS NULL',
+  async referenceBlobs(blobIds: readonly string[], now: number, keepUntil: number): Promise<void> {
+    const mark = this.db.prepare<[number, number, string, number]>(
+      `UPDATE blobs SET referenced_at = coalesce(referenced_at, ?), expires_at = max(expires_at, ?)
+       WHERE blob_id = ? AND expires_at > ?`,
     );
     this.db.transaction(() => {
-      for (const blobId of blobIds) mark.run(now, blobId);
+      for (const blobId of blobIds) mark.run(now, keepUntil, blobId, now);
     })();
   }
 

@@ -302,8 +302,13 @@ export interface RelayStore {
   deleteBlob(blobId: string): Promise<void>;
   /** Declared bytes of every blob of the user (uploading and finalised). */
   blobUsage(userId: string): Promise<number>;
-  /** Records that a submission named these blobs (ids unknown here are ignored). */
-  referenceBlobs(blobIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Records that a submission named these blobs (ids unknown or expired here are
+   * ignored), and keeps each at least until `keepUntil`: the message may wait that long
+   * for a device to come online, and the file must still be there then (a forward of
+   * a file uploaded weeks ago).
+   */
+  referenceBlobs(blobIds: readonly string[], now: number, keepUntil: number): Promise<void>;
   /**
    * Blobs whose upload was abandoned before `unfinishedBefore`, finalised before
    * `unreferencedBefore` and never named by a submission, or whose expiry passed.

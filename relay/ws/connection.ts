@@ -366,9 +366,11 @@ export class Connection {
       try {
         if (submit.blobIds.length > 0) {
           // Before the commit: a blob is kept for any message that may name it, even
-          // one that then fails (it lives to its TTL at worst).
+          // one that then fails (it lives to its TTL at worst), and for as long as the
+          // message may wait for its recipients.
+          const now = this.ctx.now();
           await this.ctx.store
-            .referenceBlobs(submit.blobIds, this.ctx.now())
+            .referenceBlobs(submit.blobIds, now, now + this.ctx.config.limits.envelopeTtlMs)
             .catch((error: unknown) => this.ctx.log.error({ err: error }, 'blob reference failed'));
         }
         let prepared;

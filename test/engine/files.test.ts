@@ -1,6 +1,13 @@
 // Files through the engine API: what a person is told when a file cannot be had.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, freshRelayPerTest, received, unwrap } from './support.js';
@@ -52,6 +59,84 @@ describe('files through the engine API', () => {
     bob.start();
     await eventually(() => (existsSync(left) ? undefined : true), 'the leftover deleted');
     expect(readdirSync(folder)).toEqual([]);
+  });
+});
+
+describe('forwarding a file whose blob left the relay (its 30-day TTL)', () => {
+  const env = freshRelayPerTest();
+
+  /** Alice sends Bob a file; Bob has it; then the relay drops its blob. */
+  async function sentThenDropped(bobDownloads: boolean) {
+    const { relay, ws } = env;
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob');
+    const carol = await ws.enrol('carol');
+    for (const engine of [alice, bob, carol]) engine.start();
+    const folder = ws.dataDir('files');
+    mkdirSync(folder, { recursive: true });
+    const bytes = randomBytes(300 * 1024);
+    const file = path.join(folder, 'compte rendu.pdf');
+    writeFileSync(file, bytes);
+    const sent = unwrap(await alice.sendFile('bob', file));
+    await eventually(
+      () => (alice.messages.message(sent.id)?.status !== 'waiting' ? true : undefined),
+      'the file message sent',
+    );
+    const blobId = alice.attachments.descriptor(sent.attachments![0]!.id).blobId;
+    if (bobDownloads) {
+      await eventually(
+        () =>
+          bob.messages.message(sent.id)?.attachments?.[0]?.state === 'available' ? true : undefined,
+        'the file at Bob',
+      );
+    }
+    await relay.relay.context.store.deleteBlob(blobId);
+    return { alice, bob, carol, sent, bytes, blobId };
+  }
+
+  async function receivedBytes(
+    engine: Awaited<ReturnType<typeof sentThenDropped>>['carol'],
+    id: string,
+  ) {
+    const attachment = await eventually(() => {
+      const view = engine.messages.message(id)?.attachments?.[0];
+      if (view?.state === 'failed') throw new Error(`failed: ${view.failure}`);
+      return view?.state === 'available' ? view : undefined;
+    }, 'the forwarded file available');
+    const out = path.join(env.ws.dataDir('out'), `${id}.pdf`);
+    mkdirSync(path.dirname(out), { recursive: true });
+    unwrap(await engine.saveAttachment(attachment.id, out));
+    return readFileSync(out);
+  }
+
+  it('a file received: put on the relay again from the copy kept here; Carol gets the same bytes', async () => {
+    const { bob, carol, sent, bytes, blobId } = await sentThenDropped(true);
+    const copy = unwrap(await bob.forwardMessage(sent.id, 'carol'));
+    expect((await receivedBytes(carol, copy.id)).equals(bytes)).toBe(true);
+    const again = bob.attachments.descriptor(copy.attachments![0]!.id).blobId;
+    expect(again).not.toBe(blobId);
+    expect((await env.relay.relay.context.store.getBlob(again))?.ownerUser).toBe('bob');
+  });
+
+  it('a file sent: the same, from the sender’s copy', async () => {
+    const { alice, carol, sent, bytes } = await sentThenDropped(false);
+    const copy = unwrap(await alice.forwardMessage(sent.id, 'carol'));
+    expect((await receivedBytes(carol, copy.id)).equals(bytes)).toBe(true);
+  });
+
+  it('a file gone from the relay whose copy here is damaged: the forward says why', async () => {
+    const { bob, sent } = await sentThenDropped(true);
+    const id = bob.messages.message(sent.id)!.attachments![0]!.id;
+    const copyFile = (folder: string) =>
+      path.join(env.ws.dataDir(folder), 'attachments', `${id}.bin`);
+    const bobFolder = readdirSync(env.ws.dataDir('')).find((name) => name.startsWith('bob-'))!;
+    truncateSync(copyFile(bobFolder), 1000);
+    const copy = unwrap(await bob.forwardMessage(sent.id, 'carol'));
+    const refused = await eventually(() => {
+      const message = bob.messages.message(copy.id);
+      return message?.status === 'refused' ? message : undefined;
+    }, 'the forward refused');
+    expect(refused.refusalReason).toMatch(/^Ce fichier n’est plus sur le relais/);
   });
 });
 

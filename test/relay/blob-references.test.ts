@@ -1,6 +1,7 @@
 // Blobs no message names: a submission lists the blobs its message carries
 // (Submit.blob_ids); the relay's cleanup deletes a finalised blob no submission named
-// once limits.blobUnreferencedTtlMs has passed, and keeps the named ones to their TTL.
+// once limits.blobUnreferencedTtlMs has passed, and keeps the named ones to their TTL,
+// or longer: as long as the message that named them may wait for its recipients.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
@@ -82,6 +83,32 @@ describe('blobs no message names', () => {
     expect(existsSync(blobFile(named))).toBe(true);
     // Bob can still fetch the named one.
     expect((await bob.request('GET', `/v1/blobs/${named}`)).status).toBe(200);
+    await socket.close();
+  });
+
+  it('keeps a blob named late in its life as long as the new message may wait', async () => {
+    const blob = await finalisedBlob();
+    const store = relay.relay.context.store;
+    const { blobTtlMs, envelopeTtlMs } = relay.relay.context.config.limits;
+    const expiresAt = (await store.getBlob(blob))!.expiresAt;
+    const socket = await alice.connect();
+    // 29 days on (the clock the relay reads), the file is forwarded.
+    const context = relay.relay.context as { now: () => number };
+    const realNow = context.now;
+    const forwardedAt = Date.now() + blobTtlMs - DAY;
+    context.now = () => forwardedAt;
+    try {
+      const requestId = submitNaming(socket, [blob]);
+      expect((await socket.reply(requestId)).body.case).toBe('submitOk');
+    } finally {
+      context.now = realNow;
+    }
+    expect((await store.getBlob(blob))!.expiresAt).toBe(forwardedAt + envelopeTtlMs);
+    expect(forwardedAt + envelopeTtlMs).toBeGreaterThan(expiresAt);
+    // Past its first expiry, the cleanup leaves it (and takes what was not kept longer).
+    await cleanUpBlobs({ ...relay.relay.context, now: () => expiresAt + DAY });
+    expect(await store.getBlob(blob)).toBeDefined();
+    expect(existsSync(blobFile(blob))).toBe(true);
     await socket.close();
   });
 

@@ -41,17 +41,17 @@ import { runDownload } from './downloader.js';
 import { PartWatches } from './part-watch.js';
 import { PendingSaves } from './pending-saves.js';
 import { AttachmentError, type AttachmentErrorCode, isAttachmentError } from './errors.js';
-import { decryptFile, writeFully } from './file-crypto.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { decryptFile, stopped, writeFully } from './file-crypto.js';
+import { DEFAULT_RETRY, type RetryPolicy, backoffMs, pause } from './retry.js';
 import { DEFAULT_CHUNK_SIZE, STREAM_KEY_BYTES, ciphertextSize } from './secretstream.js';
-import { permanentError, type TransferContext } from './transfer-context.js';
+import { isTransient, permanentError, type TransferContext } from './transfer-context.js';
 import {
   type TransferDirection,
   type TransferRecord,
   type TransferState,
   TransferStore,
 } from './transfer-store.js';
-import { runUpload } from './uploader.js';
+import { runUpload, uploadCopyAgain } from './uploader.js';
 
 export interface SaveOptions {
   readonly signal?: AbortSignal;
@@ -118,6 +118,8 @@ export class Attachments {
   private readonly ctx: TransferContext;
   private readonly chunkSize: number;
   private readonly running = new Map<string, Promise<TransferRecord>>();
+  /** Files being put on the relay again (ensureOnRelay), one run each. */
+  private readonly reuploads = new Map<string, Promise<void>>();
   private readonly bytesSent = new Map<string, { bytesSent: number }>();
   private readonly parts = new PartWatches();
   private readonly pendingSaves: PendingSaves;
@@ -313,6 +315,37 @@ export class Attachments {
       });
     this.running.set(id, task);
     return task.then(toInfo);
+  }
+
+  /**
+   * Before a message names a file again (a forward): the relay keeps a blob for its TTL
+   * (30 days by default, docs/relay.md), so an older one may be gone. A file complete
+   * here then goes up again from its encrypted copy (uploader.ts, `uploadCopyAgain`);
+   * one gone from the relay and not complete here cannot be sent (ATTACHMENT_UNAVAILABLE).
+   * Transient failures are waited out. The relay keeps a blob a message names as long
+   * as that message may wait, so what is checked here is there for the recipients.
+   */
+  async ensureOnRelay(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = options.signal ?? new AbortController().signal;
+    const again = this.reuploads.get(id);
+    if (again) return again;
+    let record = this.record(id);
+    for (let failures = 0; ; failures++) {
+      if (signal.aborted) throw stopped();
+      try {
+        if (record.blobId && (await this.ctx.blobs.isAvailable(record.blobId))) return;
+        break;
+      } catch (error) {
+        if (!isTransient(error)) throw permanentError(error);
+        await pause(backoffMs(failures, this.ctx.retry), signal);
+        record = this.record(id);
+      }
+    }
+    const task = uploadCopyAgain(this.ctx, id, signal)
+      .then(() => undefined)
+      .finally(() => this.reuploads.delete(id));
+    this.reuploads.set(id, task);
+    return task;
   }
 
   /**

@@ -192,6 +192,27 @@ export class BlobClient {
     return next;
   }
 
+  /**
+   * Whether the relay still serves this blob, to any enrolled device: one byte of it is
+   * asked for. False when it is gone (past its TTL, deleted) or was never completed (an
+   * upload cut by a crash); other failures throw.
+   */
+  async isAvailable(blobId: string): Promise<boolean> {
+    try {
+      const reply = await this.send('GET', blobPath(blobId), { headers: { range: 'bytes=0-0' } });
+      reply.response.resume();
+      return true;
+    } catch (error) {
+      if (
+        error instanceof RelayRequestError &&
+        (error.code === 'BLOB_NOT_FOUND' || error.code === 'BLOB_NOT_FINALISED')
+      ) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   /** Completes an upload: the relay hashes what it holds and compares. */
   async finalise(blobId: string, hash: Uint8Array): Promise<void> {
     const reply = await this.send('POST', `${blobPath(blobId)}/finalise`, {

@@ -127,6 +127,40 @@ async function uploadOnce(
   }
 }
 
+/**
+ * Puts a complete file on the relay again, under a new blob: the encrypted copy kept
+ * here, the same bytes, key and hash, so that a message may name it again once its
+ * first blob is gone (a forward of a file older than the relay's blob TTL). The row
+ * keeps its state; only its blob id changes. Transient failures are waited out.
+ */
+export async function uploadCopyAgain(
+  ctx: TransferContext,
+  id: string,
+  signal: AbortSignal,
+): Promise<TransferRecord> {
+  const start = ctx.store.get(id)!;
+  const copy = ctx.folder.encrypted(id);
+  if (start.state !== 'done' || (await sizeOrZero(copy)) !== start.cipherSize) {
+    throw new AttachmentError(
+      'ATTACHMENT_UNAVAILABLE',
+      `${start.name} is no longer on the relay and its copy here is incomplete: it cannot be sent again.`,
+    );
+  }
+  let record = await ensureBlob(ctx, ctx.store.update(id, { blobId: null }), signal);
+  const watermark = new Watermark();
+  watermark.advance(record.cipherSize);
+  for (let incomplete = 0; ; incomplete++) {
+    record = await sendBytes(ctx, id, copy, watermark, signal, { bytesSent: 0 });
+    try {
+      await finalise(ctx, record, record.hash!, signal);
+      return ctx.store.get(id)!;
+    } catch (error) {
+      if (isRefusal(error, 'BLOB_INCOMPLETE') && incomplete < 3) continue;
+      throw permanentError(error);
+    }
+  }
+}
+
 /** Creates the relay blob if the row has none yet; the relay's size checks happen here. */
 async function ensureBlob(
   ctx: TransferContext,
