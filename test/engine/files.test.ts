@@ -109,13 +109,21 @@ describe('forwarding a file whose blob left the relay (its 30-day TTL)', () => {
     return readFileSync(out);
   }
 
-  it('a file received: put on the relay again from the copy kept here; Carol gets the same bytes', async () => {
-    const { bob, carol, sent, bytes, blobId } = await sentThenDropped(true);
-    const copy = unwrap(await bob.forwardMessage(sent.id, 'carol'));
+  it('a file received: put on the relay again from the copy kept here, once for two forwards', async () => {
+    const { alice, bob, carol, sent, bytes, blobId } = await sentThenDropped(true);
+    const [toCarol, toAlice] = await Promise.all([
+      bob.forwardMessage(sent.id, 'carol'),
+      bob.forwardMessage(sent.id, 'alice'),
+    ]);
+    const copy = unwrap(toCarol);
     expect((await receivedBytes(carol, copy.id)).equals(bytes)).toBe(true);
+    expect((await receivedBytes(alice, unwrap(toAlice).id)).equals(bytes)).toBe(true);
     const again = bob.attachments.descriptor(copy.attachments![0]!.id).blobId;
     expect(again).not.toBe(blobId);
-    expect((await env.relay.relay.context.store.getBlob(again))?.ownerUser).toBe('bob');
+    const store = env.relay.relay.context.store;
+    expect((await store.getBlob(again))?.ownerUser).toBe('bob');
+    // One upload: Bob holds one blob of the file's size on the relay.
+    expect(await store.blobUsage('bob')).toBe((await store.getBlob(again))!.length);
   });
 
   it('a file sent: the same, from the sender’s copy', async () => {

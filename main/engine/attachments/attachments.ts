@@ -341,6 +341,9 @@ export class Attachments {
         record = this.record(id);
       }
     }
+    // Another forward of the same file may have found it gone meanwhile: one upload.
+    const started = this.reuploads.get(id);
+    if (started) return started;
     const task = uploadCopyAgain(this.ctx, id, signal)
       .then(() => undefined)
       .finally(() => this.reuploads.delete(id));
