@@ -538,9 +538,9 @@ export class Attachments {
     let complete = false;
     const opened = handle;
     const flush = new ProgressiveFlush(() => opened.datasync());
-    // One write runs while the next batch is decrypted (decryptFile reuses a batch's
-    // buffer two batches later, so one pending write is safe).
-    let pendingWrite: Promise<void> = Promise.resolve();
+    // Two writes run while the next batch is decrypted (decryptFile reuses a batch's
+    // buffer three batches later, so two pending writes are safe).
+    const writes: Promise<void>[] = [];
     const contentHash = options.expectedSha256 ? new Sha256Hasher() : null;
     try {
       let position = 0;
@@ -551,19 +551,21 @@ export class Attachments {
         signal: options.signal,
         growing: source.growing,
       })) {
-        await pendingWrite;
+        if (writes.length === 2) await writes.shift();
         contentHash?.update(plain);
         const file = handle;
         const length = plain.length;
-        pendingWrite = writeFully(file, plain, length, position).then(
+        const write = writeFully(file, plain, length, position).then(
           () => flush.wrote(length),
           (error: unknown) => {
             throw writeFailed(target, error);
           },
         );
+        write.catch(() => undefined);
+        writes.push(write);
         position += plain.length;
       }
-      await pendingWrite;
+      await Promise.all(writes);
       await flush.settle();
       await handle.sync();
       await handle.close();
@@ -580,7 +582,7 @@ export class Attachments {
       });
       complete = true;
     } finally {
-      await pendingWrite.catch(() => undefined);
+      await Promise.allSettled(writes);
       await flush.settle();
       await handle?.close().catch(() => undefined);
       if (!complete) await rm(temporary, { force: true });

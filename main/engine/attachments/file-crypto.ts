@@ -148,7 +148,8 @@ export interface DecryptOptions {
 
 /**
  * Plaintext of an encrypted file, in batches of up to 4 MiB; a batch's buffer is
- * reused two steps later (use or copy it before asking for the one after). Every
+ * reused three steps later (be done with it, or copy it, before asking for the third
+ * batch after it: a reader may keep two writes running). Every
  * chunk is authenticated before it is yielded; a stream cut short, altered, reordered
  * or extended throws ATTACHMENT_CORRUPT, and so does a file whose length does not
  * match `size`.
@@ -171,6 +172,7 @@ export async function* decryptFile(
   let input: FileHandle | undefined;
   let decryptor: StreamDecryptor | undefined;
   let nextRead: Promise<number> | undefined;
+  let afterNext: Promise<number> | undefined;
   try {
     if (options.signal?.aborted) throw stopped();
     await available(STREAM_HEADER_BYTES);
@@ -190,28 +192,28 @@ export async function* decryptFile(
     decryptor = new StreamDecryptor(options.key, header, chunkSize);
     const cipherChunk = chunkSize + STREAM_ABYTES;
     const batchCipher = cipherChunk * CHUNKS_PER_BATCH;
-    const inBuffers = [Buffer.allocUnsafe(batchCipher), Buffer.allocUnsafe(batchCipher)];
-    const outBuffers = [
-      Buffer.allocUnsafe(chunkSize * CHUNKS_PER_BATCH),
-      Buffer.allocUnsafe(chunkSize * CHUNKS_PER_BATCH),
-    ];
+    // Three input buffers: two reads run ahead while a batch is decrypted.
+    const inBuffers = [0, 1, 2].map(() => Buffer.allocUnsafe(batchCipher));
+    const outBuffers = [0, 1, 2].map(() => Buffer.allocUnsafe(chunkSize * CHUNKS_PER_BATCH));
     const batches = Math.ceil(chunks / CHUNKS_PER_BATCH);
     const readBatch = async (b: number) => {
       const start = STREAM_HEADER_BYTES + b * batchCipher;
       const length = Math.min(batchCipher, cipherSize - start);
       await available(start + length);
-      const got = await readFully(file, inBuffers[b % 2]!, length, start);
+      const got = await readFully(file, inBuffers[b % 3]!, length, start);
       if (got !== length) throw corruptFile('The encrypted file ends early.');
       return length;
     };
     nextRead = prefetch(readBatch(0));
+    afterNext = batches > 1 ? prefetch(readBatch(1)) : undefined;
     let chunkIndex = 0;
     for (let b = 0; b < batches; b++) {
       if (options.signal?.aborted) throw stopped();
       const length = await nextRead!;
-      nextRead = b + 1 < batches ? prefetch(readBatch(b + 1)) : undefined;
-      const cipher = inBuffers[b % 2]!;
-      const out = outBuffers[b % 2]!;
+      nextRead = afterNext;
+      afterNext = b + 2 < batches ? prefetch(readBatch(b + 2)) : undefined;
+      const cipher = inBuffers[b % 3]!;
+      const out = outBuffers[b % 3]!;
       let outLength = 0;
       for (let p = 0; p < length; p += cipherChunk) {
         const last = ++chunkIndex === chunks;
@@ -232,6 +234,7 @@ export async function* decryptFile(
     options.signal?.removeEventListener('abort', onAbort);
     close(stopped());
     await nextRead?.catch(() => undefined);
+    await afterNext?.catch(() => undefined);
     decryptor?.dispose();
     await input?.close();
   }
