@@ -82,19 +82,21 @@ describe('SqliteStore', () => {
     ]);
   });
 
+  /** A blob of Alice's, its id `id` repeated. */
+  const blob = (id: string, finalisedAt: number | null, expiresAt = now + 1e9) =>
+    store.createBlob({
+      blobId: id.repeat(32),
+      ownerUser: 'alice',
+      ownerDevice: 1,
+      length: 10,
+      hash: null,
+      createdAt: now,
+      finalisedAt,
+      expiresAt,
+      referencedAt: null,
+    });
+
   it('finds abandoned uploads, blobs no message named, and expired blobs', async () => {
-    const blob = (id: string, finalisedAt: number | null, expiresAt = now + 1e9) =>
-      store.createBlob({
-        blobId: id.repeat(32),
-        ownerUser: 'alice',
-        ownerDevice: 1,
-        length: 10,
-        hash: null,
-        createdAt: now,
-        finalisedAt,
-        expiresAt,
-        referencedAt: null,
-      });
     await blob('a', now); // finalised, never named
     await blob('b', now); // finalised, then named
     await blob('c', null); // upload never finished
@@ -115,21 +117,9 @@ describe('SqliteStore', () => {
   });
 
   it('keeps a named blob as long as the message naming it may wait, never reviving an expired one', async () => {
-    const blob = (id: string, expiresAt: number) =>
-      store.createBlob({
-        blobId: id.repeat(32),
-        ownerUser: 'alice',
-        ownerDevice: 1,
-        length: 10,
-        hash: null,
-        createdAt: now,
-        finalisedAt: now,
-        expiresAt,
-        referencedAt: null,
-      });
-    await blob('a', now + 10); // near its end: kept longer
-    await blob('b', now + 1e9); // far from it: unchanged
-    await blob('c', now + 3); // already expired when named: stays so
+    await blob('a', now, now + 10); // near its end: kept longer
+    await blob('b', now, now + 1e9); // far from it: unchanged
+    await blob('c', now, now + 3); // already expired when named: stays so
     await store.referenceBlobs(
       ['a', 'b', 'c'].map((id) => id.repeat(32)),
       now + 5,

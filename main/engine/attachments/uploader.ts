@@ -105,18 +105,7 @@ async function uploadOnce(
     encryption.catch((error: Error) => watermark.fail(error));
   }
   try {
-    for (let incomplete = 0; ; incomplete++) {
-      record = await sendBytes(ctx, id, copy, watermark, inner.signal, stats);
-      const hash = await encryption;
-      try {
-        await finalise(ctx, record, hash, inner.signal);
-        break;
-      } catch (error) {
-        // The relay holds fewer bytes than we sent (it lost some): send the rest again.
-        if (isRefusal(error, 'BLOB_INCOMPLETE') && incomplete < 3) continue;
-        throw error;
-      }
-    }
+    record = await sendAndFinalise(ctx, id, copy, watermark, encryption, inner.signal, stats);
     return markDone(ctx, id, record.cipherSize);
   } catch (error) {
     inner.abort();
@@ -146,17 +135,40 @@ export async function uploadCopyAgain(
       `${start.name} is no longer on the relay and its copy here is incomplete: it cannot be sent again.`,
     );
   }
-  let record = await ensureBlob(ctx, ctx.store.update(id, { blobId: null }), signal);
+  const record = await ensureBlob(ctx, ctx.store.update(id, { blobId: null }), signal);
   const watermark = new Watermark();
   watermark.advance(record.cipherSize);
+  try {
+    return await sendAndFinalise(ctx, id, copy, watermark, record.hash!, signal, {
+      bytesSent: 0,
+    });
+  } catch (error) {
+    throw permanentError(error);
+  }
+}
+
+/**
+ * Sends the copy from the relay's offset, then finalises the blob with the hash (once
+ * the encryption has given it). When the relay holds fewer bytes than were sent (it
+ * lost some: BLOB_INCOMPLETE), the rest is sent again, three times at most.
+ */
+async function sendAndFinalise(
+  ctx: TransferContext,
+  id: string,
+  copy: string,
+  watermark: Watermark,
+  hash: Promise<Uint8Array> | Uint8Array,
+  signal: AbortSignal,
+  stats: UploadStats,
+): Promise<TransferRecord> {
   for (let incomplete = 0; ; incomplete++) {
-    record = await sendBytes(ctx, id, copy, watermark, signal, { bytesSent: 0 });
+    const record = await sendBytes(ctx, id, copy, watermark, signal, stats);
     try {
-      await finalise(ctx, record, record.hash!, signal);
-      return ctx.store.get(id)!;
+      await finalise(ctx, record, await hash, signal);
+      return record;
     } catch (error) {
       if (isRefusal(error, 'BLOB_INCOMPLETE') && incomplete < 3) continue;
-      throw permanentError(error);
+      throw error;
     }
   }
 }
