@@ -5,6 +5,8 @@ import type { Classification } from './classification.js';
 import type { ErrorCode, Result } from './errors.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
+/** What keeps the connection down when a person can act on it (a code of ERROR_TEXTS). */
+export type ConnectionProblem = 'RELAY_CERTIFICATE_UNTRUSTED';
 
 /** What a person sees of a message's journey. "failed" does not exist: a message waits. */
 export type DeliveryStatus = 'waiting' | 'sent' | 'delivered' | 'read' | 'received' | 'refused';
@@ -151,8 +153,8 @@ export type EngineEvent =
   | {
       readonly type: 'connection';
       readonly state: ConnectionState;
-      /** Why it stays down, when a person can act on it (a code of ERROR_TEXTS). */
-      readonly problem?: 'RELAY_CERTIFICATE_UNTRUSTED';
+      /** Why it stays down, when a person can act on it. */
+      readonly problem?: ConnectionProblem;
     }
   | { readonly type: 'message'; readonly message: MessageView }
   | { readonly type: 'messageUpdated'; readonly message: MessageView }

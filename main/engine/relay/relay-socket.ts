@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import WebSocket from 'ws';
+import type { ConnectionProblem } from '../../../shared/api/contract.js';
 import { asEd25519PublicKey, verify } from '../../../shared/crypto/index.js';
 import { bytesEqual } from '../../../shared/util/bytes.js';
 import {
@@ -30,8 +31,6 @@ const HEARTBEAT_TIMEOUT_MS = 10_000;
 const SUBMIT_TIMEOUT_MS = 30_000;
 
 export type ConnectionState = 'offline' | 'connecting' | 'online' | 'stopped';
-/** What keeps the connection down, when it is not just the network. */
-export type ConnectionProblem = 'RELAY_CERTIFICATE_UNTRUSTED';
 
 /** A refusal of one submission or a fatal error of the connection. */
 export class RelayFrameError extends Error {

@@ -3,6 +3,7 @@ import {
   type AccountView,
   type ApiError,
   type Classification,
+  type ConnectionProblem,
   type ConnectionState,
   type ContactView,
   type ConversationView,
@@ -53,7 +54,7 @@ export interface AppState {
   readonly idleLocked: boolean;
   readonly connection: ConnectionState | null;
   /** Why the connection stays down, when the person (or the ICT cell) can act on it. */
-  readonly connectionProblem: 'RELAY_CERTIFICATE_UNTRUSTED' | null;
+  readonly connectionProblem: ConnectionProblem | null;
   /** Jobs in the engine's outbox, as its last `outbox` event said. */
   readonly waiting: number;
   /** My messages seen waiting in this session (the engine reports its count only after a send). */
