@@ -103,7 +103,20 @@ export class Outbox {
     return Number(result.lastInsertRowid);
   }
 
+  /**
+   * The person's messages waiting for the relay, as the app shows them ("3 messages
+   * waiting to be sent"). Receipts, read marks for our other devices and group
+   * changes wait in the outbox too, but they are not messages anyone wrote: someone
+   * who reads their mail on a train must not be told that messages wait.
+   */
   waiting(): number {
+    return statement(this.db, 'SELECT count(*) FROM outbox WHERE message_id IS NOT NULL')
+      .pluck()
+      .get() as number;
+  }
+
+  /** Every job still to leave, whatever it carries. */
+  private jobs(): number {
     return statement(this.db, 'SELECT count(*) FROM outbox').pluck().get() as number;
   }
 
@@ -133,7 +146,7 @@ export class Outbox {
 
   /** Resolves when no job is left (or could leave now). */
   whenIdle(): Promise<void> {
-    if (this.waiting() === 0) return Promise.resolve();
+    if (this.jobs() === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

@@ -166,6 +166,7 @@ export type EngineEvent =
       readonly userId: string;
       readonly typing: boolean;
     }
+  /** How many of the person's messages wait for the relay (receipts and the like not counted). */
   | { readonly type: 'outbox'; readonly waiting: number }
   | { readonly type: 'undecryptable'; readonly senderId: string; readonly reason: string }
   /**

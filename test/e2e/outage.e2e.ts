@@ -1,6 +1,7 @@
 // The guaranteed outbox seen from the UI: with the relay stopped, messages show
 // as waiting and the banner counts them; when the relay comes back they leave,
-// arrive once each, in order, and nothing is lost or doubled — even after a reload.
+// arrive once each, in order, and nothing is lost or doubled — even after a reload. A
+// reaction made offline waits too, but the banner counts only messages.
 import { expect, message, screenshot, send, test, writeTo } from './support.js';
 
 test('relay stopped → waiting → restarted → delivered, nothing lost or doubled', async ({
@@ -28,6 +29,17 @@ test('relay stopped → waiting → restarted → delivered, nothing lost or dou
   await expect(banner).toContainText('Rien n’est perdu');
   await screenshot(amina.page, 'offline-waiting');
 
+  // Bernard, cut off too, reacts: the reaction waits, but he wrote no message.
+  const bernardBanner = bernard.page.locator('.connection');
+  await expect(bernardBanner).not.toHaveAttribute('data-connection', 'online');
+  const before = message(bernard.page, 'Avant la coupure');
+  await before.hover();
+  await before.getByRole('button', { name: 'Réagir', exact: true }).click();
+  await bernard.page.getByRole('button', { name: 'Réagir avec 👍' }).click();
+  await expect(before.locator('.reaction')).toContainText('1');
+  await expect(bernardBanner).toHaveAttribute('data-waiting', '0');
+  await expect(bernardBanner).not.toContainText('en attente');
+
   await relay.start();
   await expect(banner).toHaveAttribute('data-connection', 'online');
   for (const text of texts) {
@@ -35,6 +47,7 @@ test('relay stopped → waiting → restarted → delivered, nothing lost or dou
     await expect(message(bernard.page, text)).toHaveCount(1);
   }
   await expect(banner).toHaveAttribute('data-waiting', '0');
+  await expect(message(amina.page, 'Avant la coupure').locator('.reaction')).toContainText('1');
 
   // Order kept, nothing doubled, also after Bernard reloads the app.
   const order = async () =>

@@ -183,6 +183,44 @@ describe('1:1 messaging through a real relay', () => {
     await received(bob, 'En attente');
   });
 
+  it('counts as waiting the messages written offline, not the receipts of reading', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob', 'bob-desk');
+    alice.start();
+    bob.start();
+    const first = unwrap(await alice.sendText('bob', 'Premier'));
+    const second = unwrap(await alice.sendText('bob', 'Second'));
+    await received(bob, 'Second');
+    await bob.whenOutboxEmpty(); // the delivery receipts have left
+    await bob.close();
+    // Bob on the train: the relay cannot be reached.
+    const offline = await ws.open('bob-desk');
+    (offline as unknown as { socket: { options: { baseUrl: string } } }).socket.options.baseUrl =
+      'http://127.0.0.1:9';
+    const counts: number[] = [];
+    offline.on('event', (e: EngineEvent) => {
+      if (e.type === 'outbox') counts.push(e.waiting);
+    });
+    offline.start();
+    expect(unwrap(await offline.markRead('direct:alice'))).toBe(2);
+    unwrap(await offline.react(first.id, '👍'));
+    // Read receipts, the read mark for Bob's other devices, a reaction: none is a message.
+    expect(counts.at(-1)).toBe(0);
+    unwrap(await offline.sendText('alice', 'Lu, je réponds demain.'));
+    expect(counts.at(-1)).toBe(1);
+    await offline.close();
+    // Back at the office: everything leaves, the receipts too.
+    const online = await ws.open('bob-desk');
+    online.start();
+    await online.whenOutboxEmpty();
+    await received(alice, 'Lu, je réponds demain.');
+    await status(alice, second.id, 'read');
+    await eventually(
+      () => (alice.messages.message(first.id)!.reactions.length === 1 ? true : undefined),
+      'reaction',
+    );
+  });
+
   it('restarts of either side mid-stream lose nothing and show nothing twice', async () => {
     const alice = await ws.enrol('alice', 'alice-desk');
     const bob = await ws.enrol('bob', 'bob-desk');
