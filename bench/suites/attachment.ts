@@ -228,15 +228,18 @@ const suite: BenchSuite = {
         });
         const out = path.join(work, 'output.bin');
         let received = '';
+        let downloadSeconds = 0;
         const recvSeconds = await timed(async () => {
-          received = await bob.attachments.download(sent.descriptor);
+          downloadSeconds = await timed(async () => {
+            received = await bob.attachments.download(sent.descriptor);
+          });
           await bob.attachments.save(received, out);
         });
         rss.end();
         send = Math.max(send, FILE_BYTES / MiB / sendSeconds);
         recv = Math.max(recv, FILE_BYTES / MiB / recvSeconds);
         log(
-          `round ${round}: raw ${(FILE_BYTES / MiB / rawSeconds).toFixed(0)} MiB/s, send ${(FILE_BYTES / MiB / sendSeconds).toFixed(0)} MiB/s, recv ${(FILE_BYTES / MiB / recvSeconds).toFixed(0)} MiB/s`,
+          `round ${round}: raw ${(FILE_BYTES / MiB / rawSeconds).toFixed(0)} MiB/s, send ${(FILE_BYTES / MiB / sendSeconds).toFixed(0)} MiB/s, recv ${(FILE_BYTES / MiB / recvSeconds).toFixed(0)} MiB/s (download ${(downloadSeconds * 1000).toFixed(0)} ms, save ${((recvSeconds - downloadSeconds) * 1000).toFixed(0)} ms)`,
         );
         await rm(out);
         await alice.attachments.remove(sent.id);
