@@ -1,12 +1,23 @@
 // The few texts main shows itself (tray, notifications, dialogs), in French and English.
 import { CLASSIFICATION_NAMES, type Classification } from '../../shared/api/index.js';
 
+const FR_NUMBER = new Intl.NumberFormat('fr-FR');
+const EN_NUMBER = new Intl.NumberFormat('en-GB');
+
 export const MAIN_TEXTS = {
   fr: {
     open: 'Ouvrir COMGOV',
     quit: 'Quitter COMGOV',
     tooltip: 'COMGOV Messagerie',
     newMessage: 'Nouveau message',
+    /** Several messages at once (notification-batcher.ts). */
+    newMessages: (count: number, conversations: number) =>
+      `${FR_NUMBER.format(count)} nouveaux messages` +
+      (conversations > 1 ? ` dans ${FR_NUMBER.format(conversations)} conversations` : ''),
+    senders: (names: readonly string[]) =>
+      names.length <= 2
+        ? names.join(' et ')
+        : `${names[0]} et ${FR_NUMBER.format(names.length - 1)} autres`,
     /** A labelled message: « Message Confidentiel ». */
     classifiedMessage: (label: Classification) => `Message ${CLASSIFICATION_NAMES[label].fr}`,
     engineStopped:
@@ -24,6 +35,13 @@ export const MAIN_TEXTS = {
     quit: 'Quit COMGOV',
     tooltip: 'COMGOV Messenger',
     newMessage: 'New message',
+    newMessages: (count: number, conversations: number) =>
+      `${EN_NUMBER.format(count)} new messages` +
+      (conversations > 1 ? ` in ${EN_NUMBER.format(conversations)} conversations` : ''),
+    senders: (names: readonly string[]) =>
+      names.length <= 2
+        ? names.join(' and ')
+        : `${names[0]} and ${EN_NUMBER.format(names.length - 1)} others`,
     /** A labelled message: "Confidential message". */
     classifiedMessage: (label: Classification) => `${CLASSIFICATION_NAMES[label].en} message`,
     engineStopped: 'The messenger’s engine stopped. Your messages are safe; the app will restart.',

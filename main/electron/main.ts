@@ -31,7 +31,8 @@ import { APP_HOST, APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './csp.j
 import type { EngineInit, EngineToMain, MainToEngine } from './engine-protocol.js';
 import { hardenContents, hardenSession, isAppUrl } from './hardening.js';
 import { loadProtectedKey, saveProtectedKey } from './key-protection.js';
-import { MAIN_TEXTS, type MainTexts, notificationContent } from './main-texts.js';
+import { MAIN_TEXTS, type MainTexts } from './main-texts.js';
+import { NotificationBatcher } from './notification-batcher.js';
 import { PORT_MESSAGE, REQUEST_PORT } from './bridge-names.js';
 import { createMainWindow } from './window-options.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
@@ -82,6 +83,16 @@ let quitting = false;
 let texts: MainTexts = MAIN_TEXTS.fr;
 let policy: MachinePolicy | null = null;
 let updates: UpdateChecks | null = null;
+/** Messages that arrive together make one notification (notification-batcher.ts). */
+const notifications = new NotificationBatcher(
+  (content) => {
+    const notification = new Notification({ ...content, silent: false });
+    notification.on('click', () => showWindow());
+    notification.show();
+  },
+  () => texts,
+  () => window?.isFocused() ?? false,
+);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -136,6 +147,8 @@ function createWindow(): void {
     const bounds = window.getNormalBounds();
     saveWindowState(app.getPath('userData'), { ...bounds, maximized: window.isMaximized() });
   };
+  // The person now sees the messages: what was about to be notified is not.
+  window.on('focus', () => notifications.clear());
   window.on('resize', remember);
   window.on('move', remember);
   window.on('close', (event) => {
@@ -282,17 +295,14 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
       break;
     }
     case 'notify': {
-      if (window?.isFocused() || !Notification.isSupported()) break;
-      const content = notificationContent(
-        texts,
-        message.sender,
-        message.text,
-        message.showText,
-        message.classification,
-      );
-      const notification = new Notification({ ...content, silent: false });
-      notification.on('click', () => showWindow());
-      notification.show();
+      if (!Notification.isSupported()) break;
+      notifications.add({
+        conversationId: message.conversationId,
+        sender: message.sender,
+        text: message.text,
+        showText: message.showText,
+        ...(message.classification ? { classification: message.classification } : {}),
+      });
       break;
     }
     case 'storageProblem': {
