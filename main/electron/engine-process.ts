@@ -4,10 +4,11 @@
 // Node: nothing here imports 'electron' (the parent port is a global of the
 // utility process).
 import type { MessagePortMain } from 'electron';
-import type { Classification } from '../../shared/api/index.js';
+import type { Classification, ConversationView, Result } from '../../shared/api/index.js';
 import { desktopRelayCa } from '../engine/relay/relay-trust.js';
 import { EngineHost } from '../harness/engine-host.js';
 import type { EngineInit, EngineToMain, MainToEngine } from './engine-protocol.js';
+import { GroupTitles } from './group-titles.js';
 
 interface ParentPort {
   on(
@@ -85,12 +86,16 @@ async function init(message: EngineInit): Promise<void> {
       },
     ]);
   }
+  const groupTitles = new GroupTitles(
+    () => engineHost.call('listConversations', []) as Promise<Result<readonly ConversationView[]>>,
+  );
   engineHost.onEvent((event) => {
     if (event.type === 'hostStatus') port.postMessage({ type: 'status', status: event.status });
     // A timer notice is seen in the conversation; it does not call for a notification.
     if (event.type === 'message' && !event.message.outgoing && event.message.kind !== 'timer') {
-      void notify(engineHost, event.message);
+      void notify(engineHost, groupTitles, event.message);
     }
+    if (event.type === 'conversation') groupTitles.forget(event.conversationId);
     if (event.type === 'storage' && event.problem) {
       port.postMessage({ type: 'storageProblem', problem: event.problem });
     }
@@ -103,6 +108,7 @@ async function init(message: EngineInit): Promise<void> {
 
 async function notify(
   engineHost: EngineHost,
+  groupTitles: GroupTitles,
   message: {
     conversationId: string;
     senderId: string;
@@ -121,10 +127,12 @@ async function notify(
     settings !== null &&
     settings.ok &&
     (settings.value as { notificationsShowText?: boolean }).notificationsShowText === true;
+  const group = await groupTitles.title(message.conversationId);
   port.postMessage({
     type: 'notify',
     conversationId: message.conversationId,
     sender: message.senderName ?? message.senderId,
+    ...(group !== undefined ? { group } : {}),
     text: showText ? message.text : null,
     showText,
     ...(label ? { classification: label } : {}),

@@ -41,6 +41,8 @@ export type EngineToMain =
       readonly type: 'notify';
       readonly conversationId: string;
       readonly sender: string;
+      /** A group's name, when the message was posted in one. */
+      readonly group?: string;
       readonly text: string | null;
       readonly showText: boolean;
       /** A labelled message: its text is never shown, the notification names the label. */

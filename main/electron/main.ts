@@ -299,6 +299,7 @@ async function onEngineMessage(message: EngineToMain): Promise<void> {
       notifications.add({
         conversationId: message.conversationId,
         sender: message.sender,
+        ...(message.group !== undefined ? { group: message.group } : {}),
         text: message.text,
         showText: message.showText,
         ...(message.classification ? { classification: message.classification } : {}),

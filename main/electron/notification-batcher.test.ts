@@ -142,6 +142,24 @@ describe('notifications of incoming messages', () => {
     expect(shown).toEqual([{ title: 'Claire', body: 'Réunion à 10 h' }]);
   });
 
+  it('say in which group a message was posted, alone or among others of that group', () => {
+    const { clock, shown, batcher } = setup();
+    batcher.add({ ...notice('Bernard', 'group:g1', 'Réunion lundi'), group: 'Comité budgétaire' });
+    clock.advance(NOTIFICATION_GATHER_MS);
+    batcher.add({ ...notice('Claire', 'group:g1'), group: 'Comité budgétaire' });
+    batcher.add({ ...notice('Bernard', 'group:g1'), group: 'Comité budgétaire' });
+    clock.advance(NOTIFICATION_MIN_INTERVAL_MS);
+    // Two conversations: no single place to name.
+    batcher.add({ ...notice('Claire', 'group:g1'), group: 'Comité budgétaire' });
+    batcher.add(notice('Denis', 'direct:denis'));
+    clock.advance(NOTIFICATION_MIN_INTERVAL_MS);
+    expect(shown).toEqual([
+      { title: 'Bernard — Comité budgétaire', body: 'Réunion lundi' },
+      { title: 'Claire et Bernard — Comité budgétaire', body: '2 nouveaux messages' },
+      { title: 'Claire et Denis', body: '2 nouveaux messages dans 2 conversations' },
+    ]);
+  });
+
   it('name two senders, or the first and how many others', () => {
     expect(MAIN_TEXTS.fr.senders(['Bernard', 'Claire'])).toBe('Bernard et Claire');
     expect(MAIN_TEXTS.en.senders(['Bernard', 'Claire', 'Denis', 'Eric'])).toBe(

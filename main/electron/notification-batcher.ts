@@ -2,9 +2,10 @@
 // receives hundreds of messages within a second or two (the catch-up), and a busy group
 // can post several a second: one notification each would fill the Windows notification
 // centre and ring as many times. Messages that arrive close together are shown as one
-// notification ("Bernard Niyonzima et 2 autres — 12 nouveaux messages dans
+// notification (title "Bernard Niyonzima et 2 autres", body "12 nouveaux messages dans
 // 3 conversations"), and notifications come at most every few seconds; a lone message
-// is shown as before, a moment later.
+// is shown as before, a moment later. A group's name follows the sender's ("Bernard
+// Niyonzima — Comité budgétaire").
 //
 // Plain TypeScript (no Electron): main.ts gives it a function that shows a notification
 // and says whether the window has the focus. A person looking at the window is not
@@ -16,6 +17,8 @@ import { type MainTexts, notificationContent } from './main-texts.js';
 export interface IncomingNotice {
   readonly conversationId: string;
   readonly sender: string;
+  /** The group's name, when the message was posted in one. */
+  readonly group?: string;
   /** The text, only when the person chose to show it in notifications. */
   readonly text: string | null;
   readonly showText: boolean;
@@ -96,13 +99,25 @@ export function summarise(
 ): NotificationContent {
   const only = notices[0]!;
   if (notices.length === 1) {
-    return notificationContent(texts, only.sender, only.text, only.showText, only.classification);
+    const content = notificationContent(
+      texts,
+      only.sender,
+      only.text,
+      only.showText,
+      only.classification,
+    );
+    return { ...content, title: inGroup(content.title, only.group) };
   }
   // Never a text: several messages do not fit, and a labelled one may be among them.
   const senders = [...new Set(notices.map((n) => n.sender))];
   const conversations = new Set(notices.map((n) => n.conversationId)).size;
   return {
-    title: texts.senders(senders),
+    title: inGroup(texts.senders(senders), conversations === 1 ? only.group : undefined),
     body: texts.newMessages(notices.length, conversations),
   };
+}
+
+/** "Bernard Niyonzima — Comité budgétaire": who, and where when it is a group. */
+function inGroup(who: string, group: string | undefined): string {
+  return group === undefined ? who : `${who} — ${group}`;
 }
