@@ -38,6 +38,17 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
   const [activeId, setActiveId] = useState<string | null>(null);
   const [highlightId, setHighlightId] = useState<string | null>(null);
   const [atBottom, setAtBottom] = useState(true);
+  // Whether the view keeps up with new messages. Not the same as being at the bottom:
+  // in a burst, the list is briefly off the bottom while it measures what arrived, and
+  // following only while at the bottom would let go then (react-virtuoso's followOutput
+  // in fast updates). So following stops only when the person moves up (the wheel, or a
+  // scroll up while nothing is being added), and starts again at the bottom.
+  const following = useRef(true);
+  const [isFollowing, setFollowing] = useState(true);
+  const follow = useCallback((on: boolean) => {
+    following.current = on;
+    setFollowing(on);
+  }, []);
   const [range, setRange] = useState<{ startIndex: number; endIndex: number } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<MessageView | null>(null);
   const [forwarding, setForwarding] = useState<MessageView | null>(null);
@@ -68,30 +79,37 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
    * Scrolls until a message is in view (the virtual list measures as it goes, so
    * one scroll may not be enough), then optionally focuses it.
    */
-  const bringIntoView = useCallback((id: string, align: 'center' | 'start', focusIt: boolean) => {
-    let tries = 0;
-    let settled = 0;
-    const attempt = () => {
-      const index = messagesRef.current.findIndex((m) => m.id === id);
-      const list = scroller.current;
-      if (index < 0) return;
-      const element = list?.querySelector<HTMLElement>(`[data-message-id="${id}"]`);
-      if (list && element) {
-        const box = element.getBoundingClientRect();
-        const view = list.getBoundingClientRect();
-        if (box.bottom > view.top + 8 && box.top < view.bottom - 8) {
-          if (!focusIt) return;
-          // The list may still replace the element while it settles: hold the focus a few frames.
-          if (document.activeElement !== element) element.focus({ preventScroll: true });
-          if (settled++ < 10) requestAnimationFrame(attempt);
-          return;
+  const bringIntoView = useCallback(
+    (id: string, align: 'center' | 'start', focusIt: boolean) => {
+      let tries = 0;
+      let settled = 0;
+      // Taken somewhere in the history: what arrives must not pull the view away from it,
+      // unless that place is the bottom.
+      follow(false);
+      const attempt = () => {
+        const index = messagesRef.current.findIndex((m) => m.id === id);
+        const list = scroller.current;
+        if (index < 0) return;
+        const element = list?.querySelector<HTMLElement>(`[data-message-id="${id}"]`);
+        if (list && element) {
+          const box = element.getBoundingClientRect();
+          const view = list.getBoundingClientRect();
+          if (box.bottom > view.top + 8 && box.top < view.bottom - 8) {
+            if (list.scrollHeight - list.scrollTop - list.clientHeight < 4) follow(true);
+            if (!focusIt) return;
+            // The list may still replace the element while it settles: hold the focus a few frames.
+            if (document.activeElement !== element) element.focus({ preventScroll: true });
+            if (settled++ < 10) requestAnimationFrame(attempt);
+            return;
+          }
         }
-      }
-      virtuoso.current?.scrollToIndex({ index, align });
-      if (tries++ < 60) requestAnimationFrame(attempt);
-    };
-    requestAnimationFrame(attempt);
-  }, []);
+        virtuoso.current?.scrollToIndex({ index, align });
+        if (tries++ < 60) requestAnimationFrame(attempt);
+      };
+      requestAnimationFrame(attempt);
+    },
+    [follow],
+  );
 
   /** Scrolls to a message, then focuses it and marks it for a moment. */
   const reveal = useCallback(
@@ -115,6 +133,28 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
     const timer = setTimeout(() => setHighlightId(null), 2500);
     return () => clearTimeout(timer);
   }, [highlightId]);
+
+  // The person moving up: the wheel, or a scroll up while the content keeps its height
+  // (the list's own adjustments come with a change of height).
+  useEffect(() => {
+    const list = scroller.current;
+    if (!list) return;
+    let last = { top: list.scrollTop, height: list.scrollHeight };
+    const onWheel = (event: WheelEvent) => {
+      if (event.deltaY < 0) follow(false);
+    };
+    const onScroll = () => {
+      const now = { top: list.scrollTop, height: list.scrollHeight };
+      if (now.height === last.height && now.top < last.top - 1) follow(false);
+      last = now;
+    };
+    list.addEventListener('wheel', onWheel, { passive: true });
+    list.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      list.removeEventListener('wheel', onWheel);
+      list.removeEventListener('scroll', onScroll);
+    };
+  }, [conversationId, messages.length === 0, follow]);
 
   // My own new message always comes into view.
   const lastId = messages[messages.length - 1]?.id;
@@ -198,8 +238,11 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
         initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         defaultItemHeight={72}
         alignToBottom
-        followOutput={(bottom) => (bottom ? 'auto' : false)}
-        atBottomStateChange={setAtBottom}
+        followOutput={() => (following.current ? 'auto' : false)}
+        atBottomStateChange={(bottom) => {
+          setAtBottom(bottom);
+          if (bottom) follow(true);
+        }}
         rangeChanged={setRange}
         startReached={() => void controller.loadOlder(conversationId)}
         increaseViewportBy={{ top: 600, bottom: 300 }}
@@ -264,7 +307,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
               {t('conversation.jumpToUnread')}
             </Button>
           )}
-        {!atBottom && (
+        {!atBottom && !isFollowing && (
           <Button
             small
             variant="secondary"
