@@ -32,6 +32,8 @@ export interface IdentityChange {
 export class Directory {
   /** My own devices were fetched from the relay since this engine started. */
   private ownDevicesFetched = false;
+  /** The relay's tag of the directory last recorded whole, and how many people it held. */
+  private directoryTag: { readonly etag: string; readonly users: number } | null = null;
 
   constructor(
     private readonly db: Store,
@@ -110,7 +112,11 @@ export class Directory {
    * 0.3 ms of the engine's thread per person each time the directory was opened.
    */
   async refreshAll(): Promise<number> {
-    const directory = await this.http.directory();
+    // Unchanged since the last fetch (the relay says so without sending it again): what
+    // was recorded then still holds.
+    const fetched = await this.http.directory(this.directoryTag?.etag ?? null);
+    if (fetched === null) return this.directoryTag!.users;
+    const { directory } = fetched;
     const now = Date.now();
     const told = this.db.transaction(() =>
       directory.users.map((profile) => this.store(profile, now)),
@@ -119,6 +125,7 @@ export class Directory {
     if (directory.users.some((u) => u.userId === this.account.userId)) {
       this.ownDevicesFetched = true;
     }
+    this.directoryTag = fetched.etag ? { etag: fetched.etag, users: directory.users.length } : null;
     return directory.users.length;
   }
 

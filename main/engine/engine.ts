@@ -1191,6 +1191,22 @@ export class Engine
         verified: number;
         clearance: number;
       }[];
+      // Devices and key changes of everyone in one query each, not two per person: a
+      // ministry-wide directory lists thousands.
+      const changed = new Set(
+        statement(this.db, 'SELECT DISTINCT user_id FROM identity_changes WHERE acknowledged = 0')
+          .pluck()
+          .all() as string[],
+      );
+      const devices = new Map<string, { deviceId: number; active: boolean }[]>();
+      for (const d of statement(
+        this.db,
+        'SELECT user_id, device_id, active FROM contact_devices ORDER BY user_id, device_id',
+      ).all() as { user_id: string; device_id: number; active: number }[]) {
+        const list = devices.get(d.user_id) ?? [];
+        list.push({ deviceId: d.device_id, active: d.active === 1 });
+        devices.set(d.user_id, list);
+      }
       return rows
         .filter((r) => r.user_id !== this.me.userId)
         .map((r) => ({
@@ -1201,17 +1217,8 @@ export class Engine
           verified: r.verified === 1,
           clearance: labelOfLevel(r.clearance),
           ...orgPlaceOf(this.db, r.user_id),
-          identityChanged:
-            this.db
-              .prepare('SELECT 1 FROM identity_changes WHERE user_id = ? AND acknowledged = 0')
-              .get(r.user_id) !== undefined,
-          devices: (
-            this.db
-              .prepare(
-                'SELECT device_id, active FROM contact_devices WHERE user_id = ? ORDER BY device_id',
-              )
-              .all(r.user_id) as { device_id: number; active: number }[]
-          ).map((d) => ({ deviceId: d.device_id, active: d.active === 1 })),
+          identityChanged: changed.has(r.user_id),
+          devices: devices.get(r.user_id) ?? [],
         }));
     });
   }

@@ -37,7 +37,7 @@ import type {
   SignedPrekeyRecord,
   UserRecord,
 } from '../store/store.js';
-import { decodeBody, rawBody, sendProto } from './protobuf.js';
+import { decodeBody, rawBody, sendProto, sendProtoUnlessUnchanged } from './protobuf.js';
 import type { Authenticate } from './server-types.js';
 
 export function hashEnrolmentCode(normalisedCode: string): Uint8Array {
@@ -195,10 +195,11 @@ export function registerDirectoryRoutes(
     });
   });
 
+  // Opened each time a person looks at the directory: unchanged, it is not sent again.
   app.get('/v1/directory', async (request, reply) => {
     await authenticate(request);
     const entries = await ctx.store.directory();
-    return sendProto(reply, DirectorySchema, {
+    return sendProtoUnlessUnchanged(request, reply, DirectorySchema, {
       users: entries.map((e) => profileOf(e.user, e.devices, ctx.now())),
     });
   });

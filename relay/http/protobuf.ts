@@ -2,6 +2,8 @@
 // JSON error body every failed request gets ({ code, message }).
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { blake2b } from '../../shared/crypto/index.js';
+import { toHex } from '../../shared/util/bytes.js';
 import { WIRE_LIMITS, decodeStrict, encode } from '../../shared/wire/index.js';
 import { RelayError } from '../relay-error.js';
 
@@ -25,6 +27,25 @@ export function decodeBody<Desc extends DescMessage>(
     const e = error as RelayError;
     throw new RelayError(e.code, e.message);
   }
+}
+
+/**
+ * Like sendProto, for a reply the client may already hold: tagged with a hash of its
+ * bytes (ETag); a request carrying that tag (If-None-Match) gets 304 and no body. The
+ * apps ask for some replies often while they seldom change (the directory), on links
+ * where every kilobyte counts.
+ */
+export function sendProtoUnlessUnchanged<Desc extends DescMessage>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  schema: Desc,
+  init: MessageInitShape<Desc>,
+): FastifyReply {
+  const bytes = encode(schema, init);
+  const etag = `"${toHex(blake2b(bytes, 16))}"`;
+  reply.header('etag', etag).header('cache-control', 'no-store');
+  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  return reply.status(200).header('content-type', PROTOBUF).send(Buffer.from(bytes));
 }
 
 export function sendProto<Desc extends DescMessage>(

@@ -42,6 +42,32 @@ describe('enrolment', () => {
     expect(users.map((u) => u.userId)).toContain('bob');
   });
 
+  it('sends the directory again only when it changed (ETag, If-None-Match)', async () => {
+    const reader = await relay.newDevice('reader');
+    const first = await reader.request('GET', '/v1/directory');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const same = await reader.request('GET', '/v1/directory', {
+      headers: { 'if-none-match': etag! },
+    });
+    expect(same.status).toBe(304);
+    expect(same.body.length).toBe(0);
+    // Someone new: the whole directory again, under another tag.
+    await relay.invite('newcomer');
+    const changed = await reader.request('GET', '/v1/directory', {
+      headers: { 'if-none-match': etag! },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    const users = decodeStrict(DirectorySchema, changed.body, 1 << 20).users;
+    expect(users.map((u) => u.userId)).toContain('newcomer');
+    // A tag is no credential: without a valid signature, 401 whatever the tag.
+    const stranger = await fetch(`${relay.url}/v1/directory`, {
+      headers: { 'if-none-match': changed.headers.get('etag')! },
+    });
+    expect(stranger.status).toBe(401);
+  });
+
   it('refuses a code that was already used', async () => {
     const code = await relay.invite('carol');
     await relay.enrol(code);

@@ -26,6 +26,8 @@ import { type RelayCa, caOption, isCertificateError } from './relay-trust.js';
 const PROTOBUF = 'application/x-protobuf';
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+/** The largest reply decoded: a directory of many thousands of people fits. */
+const REPLY_LIMIT = Math.max(MAX_REPLY_BYTES, WIRE_LIMITS.maxHttpBodyBytes);
 
 /** A refusal or failure of the relay, with its stable code. */
 export class RelayRequestError extends Error {
@@ -80,8 +82,25 @@ export class RelayHttp {
     );
   }
 
-  directory() {
-    return this.call('GET', '/v1/directory', DirectorySchema);
+  /**
+   * The whole directory, or null when it is still the one tagged `etag` (the relay
+   * answers 304 and sends nothing: a ministry's directory is hundreds of kilobytes).
+   */
+  async directory(
+    etag: string | null = null,
+  ): Promise<{ directory: MessageShape<typeof DirectorySchema>; etag: string | null } | null> {
+    const response = await this.request(
+      'GET',
+      '/v1/directory',
+      undefined,
+      true,
+      etag ? { 'if-none-match': etag } : {},
+    );
+    if (response.status === 304) return null;
+    return {
+      directory: decodeStrict(DirectorySchema, response.bytes, REPLY_LIMIT),
+      etag: response.etag,
+    };
   }
 
   user(userId: string) {
@@ -132,7 +151,19 @@ export class RelayHttp {
     body?: Uint8Array,
     signed = true,
   ): Promise<MessageShape<Desc>> {
-    const headers: Record<string, string> = { accept: PROTOBUF };
+    const response = await this.request(method, path, body, signed);
+    return decodeStrict(schema, response.bytes, REPLY_LIMIT);
+  }
+
+  /** Sends a request; a failed one (but 304) throws RelayRequestError with the relay's code. */
+  private async request(
+    method: string,
+    path: string,
+    body?: Uint8Array,
+    signed = true,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ status: number; etag: string | null; bytes: Uint8Array }> {
+    const headers: Record<string, string> = { accept: PROTOBUF, ...extraHeaders };
     if (body) headers['content-type'] = PROTOBUF;
     if (signed) {
       if (!this.credentials)
@@ -163,7 +194,7 @@ export class RelayHttp {
       );
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) {
+    if (!response.ok && response.status !== 304) {
       let code = 'INTERNAL';
       let message = `The relay answered ${response.status}.`;
       try {
@@ -178,7 +209,7 @@ export class RelayHttp {
       }
       throw new RelayRequestError(code, message, response.status);
     }
-    return decodeStrict(schema, bytes, Math.max(MAX_REPLY_BYTES, WIRE_LIMITS.maxHttpBodyBytes));
+    return { status: response.status, etag: response.headers.get('etag'), bytes };
   }
 }
 
