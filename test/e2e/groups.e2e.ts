@@ -1,11 +1,12 @@
-// A group of three: created from the UI, messages reach everyone with the sender's
-// name shown above them, members listed.
+// A group of three: created from the UI (members found by typing a name), messages
+// reach everyone with the sender's name shown above them, members listed.
 import { expect, message, screenshot, send, test } from './support.js';
 
 test('a group of three', async ({ people }) => {
   const amina = await people.enrolled('amina', 'Amina Ndayishimiye');
   const bernard = await people.enrolled('bernard', 'Bernard Niyonzima');
   const claire = await people.enrolled('claire', 'Claire Irakoze');
+  await people.enrolled('denis', 'Denis Hakizimana');
 
   await amina.page.getByRole('button', { name: 'Nouveau groupe' }).click();
   const dialog = amina.page.getByRole('dialog', { name: 'Nouveau groupe' });
@@ -13,7 +14,12 @@ test('a group of three', async ({ people }) => {
   await expect(dialog.getByText('Donnez un nom au groupe.')).toBeVisible();
   await dialog.getByLabel('Nom du groupe').fill('Comité budgétaire');
   await dialog.getByRole('checkbox', { name: /Bernard Niyonzima/ }).check();
+  // A long directory narrows as a name is typed (accents aside); Bernard stays chosen.
+  await dialog.getByRole('searchbox', { name: 'Chercher un collègue' }).fill('irakoze');
+  await expect(dialog.getByRole('checkbox', { name: /Denis Hakizimana/ })).toHaveCount(0);
+  await expect(dialog.getByRole('checkbox', { name: /Bernard Niyonzima/ })).toBeChecked();
   await dialog.getByRole('checkbox', { name: /Claire Irakoze/ }).check();
+  await expect(dialog.locator('legend')).toContainText('2 choisis');
   await dialog.getByRole('button', { name: 'Créer le groupe' }).click();
   await expect(
     amina.page.getByRole('heading', { level: 2, name: 'Comité budgétaire' }),

@@ -16,11 +16,8 @@ import { classificationName, currentLanguage, describeError } from '../i18n/i18n
 import { useAppState, useController } from '../state/context.js';
 import { useCurrentAbsence } from './absence.js';
 import { WriteToDelegate } from './WriteToDelegate.js';
+import { matchesFilter } from './fold.js';
 import { orgChart } from './org-chart.js';
-
-function fold(text: string): string {
-  return text.toLocaleLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-}
 
 /** A name as the directory has it: a contact's, mine, or the id when unknown. */
 function useNameOf(): (userId: string, fallback?: string) => string {
@@ -134,11 +131,7 @@ export function ContactsPane() {
   const contacts = useAppState((s) => s.contacts);
   const error = useAppState((s) => s.contactsError);
   const [filter, setFilter] = useState('');
-  const wanted = fold(filter.trim());
-  const shown = (contacts ?? []).filter(
-    (c) =>
-      !wanted || fold(`${c.displayName} ${c.title} ${c.institution} ${c.unit}`).includes(wanted),
-  );
+  const shown = (contacts ?? []).filter((c) => matchesFilter(filter, c));
   const chart = orgChart(shown, contacts ?? [], currentLanguage());
 
   return (

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from '../design/Button.js';
 import { Dialog } from '../design/Dialog.js';
 import { Field } from '../design/Field.js';
+import { matchesFilter } from '../contacts/fold.js';
 import { useAppState, useController } from '../state/context.js';
 
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
@@ -13,6 +14,12 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const contacts = useAppState((s) => s.contacts);
   const [name, setName] = useState('');
   const [members, setMembers] = useState<readonly string[]>([]);
+  // A ministry's directory lists thousands: the list narrows as a name is typed; those
+  // already chosen stay chosen when the filter hides them.
+  const [filter, setFilter] = useState('');
+  const shown = (contacts ?? []).filter(
+    (c) => members.includes(c.userId) || matchesFilter(filter, c),
+  );
   const [broadcast, setBroadcast] = useState(false);
   const [errors, setErrors] = useState<{ name?: string; members?: string }>({});
   const [busy, setBusy] = useState(false);
@@ -71,9 +78,24 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           className="member-picker"
           aria-describedby={errors.members ? 'members-error' : undefined}
         >
-          <legend>{t('groups.pickMembers')}</legend>
+          <legend>
+            {t('groups.pickMembers')}
+            {members.length > 0 && (
+              <span className="muted"> · {t('groups.chosen', { count: members.length })}</span>
+            )}
+          </legend>
+          {contacts !== null && contacts.length > 0 && (
+            <input
+              type="search"
+              className="input"
+              aria-label={t('groups.filterMembers')}
+              placeholder={t('groups.filterMembers')}
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+            />
+          )}
           {contacts?.length === 0 && <p className="muted">{t('contacts.empty')}</p>}
-          {contacts?.map((c) => (
+          {shown.map((c) => (
             <label key={c.userId} className="checkbox">
               <input
                 type="checkbox"
