@@ -121,6 +121,13 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
     [bringIntoView],
   );
 
+  // Another conversation in the same list: it opens at its end, following (the opening
+  // below may move it).
+  useEffect(() => {
+    follow(true);
+    setAtBottom(true);
+  }, [conversationId, follow]);
+
   // Opening: at the message asked for (search, quote), else at the first unread, else at the end.
   useEffect(() => {
     if (focus && focus.conversationId === conversationId) reveal(focus.messageId);
