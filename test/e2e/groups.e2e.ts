@@ -45,4 +45,12 @@ test('a group of three', async ({ people }) => {
   const members = amina.page.getByRole('dialog', { name: 'Membres de Comité budgétaire' });
   await expect(members.getByRole('listitem')).toHaveCount(3);
   await expect(members).toContainText('Claire Irakoze');
+
+  // Adding Denis: typing part of his name leaves him alone in the list, chosen.
+  await members.getByRole('searchbox', { name: 'Chercher un collègue' }).fill('hakiz');
+  await expect(members.getByLabel('Collègue à ajouter')).toHaveValue('denis');
+  await screenshot(amina.page, 'group-members-add');
+  await members.getByRole('button', { name: 'Ajouter au groupe' }).click();
+  await expect(members.getByRole('listitem')).toHaveCount(4);
+  await expect(members).toContainText('Denis Hakizimana');
 });

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { ApiError, ConversationView, GroupMemberView } from '../api/types.js';
 import { Button, IconButton } from '../design/Button.js';
 import { Dialog } from '../design/Dialog.js';
+import { matchesFilter } from '../contacts/fold.js';
 import { describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
 
@@ -21,6 +22,8 @@ export function GroupMembersDialog({
   const [members, setMembers] = useState<readonly GroupMemberView[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [adding, setAdding] = useState('');
+  // The whole directory is too long to scroll through: typing a name narrows the list.
+  const [filter, setFilter] = useState('');
 
   const load = useCallback(async () => {
     const result = await controller.api.groupMembers(conversation.id);
@@ -39,6 +42,7 @@ export function GroupMembersDialog({
   };
 
   const candidates = (contacts ?? []).filter((c) => !members?.some((m) => m.userId === c.userId));
+  const shown = candidates.filter((c) => c.userId === adding || matchesFilter(filter, c));
   const iAmAdmin = members?.some((m) => m.userId === me && m.admin) ?? false;
   return (
     <Dialog
@@ -85,11 +89,24 @@ export function GroupMembersDialog({
       )}
       {members && iAmAdmin && candidates.length > 0 && (
         <div className="add-member">
+          <input
+            type="search"
+            className="input"
+            aria-label={t('groups.filterMembers')}
+            placeholder={t('groups.filterMembers')}
+            value={filter}
+            onChange={(e) => {
+              setFilter(e.target.value);
+              // One colleague left: chosen at once.
+              const left = candidates.filter((c) => matchesFilter(e.target.value, c));
+              setAdding(left.length === 1 ? left[0]!.userId : '');
+            }}
+          />
           <label className="field">
             <span>{t('groups.addWho')}</span>
             <select className="input" value={adding} onChange={(e) => setAdding(e.target.value)}>
               <option value="" />
-              {candidates.map((c) => (
+              {shown.map((c) => (
                 <option key={c.userId} value={c.userId}>
                   {c.displayName}
                 </option>
@@ -99,9 +116,10 @@ export function GroupMembersDialog({
           <Button
             disabled={!adding}
             onClick={() =>
-              void act(controller.api.addGroupMember(conversation.id, adding)).then(() =>
-                setAdding(''),
-              )
+              void act(controller.api.addGroupMember(conversation.id, adding)).then(() => {
+                setAdding('');
+                setFilter('');
+              })
             }
           >
             {t('groups.add')}
