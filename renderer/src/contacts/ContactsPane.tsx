@@ -11,6 +11,7 @@ import type { ContactView, DelegationView } from '../api/types.js';
 import { Avatar } from '../design/Avatar.js';
 import { IconButton } from '../design/Button.js';
 import { Icon } from '../design/Icon.js';
+import { FilterInput } from '../design/FilterInput.js';
 import { formatDayMonth } from '../i18n/format.js';
 import { classificationName, currentLanguage, describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
@@ -141,14 +142,7 @@ export function ContactsPane() {
       </div>
       <div className="search-box" role="search">
         <Icon name="search" />
-        <input
-          type="search"
-          className="input"
-          aria-label={t('contacts.filter')}
-          placeholder={t('contacts.filter')}
-          value={filter}
-          onChange={(e) => setFilter(e.target.value)}
-        />
+        <FilterInput label={t('contacts.filter')} value={filter} onChange={setFilter} />
       </div>
       <div className="list-scroll" aria-label={t('contacts.institutionsLabel')} role="region">
         {error && (

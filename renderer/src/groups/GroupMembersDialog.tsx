@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { ApiError, ConversationView, GroupMemberView } from '../api/types.js';
 import { Button, IconButton } from '../design/Button.js';
 import { Dialog } from '../design/Dialog.js';
+import { FilterInput } from '../design/FilterInput.js';
 import { matchesFilter } from '../contacts/fold.js';
 import { describeError } from '../i18n/i18n.js';
 import { useAppState, useController } from '../state/context.js';
@@ -89,16 +90,13 @@ export function GroupMembersDialog({
       )}
       {members && iAmAdmin && candidates.length > 0 && (
         <div className="add-member">
-          <input
-            type="search"
-            className="input"
-            aria-label={t('groups.filterMembers')}
-            placeholder={t('groups.filterMembers')}
+          <FilterInput
+            label={t('groups.filterMembers')}
             value={filter}
-            onChange={(e) => {
-              setFilter(e.target.value);
+            onChange={(value) => {
+              setFilter(value);
               // One colleague left: chosen at once.
-              const left = candidates.filter((c) => matchesFilter(e.target.value, c));
+              const left = candidates.filter((c) => matchesFilter(value, c));
               setAdding(left.length === 1 ? left[0]!.userId : '');
             }}
           />

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from '../design/Button.js';
 import { Dialog } from '../design/Dialog.js';
 import { Field } from '../design/Field.js';
+import { FilterInput } from '../design/FilterInput.js';
 import { matchesFilter } from '../contacts/fold.js';
 import { useAppState, useController } from '../state/context.js';
 
@@ -85,14 +86,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
             )}
           </legend>
           {contacts !== null && contacts.length > 0 && (
-            <input
-              type="search"
-              className="input"
-              aria-label={t('groups.filterMembers')}
-              placeholder={t('groups.filterMembers')}
-              value={filter}
-              onChange={(e) => setFilter(e.target.value)}
-            />
+            <FilterInput label={t('groups.filterMembers')} value={filter} onChange={setFilter} />
           )}
           {contacts?.length === 0 && <p className="muted">{t('contacts.empty')}</p>}
           {shown.map((c) => (
