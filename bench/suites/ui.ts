@@ -7,46 +7,15 @@
 // Baselines measured in the same run: the same 100 messages rendered as plain DOM
 // (open), the engine's own send → acknowledged time without UI (send), the frame
 // rate of an idle page (scroll), and the heap of an empty page (heap).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
-import { pino } from 'pino';
+import type { Page } from '@playwright/test';
 import { type BenchFigures, type BenchSuite } from '../run.js';
-import { buildRenderer } from '../../main/electron/bundle.js';
-import { EngineHost } from '../../main/harness/engine-host.js';
-import { startHarness } from '../../main/harness/harness.js';
-import { mergeConfig } from '../../relay/config.js';
-import { initDataDir, openStore } from '../../relay/data-dir.js';
-import { hashEnrolmentCode } from '../../relay/http/directory-routes.js';
-import { startRelay } from '../../relay/server.js';
-import { ready } from '../../shared/crypto/index.js';
-import { toHex } from '../../shared/util/bytes.js';
-import { generateEnrolmentCode, normaliseEnrolmentCode } from '../../shared/wire/index.js';
+import { percentile, round, startUiWorld } from '../ui-world.js';
 import { newMessageId } from '../../main/engine/content.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MESSAGES = 10_000;
 const OPENS = 21;
 const SENDS = 100;
-const PASSPHRASE = 'phrase secrète du banc';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const LOREM = [
   'La note sur le budget est prête pour relecture.',
@@ -56,20 +25,6 @@ const LOREM = [
   'Le rapport trimestriel comporte trois annexes : finances, personnel et équipements. Les chiffres de la deuxième annexe doivent encore être vérifiés par la direction administrative avant envoi.',
   'D’accord.',
 ];
-
-/** Waits, inside the page, until `check` holds on a painted frame; returns the elapsed ms. */
-// (tsx compiles the functions handed to page.evaluate with esbuild's \`__name\` helper: define it.)
-const PAGE_HELPERS = `
-window.__name = (f) => f;
-window.__until = (check, t0) => new Promise((resolve) => {
-  const step = () => (check() ? requestAnimationFrame(() => resolve(performance.now() - t0)) : requestAnimationFrame(step));
-  step();
-});
-window.__inView = (el) => {
-  const list = el.closest('[data-virtuoso-scroller]') || el.parentElement;
-  const a = el.getBoundingClientRect(), b = list.getBoundingClientRect();
-  return a.bottom > b.top && a.top < b.bottom;
-};`;
 
 async function openConversation(
   page: Page,
@@ -186,49 +141,10 @@ const suite: BenchSuite = {
   description:
     'UI in Chromium on the harness, 10,000-message conversation: open p50 ≤ 150 ms, send→sent p99 ≤ 100 ms, scroll ≥ 50 fps, heap ≤ 120 MB',
   async run(log) {
-    await ready();
     log('building the renderer');
-    await buildRenderer();
-    const root = mkdtempSync(path.join(tmpdir(), 'comgov-bench-ui-'));
-    const relayDir = path.join(root, 'relay');
-    await initDataDir(relayDir);
-    const relay = await startRelay({
-      dataDir: relayDir,
-      config: mergeConfig({}),
-      host: '127.0.0.1',
-      port: 0,
-      logger: pino({ level: 'silent' }),
-      processMetrics: false,
-    });
-    const hosts: EngineHost[] = [];
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    });
+    const world = await startUiWorld();
     try {
-      const person = async (userId: string, name: string) => {
-        const store = openStore(relayDir);
-        const code = generateEnrolmentCode();
-        const now = Date.now();
-        await store.inviteUser(
-          { userId, displayName: name, institution: 'Ministère du banc', title: 'Agent' },
-          hashEnrolmentCode(normaliseEnrolmentCode(code)!),
-          now,
-          now + 3_600_000,
-        );
-        store.close();
-        const dataDir = path.join(root, userId);
-        mkdirSync(dataDir);
-        const host = new EngineHost({ profile: userId, dataDir });
-        await host.start();
-        const enrolled = await host.call('enrol', [
-          { relayUrl: relay.url, relayKey: toHex(relay.publicKey), code, passphrase: PASSPHRASE },
-        ]);
-        if (!enrolled.ok) throw new Error(enrolled.error.message);
-        hosts.push(host);
-        await host.current!.whenOnline();
-        return host;
-      };
+      const person = (userId: string, name: string) => world.person(userId, name);
       const amina = await person('amina', 'Amina Ndayishimiye');
       await person('bernard', 'Bernard Niyonzima');
       await person('claire', 'Claire Irakoze');
@@ -300,16 +216,7 @@ const suite: BenchSuite = {
         await amina.call('listMessages', ['direct:bernard', { limit: 100 }]);
         log(`listMessages(100) in the engine: ${round(performance.now() - t0)} ms`);
       }
-      const harness = await startHarness({
-        host: amina,
-        rendererDir: path.join(ROOT, 'dist', 'renderer'),
-      });
-      const page = await browser.newPage({
-        viewport: { width: 1280, height: 800 },
-        locale: 'fr-FR',
-      });
-      await page.addInitScript(PAGE_HELPERS);
-      await page.goto(harness.url);
+      const page = await world.openApp(amina);
       await page.locator('[data-conversation-id="direct:bernard"]').waitFor();
 
       // Baselines in the page: an idle frame rate; the same first page as plain DOM.
@@ -353,10 +260,9 @@ const suite: BenchSuite = {
         .locator('article.message p.text', { hasText: `${LOREM[0]} (0)` })
         .count();
       const heap = await heapMb(page);
-      const blank = await browser.newPage();
+      const blank = await world.browser.newPage();
       const baselineHeap = await heapMb(blank);
       await blank.close();
-      await harness.close();
 
       const openP50 = percentile(opens, 50);
       const sendP99 = percentile(sends, 99);
@@ -386,10 +292,7 @@ const suite: BenchSuite = {
       };
       return figures;
     } finally {
-      await browser.close();
-      for (const host of hosts) await host.close();
-      await relay.close();
-      rmSync(root, { recursive: true, force: true });
+      await world.close();
     }
   },
 };
