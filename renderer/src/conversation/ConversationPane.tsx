@@ -63,17 +63,20 @@ export function ConversationPane() {
   const [timer, setTimer] = useState(false);
   const dropTarget: DropTarget = useRef(null);
 
+  // Depends on the conversation's peer and title only: the conversation itself is a new
+  // object at each refresh of the list (its last message, its unread count), and a new
+  // `nameOf` would draw every message in view again.
+  const directPeer = conversation?.kind === 'direct' ? conversation.peerUserId : null;
+  const conversationTitle = conversation?.title;
   const nameOf = useCallback(
     (userId: string) => {
       if (userId === account?.userId) return account.displayName;
       return (
         contacts?.find((c) => c.userId === userId)?.displayName ??
-        (conversation?.kind === 'direct' && conversation.peerUserId === userId
-          ? conversation.title
-          : userId)
+        (directPeer === userId && conversationTitle !== undefined ? conversationTitle : userId)
       );
     },
-    [contacts, account, conversation],
+    [contacts, account, directPeer, conversationTitle],
   );
 
   if (!selected || (!conversation && !pending)) {

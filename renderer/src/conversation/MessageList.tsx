@@ -15,6 +15,9 @@ import { ForwardDialog } from './ForwardDialog.js';
 import { MessageItem } from './MessageItem.js';
 import { PictureViewer } from './PictureViewer.js';
 
+/** How long after the newest message arrived the list may still be settling its scroll. */
+const SETTLE_MS = 500;
+
 export interface MessageListProps {
   conversationId: string;
   title: string;
@@ -41,8 +44,8 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
   // Whether the view keeps up with new messages. Not the same as being at the bottom:
   // in a burst, the list is briefly off the bottom while it measures what arrived, and
   // following only while at the bottom would let go then (react-virtuoso's followOutput
-  // in fast updates). So following stops only when the person moves up (the wheel, or a
-  // scroll up while nothing is being added), and starts again at the bottom.
+  // in fast updates). So following stops only when the person moves up (below), and
+  // starts again at the bottom.
   const following = useRef(true);
   const [isFollowing, setFollowing] = useState(true);
   const follow = useCallback((on: boolean) => {
@@ -141,30 +144,80 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
     return () => clearTimeout(timer);
   }, [highlightId]);
 
-  // The person moving up: the wheel, or a scroll up while the content keeps its height
-  // (the list's own adjustments come with a change of height).
+  // The person moving up: the wheel, a key, the scrollbar dragged or a finger, at once;
+  // any other scroll up (assistive tools, find in page) once it has taken the view more
+  // than half a screen from the bottom while nothing new arrived for half a second. The
+  // list's own scrolling while it measures what arrives (a catch-up adds hundreds of
+  // messages at a time) must not let go.
+  const grewAt = useRef(0);
   useEffect(() => {
     const list = scroller.current;
     if (!list) return;
-    let last = { top: list.scrollTop, height: list.scrollHeight };
+    let holding = false;
+    let lastTop = list.scrollTop;
     const onWheel = (event: WheelEvent) => {
       if (event.deltaY < 0) follow(false);
     };
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'PageUp' || event.key === 'Home') follow(false);
+    };
+    // On the scroller itself, not on a message: its scrollbar.
+    const onPointerDown = (event: PointerEvent) => {
+      if (event.target === list) holding = true;
+    };
+    const onTouchStart = () => {
+      holding = true;
+    };
+    const onRelease = () => {
+      holding = false;
+    };
     const onScroll = () => {
-      const now = { top: list.scrollTop, height: list.scrollHeight };
-      if (now.height === last.height && now.top < last.top - 1) follow(false);
-      last = now;
+      const top = list.scrollTop;
+      const up = top < lastTop - 1;
+      lastTop = top;
+      if (!up || !following.current) return;
+      const fromBottom = list.scrollHeight - list.clientHeight - top;
+      const settled = performance.now() - grewAt.current > SETTLE_MS;
+      if (holding || (settled && fromBottom > list.clientHeight / 2)) follow(false);
     };
     list.addEventListener('wheel', onWheel, { passive: true });
+    list.addEventListener('keydown', onKey);
+    list.addEventListener('pointerdown', onPointerDown);
+    list.addEventListener('touchstart', onTouchStart, { passive: true });
+    window.addEventListener('pointerup', onRelease);
+    window.addEventListener('touchend', onRelease);
+    window.addEventListener('pointercancel', onRelease);
     list.addEventListener('scroll', onScroll, { passive: true });
     return () => {
       list.removeEventListener('wheel', onWheel);
+      list.removeEventListener('keydown', onKey);
+      list.removeEventListener('pointerdown', onPointerDown);
+      list.removeEventListener('touchstart', onTouchStart);
+      window.removeEventListener('pointerup', onRelease);
+      window.removeEventListener('touchend', onRelease);
+      window.removeEventListener('pointercancel', onRelease);
       list.removeEventListener('scroll', onScroll);
     };
   }, [conversationId, messages.length === 0, follow]);
 
+  // Following, the end stays in view when what arrived is measured: react-virtuoso's
+  // followOutput scrolls with the estimated heights, and after hundreds of messages at
+  // once (a catch-up) its scroll could stop short of the last one (its issues 1105, 1273).
+  const keepAtEnd = useCallback(() => {
+    if (!following.current) return;
+    requestAnimationFrame(() => {
+      const list = scroller.current;
+      if (!list || !following.current) return;
+      const end = list.scrollHeight - list.clientHeight;
+      if (end - list.scrollTop > 1) list.scrollTop = end;
+    });
+  }, []);
+
   // My own new message always comes into view.
   const lastId = messages[messages.length - 1]?.id;
+  useEffect(() => {
+    grewAt.current = performance.now();
+  }, [lastId]);
   const lastOutgoing = messages[messages.length - 1]?.outgoing;
   useEffect(() => {
     if (lastOutgoing) virtuoso.current?.scrollToIndex({ index: messages.length - 1, align: 'end' });
@@ -246,6 +299,7 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
         defaultItemHeight={72}
         alignToBottom
         followOutput={() => (following.current ? 'auto' : false)}
+        totalListHeightChanged={keepAtEnd}
         atBottomStateChange={(bottom) => {
           setAtBottom(bottom);
           if (bottom) follow(true);

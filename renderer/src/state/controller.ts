@@ -23,7 +23,9 @@ import {
   initialState,
 } from './app-state.js';
 import { makePreview } from '../media/preview.js';
+import { Arrivals } from './arrivals.js';
 import { Store } from './store.js';
+import { upsertMessages } from './upsert-messages.js';
 
 /** Messages fetched when a conversation opens, and per older page. */
 export const FIRST_PAGE = 100;
@@ -33,6 +35,8 @@ const BASE_INDEX = 1_000_000_000;
 const TYPING_EXPIRES_MS = 8000;
 const NOTICE_MS = 12_000;
 const DRAFT_SAVE_MS = 400;
+/** Messages from engine events change the state at most this often (a frame or two). */
+const ARRIVALS_MS = 100;
 
 /** What may come with a message or a file the composer sends. */
 export interface SendOptions {
@@ -47,29 +51,6 @@ function labelled(options: SendOptions): { classification?: Classification } {
   return options.classification && options.classification !== 'none'
     ? { classification: options.classification }
     : {};
-}
-
-function byTime(a: MessageView, b: MessageView): number {
-  return a.sentAt - b.sentAt;
-}
-
-/** Puts a message in place (sorted by the sender's time), replacing an older copy. */
-export function upsertMessage(
-  messages: readonly MessageView[],
-  message: MessageView,
-): readonly MessageView[] {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    if (messages[i]!.id === message.id) {
-      const copy = messages.slice();
-      copy[i] = message;
-      return copy;
-    }
-  }
-  let at = messages.length;
-  while (at > 0 && byTime(messages[at - 1]!, message) > 0) at--;
-  const copy = messages.slice();
-  copy.splice(at, 0, message);
-  return copy;
 }
 
 /**
@@ -101,6 +82,13 @@ export class Controller {
   private readonly draftTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private typingSentAt = new Map<string, number>();
   private readonly waitingIds = new Set<string>();
+  /** Messages from engine events, put in the threads together (arrivals.ts). */
+  private readonly arrivals = new Arrivals<MessageView>(
+    (batch) => this.arrived(batch),
+    ARRIVALS_MS,
+  );
+  /** Conversation and sender of new incoming messages in the batch under way. */
+  private readonly heard = new Set<string>();
 
   constructor(readonly client: Client) {
     client.onLink((link) => {
@@ -181,6 +169,8 @@ export class Controller {
   // ------------------------------------------------------------ events
 
   private onEvent(event: ClientEvent): void {
+    // Whatever follows a message's event sees it in the state (an expiry, a reload).
+    if (event.type !== 'message' && event.type !== 'messageUpdated') this.arrivals.flush();
     switch (event.type) {
       case 'hostStatus':
         if (event.status.phase === 'enrol' && this.state.account) {
@@ -216,12 +206,11 @@ export class Controller {
         break;
       case 'message':
       case 'messageUpdated':
-        this.putMessage(event.message);
-        this.scheduleRefresh();
         if (event.type === 'message' && !event.message.outgoing) {
-          this.clearTyping(event.message.conversationId, event.message.senderId);
-          if (this.state.selected === event.message.conversationId) this.scheduleMarkRead();
+          this.heard.add(`${event.message.conversationId}\n${event.message.senderId}`);
         }
+        this.arrivals.add(event.message);
+        this.scheduleRefresh();
         break;
       case 'expired': {
         // Disappearing messages whose time was up: the engine has erased them.
@@ -294,12 +283,50 @@ export class Controller {
     }
   }
 
+  /**
+   * A message the engine just answered with (the person's own action): shown at once,
+   * after the events that came before the answer, which are older.
+   */
   private putMessage(message: MessageView): void {
-    this.trackWaiting([message]);
-    const thread = this.state.threads[message.conversationId];
-    if (!thread) return;
-    this.setThread(message.conversationId, {
-      messages: upsertMessage(thread.messages, message),
+    this.arrivals.add(message);
+    this.arrivals.flush();
+  }
+
+  /**
+   * A batch of messages from events (or with the person's own action): in the threads;
+   * a colleague who wrote is no longer typing; what came into the open conversation
+   * is marked read once the person can see it.
+   */
+  private arrived(messages: readonly MessageView[]): void {
+    this.putMessages(messages);
+    if (this.heard.size === 0) return;
+    let intoOpen = false;
+    for (const key of this.heard) {
+      const [conversationId, senderId] = key.split('\n') as [string, string];
+      this.clearTyping(conversationId, senderId);
+      if (conversationId === this.state.selected) intoOpen = true;
+    }
+    this.heard.clear();
+    if (intoOpen) this.scheduleMarkRead();
+  }
+
+  private putMessages(messages: readonly MessageView[]): void {
+    this.trackWaiting(messages);
+    const byConversation = new Map<string, MessageView[]>();
+    for (const m of messages) {
+      const list = byConversation.get(m.conversationId);
+      if (list) list.push(m);
+      else byConversation.set(m.conversationId, [m]);
+    }
+    this.store.set((s) => {
+      let threads: Record<string, Thread> | null = null;
+      for (const [conversationId, batch] of byConversation) {
+        const thread = s.threads[conversationId];
+        if (!thread) continue;
+        threads ??= { ...s.threads };
+        threads[conversationId] = { ...thread, messages: upsertMessages(thread.messages, batch) };
+      }
+      return threads ? { threads } : {};
     });
   }
 
@@ -480,6 +507,7 @@ export class Controller {
 
   /** Marks the open conversation read when the person can see it. */
   async markReadIfSeen(): Promise<void> {
+    this.arrivals.flush();
     const id = this.state.selected;
     if (!id || this.state.idleLocked || document.visibilityState !== 'visible') return;
     const thread = this.state.threads[id];

@@ -11,6 +11,9 @@ export class Store<S> {
 
   set(change: Partial<S> | ((state: S) => Partial<S>)): void {
     const patch = typeof change === 'function' ? change(this.state) : change;
+    // Nothing changed: no new state, and no listener runs (an event per message in a
+    // catch-up often changes nothing here).
+    if (Object.keys(patch).length === 0) return;
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
   }
