@@ -35,7 +35,10 @@ const BASE_INDEX = 1_000_000_000;
 const TYPING_EXPIRES_MS = 8000;
 const NOTICE_MS = 12_000;
 const DRAFT_SAVE_MS = 400;
-/** Messages from engine events change the state at most this often (a frame or two). */
+/**
+ * Messages from engine events change the state at most this often during a burst: a
+ * message in a catch-up shows at most this late, and the list is drawn ten times a second.
+ */
 const ARRIVALS_MS = 100;
 
 /** What may come with a message or a file the composer sends. */
