@@ -213,11 +213,12 @@ export function MessageList({ conversationId, title, isGroup, thread, nameOf }: 
     });
   }, []);
 
-  // My own new message always comes into view.
   const lastId = messages[messages.length - 1]?.id;
   useEffect(() => {
     grewAt.current = performance.now();
   }, [lastId]);
+
+  // My own new message always comes into view.
   const lastOutgoing = messages[messages.length - 1]?.outgoing;
   useEffect(() => {
     if (lastOutgoing) virtuoso.current?.scrollToIndex({ index: messages.length - 1, align: 'end' });
