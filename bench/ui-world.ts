@@ -1,6 +1,7 @@
 // What the UI benchmarks share: a real relay in this process, real engines enrolled
 // through it (EngineHost, as in the desktop app's engine process), the renderer built
-// and served by the browser harness, and Debian's Chromium to drive it.
+// and served by the browser harness, and Debian's Chromium to drive it (with the
+// end-to-end tests' flags).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { pino } from 'pino';
 import { buildRenderer } from '../main/electron/bundle.js';
 import { EngineHost } from '../main/harness/engine-host.js';
+import { CHROMIUM_ARGS } from '../playwright.config.js';
 import { startHarness } from '../main/harness/harness.js';
 import { mergeConfig } from '../relay/config.js';
 import { initDataDir, openStore } from '../relay/data-dir.js';
@@ -20,14 +22,6 @@ import { generateEnrolmentCode, normaliseEnrolmentCode } from '../shared/wire/in
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PASSPHRASE = 'phrase secrète du banc';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 /**
  * Helpers defined in every page: `__until(check, t0)` waits until `check` holds on a
