@@ -72,6 +72,26 @@ export interface InboxEffects {
   readonly downloads: string[];
 }
 
+type EffectsMark = { readonly [K in keyof InboxEffects]: number };
+
+function effectsMark(effects: InboxEffects): EffectsMark {
+  return {
+    newMessages: effects.newMessages.length,
+    updatedMessages: effects.updatedMessages.length,
+    typing: effects.typing.length,
+    failures: effects.failures.length,
+    conversations: effects.conversations.length,
+    downloads: effects.downloads.length,
+  };
+}
+
+/** Forgets what was added to `effects` since `mark` (a batch that was rolled back). */
+function resetEffects(effects: InboxEffects, mark: EffectsMark): void {
+  for (const key of Object.keys(mark) as (keyof InboxEffects)[]) {
+    effects[key].length = mark[key];
+  }
+}
+
 export function emptyEffects(): InboxEffects {
   return {
     newMessages: [],
@@ -96,6 +116,12 @@ const BATCH = 250;
 const MAX_ATTACHMENTS = 10;
 
 export class Inbox {
+  /**
+   * The last batch taken one envelope at a time had a refused one: the next is taken
+   * that way too, so that a run of bad envelopes does not cost every batch twice.
+   */
+  private refusedLately = false;
+
   constructor(
     private readonly attachments: Attachments,
     private readonly db: Store,
@@ -180,27 +206,62 @@ export class Inbox {
       if (rows.length === BATCH) break;
     }
     if (rows.length === 0) return [];
+    const all = this.refusedLately ? null : this.processAll(rows, effects, now);
+    return all ?? this.processOneByOne(rows, effects, now);
+  }
+
+  /**
+   * The usual case, every envelope of the batch good: one transaction and no savepoint
+   * per envelope. A savepoint per envelope costs more than its own statements: the
+   * search index (FTS5) writes what it holds as a segment of its own at every savepoint,
+   * one per message, which it then has to merge. Null, with nothing written and
+   * `effects` as it was, when an envelope is refused: the batch is then taken one
+   * envelope at a time. Processing is deterministic and touches only the store and
+   * `effects` (a refused envelope's savepoint already relies on that), so doing it again
+   * gives the same result. A store failure is thrown, as in processOneByOne.
+   */
+  private processAll(
+    rows: readonly InboxRow[],
+    effects: InboxEffects,
+    now: number,
+  ): bigint[] | null {
+    const before = effectsMark(effects);
+    const delivered = new Map<string, string[]>();
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) {
+          this.processOne(row, effects, delivered, now);
+          this.markProcessed(row);
+        }
+        this.sendReceipts(delivered, now);
+      })();
+    } catch (error) {
+      if (storeFailure(error)) throw error;
+      resetEffects(effects, before);
+      return null;
+    }
+    return rows.map((row) => BigInt(row.server_id));
+  }
+
+  /** Each envelope in a savepoint of its own: a refused one is recorded, the others go on. */
+  private processOneByOne(rows: readonly InboxRow[], effects: InboxEffects, now: number): bigint[] {
     const done: bigint[] = [];
     const delivered = new Map<string, string[]>();
+    let refused = false;
     this.db.transaction(() => {
       for (const row of rows) {
         const savepoint = this.db.transaction(() => this.processOne(row, effects, delivered, now));
         try {
           savepoint();
-          statement(
-            this.db,
-            `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
-          ).run(row.server_id);
+          this.markProcessed(row);
         } catch (error) {
           // The disk, not the message: give up the whole batch (nothing is acknowledged).
           if (storeFailure(error)) throw error;
+          refused = true;
           const { code, reason } = describe(error);
           if (code === 'DUPLICATE_MESSAGE') {
             // The sender re-sent bytes we already read (its outbox replayed after a crash).
-            statement(
-              this.db,
-              `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
-            ).run(row.server_id);
+            this.markProcessed(row);
           } else {
             statement(
               this.db,
@@ -211,18 +272,30 @@ export class Inbox {
         }
         done.push(BigInt(row.server_id));
       }
-      // One delivery receipt per sender per batch, sent through the outbox.
-      for (const [sender, ids] of delivered) {
-        this.outbox.enqueue(
-          encodeContent({ case: 'receipt', value: { kind: 0, messageIds: ids } }),
-          { users: [sender], syncDestination: null },
-          null,
-          null,
-          now,
-        );
-      }
+      this.sendReceipts(delivered, now);
     })();
+    this.refusedLately = refused;
     return done;
+  }
+
+  private markProcessed(row: InboxRow): void {
+    statement(
+      this.db,
+      `UPDATE inbox SET state = 'processed', ciphertext = x'' WHERE server_id = ?`,
+    ).run(row.server_id);
+  }
+
+  /** One delivery receipt per sender per batch, sent through the outbox. */
+  private sendReceipts(delivered: ReadonlyMap<string, string[]>, now: number): void {
+    for (const [sender, ids] of delivered) {
+      this.outbox.enqueue(
+        encodeContent({ case: 'receipt', value: { kind: 0, messageIds: ids } }),
+        { users: [sender], syncDestination: null },
+        null,
+        null,
+        now,
+      );
+    }
   }
 
   private processOne(

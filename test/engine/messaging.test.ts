@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/api/contract.js';
+import { checkSearchIndex } from '../../main/engine/search/search-schema.js';
 import { TestRelay, Workspace, eventually, nextEvent, received, unwrap } from './support.js';
 
 let relay: TestRelay;
@@ -358,6 +359,54 @@ describe('1:1 messaging through a real relay', () => {
     const failed = bob.failedEnvelopes();
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ senderId: 'mallory', code: 'MALFORMED_MESSAGE' });
+  });
+
+  it('a bad envelope inside a backlog: the good ones around it are shown once, and indexed', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob', 'bob-home');
+    await bob.close();
+    alice.start();
+    const send = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) unwrap(await alice.sendText('bob', `rapport ${i}`));
+      await alice.whenOutboxEmpty();
+    };
+    await send(0, 5);
+    const mallory = await relay.newDevice('mallory');
+    const socket = await mallory.connect();
+    const reply = await socket.submitTo([{ userId: 'bob', deviceId: 1 }], () =>
+      Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    );
+    expect(reply.body.case).toBe('submitOk');
+    await socket.close();
+    await send(5, 10);
+
+    // One batch holds all eleven: the refusal is met after five messages were processed.
+    const back = await ws.open('bob-home');
+    const shown: string[] = [];
+    back.on('event', (e: EngineEvent) => {
+      if (e.type === 'message') shown.push(e.message.text ?? '');
+    });
+    back.start();
+    await back.whenCaughtUp();
+    const expected = Array.from({ length: 10 }, (_, i) => `rapport ${i}`);
+    expect(shown).toEqual(expected);
+    const texts = back.messages.messages('direct:alice', undefined, 100).map((m) => m.text);
+    expect(texts).toEqual(expected);
+    expect(back.failedEnvelopes()).toMatchObject([
+      { senderId: 'mallory', code: 'MALFORMED_MESSAGE' },
+    ]);
+    const found = unwrap(await back.search('rapport')).map((h) => h.id);
+    expect(found).toHaveLength(10);
+    expect(checkSearchIndex(back.db)).toBe(true);
+
+    // After a refusal the next batch is taken one envelope at a time, then all at once again.
+    await send(10, 12);
+    await eventually(
+      () => back.messages.messages('direct:alice', undefined, 100).length === 12 || undefined,
+      '12 messages',
+    );
+    expect(shown).toHaveLength(12);
+    expect(unwrap(await back.search('rapport')).map((h) => h.id)).toHaveLength(12);
   });
 
   it('a sender whose key cannot be fetched for now is waited for, not refused', async () => {
