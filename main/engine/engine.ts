@@ -281,7 +281,7 @@ export class Engine
         direction: p.direction === 'upload' ? 'up' : 'down',
       }),
     );
-    this.messages.attachmentViews = (messageId) => this.attachmentViews(messageId);
+    this.messages.attachmentViews = (attachmentIds) => this.attachmentViews(attachmentIds);
     this.attachments.on('state', (info) => {
       if (this.closed || (info.state !== 'done' && info.state !== 'failed')) return;
       const ids = statement(
@@ -757,18 +757,16 @@ export class Engine
   }
 
   private emitEffects(effects: InboxEffects): void {
-    for (const id of effects.newMessages) {
-      const message = this.messages.message(id);
-      if (message) this.emitEvent({ type: 'message', message });
+    for (const message of this.messages.messagesById(effects.newMessages)) {
+      this.emitEvent({ type: 'message', message });
     }
     // Copies of my own disappearing messages count down from their sending, and messages
     // read on my other devices from their reading.
     if (effects.newMessages.length > 0 || effects.updatedMessages.length > 0) {
       this.sweeper.schedule();
     }
-    for (const id of new Set(effects.updatedMessages)) {
-      const message = this.messages.message(id);
-      if (message) this.emitEvent({ type: 'messageUpdated', message });
+    for (const message of this.messages.messagesById([...new Set(effects.updatedMessages)])) {
+      this.emitEvent({ type: 'messageUpdated', message });
     }
     for (const t of effects.typing) this.emitEvent({ type: 'typing', ...t });
     if (effects.downloads.length > 0) {
@@ -1906,14 +1904,8 @@ export class Engine
     for (const id of waiting) void this.finishFileSend(id).catch(() => undefined);
   }
 
-  private attachmentViews(messageId: string): AttachmentView[] {
-    const ids = statement(
-      this.db,
-      'SELECT attachment_id FROM message_attachments WHERE message_id = ? ORDER BY position',
-    )
-      .pluck()
-      .all(messageId) as string[];
-    return ids.map((id) => {
+  private attachmentViews(attachmentIds: readonly string[]): AttachmentView[] {
+    return attachmentIds.map((id) => {
       const info = this.attachments.info(id);
       const transferred =
         info.cipherSize > 0
