@@ -2,6 +2,7 @@
 // overridden by command-line flags. Every limit is documented in docs/relay.md.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { MAX_ENVELOPE_TTL_MS } from '../shared/wire/index.js';
 import { dashboardAllowList } from './dashboard/allow-list.js';
 
 const KiB = 1024;
@@ -159,6 +160,11 @@ export function mergeConfig(raw: unknown, where = 'the configuration'): RelayCon
         }
         if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
           throw new Error(`The limit "${limit}" in ${where} must be a positive number.`);
+        }
+        if (limit === 'envelopeTtlMs' && n > MAX_ENVELOPE_TTL_MS) {
+          throw new Error(
+            `The limit "envelopeTtlMs" in ${where} must be at most ${MAX_ENVELOPE_TTL_MS} (365 days): devices forget the envelopes they processed after 400 days.`,
+          );
         }
         config.limits[limit as keyof RelayLimits] = n;
       }

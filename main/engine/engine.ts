@@ -127,6 +127,11 @@ export interface OpenOptions {
    */
   readonly revokedRecheckMs?: number;
   /**
+   * How long after the relay's "drained" the inbox forgets envelopes processed long ago
+   * (Inbox.pruneProcessed); shortened by tests. Default 60 s.
+   */
+  readonly inboxPruneDelayMs?: number;
+  /**
    * Machine policy: false when the ICT cell keeps every message (records to be archived):
    * a timer can then only be turned off. Default true.
    */
@@ -140,6 +145,8 @@ export interface OpenOptions {
 
 /** A revoked device's wipe check: how long one probe may take before it is dropped. */
 const WIPE_PROBE_TIMEOUT_MS = 30_000;
+/** After the relay's "drained": the catch-up and its first interactions go first. */
+const INBOX_PRUNE_DELAY_MS = 60_000;
 const DEFAULT_REVOKED_RECHECK_MS = 10 * 60_000;
 /** How long a labelled send waits for the relay's current clearances before using what it knows. */
 const CLEARANCE_REFRESH_MS = 3000;
@@ -188,6 +195,7 @@ export class Engine
   /** Why the relay refuses this device for good (the ICT cell revoked it, or wiped it). */
   private refusal: 'DEVICE_REVOKED' | 'DEVICE_WIPED' | null = null;
   private readonly revokedRecheckMs: number;
+  private readonly inboxPruneDelayMs: number;
   private wipeWatch: NodeJS.Timeout | undefined;
   private probe: RelaySocket | undefined;
   private processing = false;
@@ -202,6 +210,7 @@ export class Engine
   private storageRetry: NodeJS.Timeout | undefined;
   private storageRetryMs: number;
   private deferredRetry: NodeJS.Timeout | undefined;
+  private inboxPrune: NodeJS.Timeout | undefined;
   private deferredRetryMs: number;
   private readonly retryBounds: { readonly min: number; readonly max: number };
   private readonly relayCa: RelayCa | undefined;
@@ -272,6 +281,7 @@ export class Engine
     this.dataDir = options.dataDir;
     this.allowDisappearingMessages = options.allowDisappearingMessages ?? true;
     this.revokedRecheckMs = options.revokedRecheckMs ?? DEFAULT_REVOKED_RECHECK_MS;
+    this.inboxPruneDelayMs = options.inboxPruneDelayMs ?? INBOX_PRUNE_DELAY_MS;
     this.attachments.on('progress', (p) =>
       this.emitEvent({
         type: 'transfer',
@@ -335,6 +345,7 @@ export class Engine
         this.drained = true;
         this.kickInbox();
       });
+      this.scheduleInboxPrune();
     });
     this.socket.on('prekeysLow', () => {
       void topUpOneTimePrekeys(this.db, this.http).catch(() => undefined);
@@ -511,6 +522,7 @@ export class Engine
     this.socket.stop();
     clearTimeout(this.storageRetry);
     clearTimeout(this.deferredRetry);
+    clearTimeout(this.inboxPrune);
     clearInterval(this.wipeWatch);
     this.probe?.stop();
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
@@ -743,6 +755,25 @@ export class Engine
       // Let API calls and UI events through between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Once per connection, a while after the catch-up: forget a bounded number of
+   * envelopes processed long ago (Inbox.pruneProcessed), so that the store does not keep
+   * a row for every envelope ever received. A failure is left for the next connection.
+   */
+  private scheduleInboxPrune(): void {
+    if (this.closed || this.inboxPrune) return;
+    this.inboxPrune = setTimeout(() => {
+      this.inboxPrune = undefined;
+      if (this.closed) return;
+      try {
+        this.inbox.pruneProcessed(Date.now());
+      } catch {
+        // Housekeeping: the store's own problem, if any, shows on the next write that matters.
+      }
+    }, this.inboxPruneDelayMs);
+    this.inboxPrune.unref?.();
   }
 
   /** Tries the inbox again later (backing off) for senders whose key could not be fetched. */

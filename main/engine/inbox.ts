@@ -30,7 +30,7 @@ import {
 } from './groups/group-store.js';
 import { decodeEntry, entryHash, verifyChain } from './groups/roster.js';
 import { bytesEqual } from '../../shared/util/bytes.js';
-import type { Envelope } from '../../shared/wire/index.js';
+import { type Envelope, PROCESSED_ENVELOPE_KEEP_MS } from '../../shared/wire/index.js';
 import { type Account, loadOneTimePrekey, loadSignedPrekey } from './account.js';
 import type { ContentError } from './content.js';
 import {
@@ -114,6 +114,8 @@ class Refusal extends Error {
 
 const BATCH = 250;
 const MAX_ATTACHMENTS = 10;
+/** Rows looked at per pruneProcessed call: a few milliseconds' work. */
+const PRUNE_LIMIT = 5_000;
 
 export class Inbox {
   /**
@@ -163,6 +165,27 @@ export class Inbox {
       }
     })();
     return already;
+  }
+
+  /**
+   * Forgets envelopes processed long ago, the oldest first, at most `limit` per call.
+   * A processed envelope's row (its server id, the ciphertext already erased) lets
+   * storeRaw recognise the relay sending it again because our acknowledgement was lost;
+   * the relay keeps an envelope at most MAX_ENVELOPE_TTL_MS, so after
+   * PROCESSED_ENVELOPE_KEEP_MS from its server time the row can serve no more. Should
+   * one still come back (a relay keeping envelopes longer than it may), it is still not
+   * shown twice: message ids are unique and the session refuses a used or lost key.
+   * Only the oldest `limit` processed rows are looked at, so a call
+   * costs little however many rows there are (server ids grow with time). Returns how
+   * many rows were deleted.
+   */
+  pruneProcessed(now: number, limit = PRUNE_LIMIT): number {
+    return statement(
+      this.db,
+      `DELETE FROM inbox WHERE server_id IN (
+         SELECT server_id FROM inbox WHERE state = 'processed' ORDER BY server_id LIMIT ?
+       ) AND server_time < ?`,
+    ).run(limit, now - PROCESSED_ENVELOPE_KEEP_MS).changes;
   }
 
   pendingCount(): number {

@@ -36,3 +36,16 @@ export const CHALLENGE_NONCE_BYTES = 32;
 export const HTTP_NONCE_BYTES = 16;
 /** A signed HTTP request is accepted when its time is within this many ms of the relay's clock. */
 export const HTTP_AUTH_MAX_SKEW_MS = 120_000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Longest time the relay may keep an envelope waiting for its device (its
+ * `limits.envelopeTtlMs`). A device keeps the server id of every envelope it processed
+ * longer than that (PROCESSED_ENVELOPE_KEEP_MS), so that an envelope the relay sends
+ * again (its acknowledgement was lost) is recognised and acknowledged again.
+ */
+export const MAX_ENVELOPE_TTL_MS = 365 * DAY_MS;
+
+/** How long a device remembers an envelope it processed, from the relay's time of it. */
+export const PROCESSED_ENVELOPE_KEEP_MS = 400 * DAY_MS;

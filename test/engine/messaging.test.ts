@@ -4,8 +4,18 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/api/contract.js';
+import { PROCESSED_ENVELOPE_KEEP_MS } from '../../shared/wire/index.js';
+import { Engine } from '../../main/engine/engine.js';
 import { checkSearchIndex } from '../../main/engine/search/search-schema.js';
-import { TestRelay, Workspace, eventually, nextEvent, received, unwrap } from './support.js';
+import {
+  PASSPHRASE,
+  TestRelay,
+  Workspace,
+  eventually,
+  nextEvent,
+  received,
+  unwrap,
+} from './support.js';
 
 let relay: TestRelay;
 let ws: Workspace;
@@ -407,6 +417,42 @@ describe('1:1 messaging through a real relay', () => {
     );
     expect(shown).toHaveLength(12);
     expect(unwrap(await back.search('rapport')).map((h) => h.id)).toHaveLength(12);
+  });
+
+  it('forgets, after a catch-up, the envelopes it processed long ago, and only those', async () => {
+    const alice = await ws.enrol('alice');
+    const bob = await ws.enrol('bob', 'bob-home');
+    alice.start();
+    bob.start();
+    for (let i = 0; i < 3; i++) unwrap(await alice.sendText('bob', `ancien ${i}`));
+    await eventually(() => bob.messages.messages('direct:alice').length === 3 || undefined, '3');
+    await bob.close();
+    // As if these three had been processed more than the keep time ago.
+    const processed = (engine: Engine) =>
+      engine.db.prepare(`SELECT count(*) FROM inbox WHERE state = 'processed'`).pluck().get();
+    const reopened = await ws.open('bob-home');
+    reopened.db
+      .prepare(`UPDATE inbox SET server_time = server_time - ? WHERE state = 'processed'`)
+      .run(PROCESSED_ENVELOPE_KEEP_MS + 1000);
+    await reopened.close();
+    unwrap(await alice.sendText('bob', 'récent'));
+    await alice.whenOutboxEmpty();
+
+    const back = await Engine.open({
+      dataDir: ws.dataDir('bob-home'),
+      passphrase: PASSPHRASE,
+      minRetryMs: 20,
+      inboxPruneDelayMs: 20,
+    });
+    try {
+      back.start();
+      await back.whenCaughtUp();
+      await eventually(() => (processed(back) === 1 ? true : undefined), 'the old rows forgotten');
+      const texts = back.messages.messages('direct:alice').map((m) => m.text);
+      expect(texts).toEqual(['ancien 0', 'ancien 1', 'ancien 2', 'récent']);
+    } finally {
+      await back.close();
+    }
   });
 
   it('a sender whose key cannot be fetched for now is waited for, not refused', async () => {
