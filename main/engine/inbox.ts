@@ -51,6 +51,7 @@ import type { Attachments, Previews } from './attachments/index.js';
 import { type MessageStore, directConversationId } from './message-store.js';
 import type { Outbox } from './outbox.js';
 import type { SessionStore } from './session-store.js';
+import { BatchSessions, type SessionAccess } from './batch-sessions.js';
 import type { Store } from './store/open-store.js';
 
 interface InboxRow {
@@ -123,6 +124,8 @@ export class Inbox {
    * that way too, so that a run of bad envelopes does not cost every batch twice.
    */
   private refusedLately = false;
+  /** Where decryption reads and writes sessions: the store, or a batch's copy. */
+  private sessionAccess: SessionAccess;
 
   constructor(
     private readonly attachments: Attachments,
@@ -137,7 +140,9 @@ export class Inbox {
     private readonly disappearing: Disappearing,
     private readonly acknowledgements: Acknowledgements,
     private readonly documents: Documents,
-  ) {}
+  ) {
+    this.sessionAccess = sessions;
+  }
 
   /**
    * Stores raw envelopes (one transaction). Returns the server ids that were
@@ -239,7 +244,8 @@ export class Inbox {
    * search index (FTS5) writes what it holds as a segment of its own at every savepoint,
    * one per message, which it then has to merge. Null, with nothing written and
    * `effects` as it was, when an envelope is refused: the batch is then taken one
-   * envelope at a time. Processing is deterministic and touches only the store and
+   * envelope at a time. Each sender device's session is read and written once per
+   * batch (batch-sessions.ts). Processing is deterministic and touches only the store and
    * `effects` (a refused envelope's savepoint already relies on that), so doing it again
    * gives the same result. A store failure is thrown, as in processOneByOne.
    */
@@ -250,18 +256,23 @@ export class Inbox {
   ): bigint[] | null {
     const before = effectsMark(effects);
     const delivered = new Map<string, string[]>();
+    const sessions = new BatchSessions(this.sessions);
+    this.sessionAccess = sessions;
     try {
       this.db.transaction(() => {
         for (const row of rows) {
           this.processOne(row, effects, delivered, now);
           this.markProcessed(row);
         }
+        sessions.writeBack(now);
         this.sendReceipts(delivered, now);
       })();
     } catch (error) {
       if (storeFailure(error)) throw error;
       resetEffects(effects, before);
       return null;
+    } finally {
+      this.sessionAccess = this.sessions;
     }
     return rows.map((row) => BigInt(row.server_id));
   }
@@ -385,7 +396,7 @@ export class Inbox {
       );
     }
     const type = peekMessageType(ciphertext);
-    const existing = this.sessions.load(row.sender_user, row.sender_device);
+    const existing = this.sessionAccess.load(row.sender_user, row.sender_device);
     if (type === MessageType.prekey) {
       const prekey = parsePrekeyMessage(ciphertext);
       if (!bytesEqual(prekey.initiatorIdentity, certified)) {
@@ -402,7 +413,7 @@ export class Inbox {
       }
       if (existing && bytesEqual(existing.baseKey, prekey.baseKey)) {
         const result = decryptMessage(existing, ciphertext);
-        this.sessions.save(row.sender_user, row.sender_device, result.state);
+        this.sessionAccess.save(row.sender_user, row.sender_device, result.state);
         return result.plaintext;
       }
       const signed = loadSignedPrekey(this.db, prekey.signedPrekeyId);
@@ -430,7 +441,7 @@ export class Inbox {
           result.usedOneTimePrekeyId,
         );
       }
-      this.sessions.save(row.sender_user, row.sender_device, result.state);
+      this.sessionAccess.save(row.sender_user, row.sender_device, result.state);
       return result.plaintext;
     }
     if (type !== MessageType.ratchet) {
@@ -442,7 +453,7 @@ export class Inbox {
         'No session exists with this device; it must start a new one.',
       );
     const result = decryptMessage(existing, ciphertext);
-    this.sessions.save(row.sender_user, row.sender_device, result.state);
+    this.sessionAccess.save(row.sender_user, row.sender_device, result.state);
     return result.plaintext;
   }
 
