@@ -30,6 +30,17 @@ afterEach(async () => {
   await relay.close();
 });
 
+/** Mallory, a device the relay knows, sends Bob's first device eight bytes that are no message. */
+async function submitGarbageToBob(): Promise<void> {
+  const mallory = await relay.newDevice('mallory');
+  const socket = await mallory.connect();
+  const reply = await socket.submitTo([{ userId: 'bob', deviceId: 1 }], () =>
+    Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+  );
+  expect(reply.body.case).toBe('submitOk');
+  await socket.close();
+}
+
 function status(engine: Awaited<ReturnType<Workspace['enrol']>>, id: string, wanted: string) {
   return eventually(() => {
     const m = engine.messages.message(id);
@@ -354,13 +365,7 @@ describe('1:1 messaging through a real relay', () => {
   it('a corrupted envelope is kept with its reason and the others go on', async () => {
     const alice = await ws.enrol('alice');
     const bob = await ws.enrol('bob');
-    const mallory = await relay.newDevice('mallory');
-    const socket = await mallory.connect();
-    const reply = await socket.submitTo([{ userId: 'bob', deviceId: 1 }], () =>
-      Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
-    );
-    expect(reply.body.case).toBe('submitOk');
-    await socket.close();
+    await submitGarbageToBob();
     alice.start();
     bob.start();
     unwrap(await alice.sendText('bob', 'message sain'));
@@ -381,13 +386,7 @@ describe('1:1 messaging through a real relay', () => {
       await alice.whenOutboxEmpty();
     };
     await send(0, 5);
-    const mallory = await relay.newDevice('mallory');
-    const socket = await mallory.connect();
-    const reply = await socket.submitTo([{ userId: 'bob', deviceId: 1 }], () =>
-      Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
-    );
-    expect(reply.body.case).toBe('submitOk');
-    await socket.close();
+    await submitGarbageToBob();
     await send(5, 10);
 
     // One batch holds all eleven: the refusal is met after five messages were processed.
