@@ -180,9 +180,9 @@ export class Inbox {
    * PROCESSED_ENVELOPE_KEEP_MS from its server time the row can serve no more. Should
    * one still come back (a relay keeping envelopes longer than it may), it is still not
    * shown twice: message ids are unique and the session refuses a used or lost key.
-   * Only the oldest `limit` processed rows are looked at, so a call
-   * costs little however many rows there are (server ids grow with time). Returns how
-   * many rows were deleted.
+   * Only the oldest `limit` processed rows are looked at, so a call costs little
+   * however many rows there are (server ids grow with time). Returns how many rows
+   * were deleted.
    */
   pruneProcessed(now: number, limit = PRUNE_LIMIT): number {
     return statement(
@@ -245,9 +245,10 @@ export class Inbox {
    * one per message, which it then has to merge. Null, with nothing written and
    * `effects` as it was, when an envelope is refused: the batch is then taken one
    * envelope at a time. Each sender device's session is read and written once per
-   * batch (batch-sessions.ts). Processing is deterministic and touches only the store and
-   * `effects` (a refused envelope's savepoint already relies on that), so doing it again
-   * gives the same result. A store failure is thrown, as in processOneByOne.
+   * batch (batch-sessions.ts). Processing touches only the store and `effects` (a
+   * refused envelope's savepoint already relies on that), so doing it again gives the
+   * same messages (a received file's transfer gets a new id). A store failure is
+   * thrown, as in processOneByOne.
    */
   private processAll(
     rows: readonly InboxRow[],
